@@ -1,0 +1,77 @@
+"""Typed errors that providers raise instead of raw httpx exceptions.
+
+The UI turns each into a plain sentence on screen; nothing here may carry a token or password.
+"""
+
+from __future__ import annotations
+
+
+class SessionTuiError(Exception):
+    """Base of every error this application raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(SessionTuiError):
+    """The command line, a profile or the environment asks for something impossible."""
+
+
+class InsecureURLError(ConfigError):
+    """Plain http to a non-loopback host without --allow-insecure-http."""
+
+
+class ProviderError(SessionTuiError):
+    """Anything that went wrong talking to a session API."""
+
+
+class AuthExpired(ProviderError):
+    """Our own credential no longer works (revoked elsewhere, expired): sign in again."""
+
+
+class Forbidden(ProviderError):
+    """The credential works but may not do this (e.g. not a server admin)."""
+
+
+class NotAdmin(Forbidden):
+    """Admin mode was asked for with a token that is not a server admin's."""
+
+
+class ReauthRequired(ProviderError):
+    """The API wants the password again before it revokes (Matrix user-interactive auth)."""
+
+
+class WrongPassword(ProviderError):
+    """The password given for re-authentication was refused; the user may retry."""
+
+
+class RateLimited(ProviderError):
+    """Too many requests; `retry_after` is in seconds when the server said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unreachable(ProviderError):
+    """No answer: DNS, connection refused, timeout, TLS failure."""
+
+
+class BadResponse(ProviderError):
+    """The server answered something we cannot understand (wrong JSON, wrong types)."""
+
+
+class NotFound(ProviderError):
+    """The session (or account) does not exist (any more)."""
+
+
+class CurrentSessionProtected(ProviderError):
+    """An attempt to revoke the session this app runs on: refused by us on every path."""
+
+    def __init__(self, message: str = "This is the session session-tui is signed in with; "
+                 "it cannot be revoked from here.") -> None:
+        super().__init__(message)

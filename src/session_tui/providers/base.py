@@ -1,0 +1,113 @@
+"""The provider protocol, and the one place that refuses to revoke the current session.
+
+A provider adapts one session API to `Session` objects. Providers never import Textual; the UI
+and the CLI only ever talk to them through `SessionProvider`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Protocol, runtime_checkable
+
+from session_tui.errors import CurrentSessionProtected
+from session_tui.model import Capability, EndedSession, Session
+
+
+@runtime_checkable
+class SessionProvider(Protocol):
+    """What the UI, the tracker and the CLI need from any session API."""
+
+    kind: str  # "rest", "matrix", "synapse-admin": shown in the header
+    account: str  # whose sessions these are, e.g. "@alice:example.org"
+    server: str  # where they live, e.g. "matrix.example.org" (never with credentials)
+    capabilities: frozenset[Capability]
+
+    async def list_sessions(self) -> list[Session]: ...
+
+    async def revoke(self, session_id: str, *, password: str | None = None) -> None: ...
+
+    async def revoke_others(
+        self, *, only: Collection[str] | None = None, password: str | None = None
+    ) -> int: ...
+
+    async def rename(self, session_id: str, name: str) -> None: ...
+
+    async def history(self) -> list[EndedSession]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ProviderBase:
+    """Shared behaviour: the current-session guard lives here so no provider can forget it.
+
+    Subclasses implement `_list`, `_revoke_one` and `_revoke_many`; the public methods check
+    every target against the current session first. Servers such as Synapse happily delete the
+    caller's own device, so this check is ours to make, on every path (row, selection, all).
+    """
+
+    kind: str = "base"
+    account: str = ""
+    server: str = ""
+    capabilities: frozenset[Capability] = frozenset()
+
+    def __init__(self) -> None:
+        self._current_id: str | None = None
+
+    @property
+    def current_id(self) -> str | None:
+        """The id of the session we are signed in with, once a listing has shown it."""
+        return self._current_id
+
+    async def list_sessions(self) -> list[Session]:
+        sessions = await self._list()
+        current = [s.id for s in sessions if s.is_current]
+        if current:
+            self._current_id = current[0]
+        return sessions
+
+    async def revoke(self, session_id: str, *, password: str | None = None) -> None:
+        if self._current_id is None:
+            await self.list_sessions()
+        if session_id == self._current_id:
+            raise CurrentSessionProtected()
+        await self._revoke_one(session_id, password)
+
+    async def revoke_others(
+        self, *, only: Collection[str] | None = None, password: str | None = None
+    ) -> int:
+        """Revoke every session but the current one; `only` narrows it to what the user saw.
+
+        The listing is fresh, so a session that ended meanwhile is not counted, and one that
+        appeared after the user confirmed is not touched when `only` is given.
+        """
+        sessions = await self.list_sessions()
+        targets = [s.id for s in sessions if not s.is_current and s.id != self._current_id]
+        if only is not None:
+            wanted = set(only)
+            targets = [t for t in targets if t in wanted]
+        if not targets:
+            return 0
+        return await self._revoke_many(targets, password)
+
+    async def rename(self, session_id: str, name: str) -> None:
+        raise NotImplementedError(f"{self.kind} sessions cannot be renamed")
+
+    async def history(self) -> list[EndedSession]:
+        return []
+
+    async def aclose(self) -> None:
+        return None
+
+    # -- for subclasses ------------------------------------------------------------------
+
+    async def _list(self) -> list[Session]:
+        raise NotImplementedError
+
+    async def _revoke_one(self, session_id: str, password: str | None) -> None:
+        raise NotImplementedError
+
+    async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
+        """Revoke these (never the current one); one request where the API has a bulk call."""
+        for sid in session_ids:
+            await self._revoke_one(sid, password)
+        return len(session_ids)

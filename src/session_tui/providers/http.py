@@ -1,0 +1,138 @@
+"""httpx plumbing shared by the HTTP providers: URL policy, error mapping, time parsing.
+
+Kept apart from the protocol so that a provider for a non-HTTP source needs none of it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from session_tui import __version__
+from session_tui.errors import BadResponse, InsecureURLError, RateLimited, Unreachable
+
+USER_AGENT = f"session-tui/{__version__}"
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=10.0)
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, *, allow_insecure_http: bool = False) -> str:
+    """Return the URL without a trailing slash, or refuse it.
+
+    Plain http would send the bearer token in clear, so it is allowed only to loopback or when
+    the user asked for it explicitly.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureURLError(f"Not an http(s) URL: {url!r}")
+    if parts.username or parts.password:
+        raise InsecureURLError("Put credentials in the token, not in the URL.")
+    if (
+        parts.scheme == "http"
+        and not allow_insecure_http
+        and not is_loopback_host(parts.hostname)
+    ):
+        raise InsecureURLError(
+            f"Refusing plain http to {parts.hostname}: the token would travel unencrypted. "
+            "Use https, or pass --allow-insecure-http if you really mean it."
+        )
+    return url.rstrip("/")
+
+
+def make_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+        timeout=DEFAULT_TIMEOUT,
+        follow_redirects=False,
+    )
+
+
+async def send(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request, with transport failures turned into `Unreachable`."""
+    try:
+        return await client.request(method, path, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise Unreachable(f"{client.base_url.host} did not answer in time.") from exc
+    except httpx.TransportError as exc:
+        raise Unreachable(f"Cannot reach {client.base_url.host}: {type(exc).__name__}.") from exc
+
+
+def json_of(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise BadResponse(
+            f"{response.request.method} {response.request.url.path} answered "
+            f"{response.status_code} with something that is not JSON."
+        ) from exc
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def rate_limited(response: httpx.Response, retry_after: float | None = None) -> RateLimited:
+    wait = retry_after if retry_after is not None else retry_after_seconds(response)
+    hint = f" Retrying in {wait:.0f} s." if wait is not None else ""
+    return RateLimited(f"The server is rate limiting us.{hint}", retry_after=wait)
+
+
+def parse_time(value: Any, field: str) -> datetime | None:
+    """RFC 3339 text to an aware UTC datetime; None stays None, anything else is BadResponse."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Field {field!r} should be an RFC 3339 time, got {type(value).__name__}.")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as exc:
+        raise BadResponse(f"Field {field!r} is not an RFC 3339 time.") from exc
+    if parsed.tzinfo is None:
+        raise BadResponse(f"Field {field!r} has no time zone.")
+    return parsed.astimezone(UTC)
+
+
+def from_epoch_ms(value: Any, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadResponse(f"Field {field!r} should be milliseconds since the epoch.")
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BadResponse(f"Field {field!r} is out of range.") from exc
+
+
+def optional_str(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Field {key!r} should be a string, got {type(value).__name__}.")
+    return value
