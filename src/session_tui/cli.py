@@ -1,0 +1,146 @@
+"""The `session-tui` command: parse arguments, build providers, run the app or a subcommand.
+
+Flag, subcommand and environment-variable names are a contract with users' scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from session_tui import __version__
+from session_tui.errors import ConfigError, SessionTuiError
+
+TOKEN_ENV = "SESSION_TUI_TOKEN"
+PASSWORD_ENV = "SESSION_TUI_PASSWORD"
+SUBCOMMANDS = ("logout", "audit")
+
+
+def _connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--provider",
+        choices=("demo", "rest", "matrix"),
+        help="which session API to use (default: the embedded demo service)",
+    )
+    group.add_argument("--profile", metavar="NAME", help="a named profile from the config file")
+    group.add_argument("--url", metavar="URL", help="base URL of a REST session API (--provider rest)")
+    group.add_argument("--homeserver", metavar="URL", help="Matrix homeserver URL")
+    group.add_argument("--user", metavar="USER", help="Matrix user id, e.g. @alice:example.org")
+    group.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow plain http to hosts other than loopback (sends the token unencrypted)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="session-tui",
+        description="A keyboard-driven terminal dashboard for the sign-in sessions of an account.",
+        epilog=f"Subcommands: {', '.join(SUBCOMMANDS)} (see `session-tui SUBCOMMAND --help`). "
+        f"Credentials: {TOKEN_ENV} (access token), {PASSWORD_ENV} (password, for scripts).",
+    )
+    parser.add_argument("--version", action="version", version=f"session-tui {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="run on the embedded demo service (the default)"
+    )
+    parser.add_argument(
+        "--demo-server",
+        action="store_true",
+        help="run only the demo service in the foreground and print its URL and token",
+    )
+    _connection_options(parser)
+    view = parser.add_argument_group("display")
+    view.add_argument(
+        "--interval", type=float, default=None, metavar="SECONDS", help="poll interval (default 5)"
+    )
+    view.add_argument(
+        "--online-window",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="active within this many minutes counts as Online (default 5)",
+    )
+    view.add_argument(
+        "--city-db", type=Path, metavar="FILE", help="a MaxMind-format City database (.mmdb)"
+    )
+    admin = parser.add_argument_group("on-call mode (Synapse admin API)")
+    admin.add_argument("--admin", action="store_true", help="use the server admin API")
+    admin.add_argument(
+        "--watch",
+        action="append",
+        default=None,
+        metavar="USER",
+        help="an account to watch in admin mode (repeatable)",
+    )
+    alerts = parser.add_argument_group("alerts")
+    alerts.add_argument("--no-bell", action="store_true", help="do not ring the bell on alerts")
+    alerts.add_argument(
+        "--on-alert",
+        metavar="COMMAND",
+        help="run COMMAND for each alert, with the event as JSON on stdin",
+    )
+    return parser
+
+
+def _positive(value: float | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive number.")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args_list and args_list[0] in SUBCOMMANDS:
+            return _subcommand(args_list[0], args_list[1:])
+        args = build_parser().parse_args(args_list)
+        if args.demo_server:
+            from session_tui.demo.server import run_foreground
+
+            return run_foreground()
+        return _run_app(args)
+    except SessionTuiError as exc:
+        print(f"session-tui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _subcommand(name: str, argv: list[str]) -> int:
+    if name == "audit":
+        from session_tui.tracking.audit import audit_main
+
+        return audit_main(argv)
+    from session_tui.connect import logout_main
+
+    return logout_main(argv)
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    from session_tui.connect import open_accounts
+    from session_tui.ui.app import AppOptions, SessionTuiApp
+
+    accounts = open_accounts(args, os.environ)
+    try:
+        options = AppOptions(
+            interval=_positive(args.interval or accounts.interval, "--interval", 5.0),
+            online_window=timedelta(
+                minutes=_positive(args.online_window, "--online-window", 5.0)
+            ),
+            city_db=args.city_db,
+            bell=not args.no_bell,
+            on_alert=args.on_alert,
+            profile=accounts.profile,
+        )
+        SessionTuiApp(accounts.providers, options, reconnect=accounts.reconnect).run()
+    finally:
+        accounts.close()
+    return 0
