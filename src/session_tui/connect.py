@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from session_tui.errors import ConfigError
 from session_tui.providers.base import SessionProvider
 
-Reconnect = Callable[[SessionProvider], Awaitable[SessionProvider | None]]
+# Sign in again with this password after our own credential stopped working (AuthExpired);
+# returns the new provider, raises WrongPassword (retry) or another ProviderError.
+Reconnect = Callable[[SessionProvider, str], Awaitable[SessionProvider]]
 
 
 @dataclass
@@ -22,8 +24,7 @@ class OpenAccounts:
     providers: list[SessionProvider]
     profile: str
     interval: float | None = None
-    # Called by the UI when a provider's own credential stopped working (AuthExpired):
-    # returns a freshly signed-in provider, or None when the user gave up.
+    # None where signing in again from inside the app is not possible (demo, token-only REST).
     reconnect: Reconnect | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
 
