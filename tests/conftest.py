@@ -1,0 +1,23 @@
+"""Shared test set-up: every test gets its own config and state dirs.
+
+The fixture modules hold the real servers the tests talk to: the embedded demo service and a
+real Synapse started from the installed matrix-synapse package.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["demo_fixtures", "synapse_server"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep tests away from the user's real config, credentials and history."""
+    monkeypatch.setenv("SESSION_TUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SESSION_TUI_STATE_DIR", str(tmp_path / "state"))
+    for name in ("SESSION_TUI_TOKEN", "SESSION_TUI_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
