@@ -1,0 +1,392 @@
+"""The demo service: our REST session contract (docs/session-api.yaml) over real HTTP.
+
+Standard library only, so the app can start it in-process with no extra dependency. It binds to
+127.0.0.1 only: plain http is fine there (the URL policy allows loopback) and nobody else can
+reach the demo token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, TextIO
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from session_tui.demo.state import DemoState
+
+API_PREFIX = "/v1/sessions"
+MAX_BODY = 64 * 1024
+HISTORY_DEFAULT_LIMIT = 50
+HISTORY_MAX_LIMIT = 500
+
+
+class ApiError(Exception):
+    """An answer in the contract's one error shape."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+class _Server(ThreadingHTTPServer):
+    """Remembers open connections so `stop()` really ends keep-alive clients too."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], service: DemoService) -> None:
+        self.service = service
+        self.open_sockets: set[socket.socket] = set()
+        self.sockets_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.sockets_lock:
+            self.open_sockets.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.sockets_lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        with self.sockets_lock:
+            sockets = list(self.open_sockets)
+            self.open_sockets.clear()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "session-tui-demo"
+    sys_version = ""
+    timeout = 30
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the request line is harmless, but a TUI must not get stderr noise."""
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _dispatch(self, method: str) -> None:
+        service = self.server.service
+        try:
+            body = self._read_body()
+            status, payload = service.handle(
+                method, self.path, self.headers.get("Authorization"), body
+            )
+        except ApiError as err:
+            self._send_json(
+                err.status,
+                {"error": {"code": err.code, "message": err.message}},
+                err.headers,
+            )
+            return
+        except Exception:  # a bug in the demo must still answer in the contract's shape
+            self._send_json(
+                500, {"error": {"code": "internal", "message": "The demo service failed."}}
+            )
+            return
+        if status == HTTPStatus.NO_CONTENT:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self._send_json(status, payload)
+
+    def _read_body(self) -> bytes:
+        length_text = self.headers.get("Content-Length")
+        if not length_text:
+            return b""
+        try:
+            length = int(length_text)
+        except ValueError:
+            raise ApiError(400, "invalid_request", "Content-Length is not a number.") from None
+        if length < 0 or length > MAX_BODY:
+            self.close_connection = True
+            raise ApiError(413, "invalid_request", "The request body is too large.")
+        return self.rfile.read(length)
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        raw = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(raw)
+
+
+class DemoService:
+    """The embedded demo: a `DemoState` served over HTTP on 127.0.0.1.
+
+    `live=False` with a fixed `clock` and `seed` gives the same sessions, ids and times on
+    every run (for snapshot tests); `live=True` lets activity, sign-ins and expiry happen as
+    the clock moves. The token comes from `secrets` unless given.
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        clock: Callable[[], datetime] | None = None,
+        live: bool = True,
+        token: str | None = None,
+        *,
+        port: int = 0,
+    ) -> None:
+        self.clock = clock
+        self.state = DemoState(seed=seed, clock=clock, live=live)
+        self.token = token or secrets.token_urlsafe(24)
+        self._port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._failures: list[tuple[int, str, str, float | None]] = []
+        self._failures_lock = threading.Lock()
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        self._server = _Server(("127.0.0.1", self._port), self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="session-tui-demo",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.drop_connections()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> DemoService:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the demo service is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Base URL for `RestProvider` (the API lives under /v1 below it)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def current_id(self) -> str:
+        return self.state.current_id
+
+    # -- test helpers ----------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        code: str | None = None,
+        message: str = "Injected failure.",
+        retry_after: float | None = None,
+    ) -> None:
+        """Make the next `times` authenticated API requests fail with this status.
+
+        For UI tests of error paths (a revoke that fails leaves the row; 429 backs off).
+        """
+        code = code or _default_code(status)
+        with self._failures_lock:
+            self._failures.extend([(status, code, message, retry_after)] * times)
+
+    # -- the contract ----------------------------------------------------------------------
+
+    def handle(
+        self, method: str, target: str, authorization: str | None, body: bytes
+    ) -> tuple[int, Any]:
+        """One request to (status, JSON payload); errors are raised as `ApiError`."""
+        parts = urlsplit(target)
+        path = parts.path.rstrip("/") or "/"
+        if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
+            raise ApiError(404, "not_found", "No such endpoint.")
+        self._authenticate(authorization)
+        self._injected_failure()
+        state = self.state
+        state.touch(state.current_id)
+        rest = path[len(API_PREFIX) :]
+        if rest == "":
+            _allow(method, "GET")
+            return 200, {
+                "account": state.account_json(),
+                "sessions": [s.to_json(state.current_id) for s in state.sessions()],
+            }
+        if rest == "/history":
+            _allow(method, "GET")
+            limit = _limit(parse_qs(parts.query).get("limit"))
+            ended = state.history()[:limit]
+            return 200, {"sessions": [e.to_json() for e in ended]}
+        if rest == "/revoke-others":
+            _allow(method, "POST")
+            only = _session_ids(body)
+            ended = state.revoke_others(only)
+            return 200, {"revoked": len(ended), "session_ids": ended}
+        session_id = unquote(rest[1:])
+        if "/" in rest[1:] or not session_id:
+            raise ApiError(404, "not_found", "No such endpoint.")
+        _allow(method, "DELETE")
+        if session_id == state.current_id:
+            raise ApiError(
+                409,
+                "current_session",
+                "This is the session making the request; it cannot revoke itself. "
+                "Sign out instead.",
+            )
+        if not state.revoke(session_id):
+            raise ApiError(404, "not_found", "No active session with this id.")
+        return HTTPStatus.NO_CONTENT, None
+
+    def _authenticate(self, authorization: str | None) -> None:
+        scheme, _, given = (authorization or "").partition(" ")
+        ok = scheme.lower() == "bearer" and secrets.compare_digest(
+            given.strip().encode("utf-8"), self.token.encode("utf-8")
+        )
+        if not ok:
+            raise ApiError(
+                401,
+                "unauthorized",
+                "Missing or invalid bearer token.",
+                {"WWW-Authenticate": 'Bearer realm="sessions"'},
+            )
+
+    def _injected_failure(self) -> None:
+        with self._failures_lock:
+            if not self._failures:
+                return
+            status, code, message, retry_after = self._failures.pop(0)
+        headers = {}
+        if retry_after is not None:
+            headers["Retry-After"] = f"{retry_after:g}"
+        raise ApiError(status, code, message, headers)
+
+
+def _default_code(status: int) -> str:
+    return {
+        400: "invalid_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+        429: "rate_limited",
+    }.get(status, "internal" if status >= 500 else "error")
+
+
+def _allow(method: str, allowed: str) -> None:
+    if method != allowed:
+        raise ApiError(405, "method_not_allowed", f"Use {allowed} here.", {"Allow": allowed})
+
+
+def _limit(values: list[str] | None) -> int:
+    if not values:
+        return HISTORY_DEFAULT_LIMIT
+    try:
+        limit = int(values[-1])
+    except ValueError:
+        raise ApiError(400, "invalid_request", "limit must be an integer.") from None
+    if not 1 <= limit <= HISTORY_MAX_LIMIT:
+        raise ApiError(400, "invalid_request", f"limit must be 1 to {HISTORY_MAX_LIMIT}.")
+    return limit
+
+
+def _session_ids(body: bytes) -> list[str] | None:
+    if not body.strip():
+        return None
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_request", "The body is not JSON.") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "invalid_request", "The body must be a JSON object.")
+    ids = payload.get("session_ids")
+    if ids is None:
+        return None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ApiError(400, "invalid_request", "session_ids must be a list of strings.")
+    return ids
+
+
+def run_foreground(
+    *,
+    seed: int | None = None,
+    port: int = 0,
+    live: bool = True,
+    token: str | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """`session-tui --demo-server`: serve the demo until Ctrl+C; the exit status."""
+    out = out or sys.stdout
+    service = DemoService(seed=seed, live=live, token=token, port=port)
+    service.start()
+    try:
+        print(f"session-tui demo service on {service.url}", file=out)
+        print(f"token: {service.token}", file=out)
+        print("try:", file=out)
+        print(
+            f"  curl -H 'Authorization: Bearer {service.token}' {service.url}/v1/sessions",
+            file=out,
+        )
+        print("Ctrl+C stops it.", file=out, flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopped.", file=out)
+    finally:
+        service.stop()
+    return 0
