@@ -1,0 +1,211 @@
+"""IP -> place, offline: a country out of the box, a city when the user has a City database.
+
+The country comes from `iptocc` (RIR delegation data embedded in the wheel, MIT OR Apache-2.0):
+no network call, no file to download. RIR data says which country a block was *assigned* to,
+which is right for the large majority of addresses and is all we claim. A MaxMind-format City
+`.mmdb` (GeoLite2-City, DB-IP City Lite, ...) adds city and region when the user points at one.
+
+Addresses that belong to no country (private, loopback, documentation, reserved) never get one:
+a wrong country on a session is worse than none, because it looks like an intruder.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import pathlib
+from dataclasses import dataclass
+from typing import Any
+
+import iptocc
+import pycountry
+
+from session_tui.enrich.text import plain
+from session_tui.errors import ConfigError
+from session_tui.model import Location
+
+PRIVATE_NETWORK = "Private network"
+UNKNOWN = "Unknown"
+_FIELD_LEN = 64
+
+_IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _nets(*cidrs: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(c) for c in cidrs)
+
+
+# Networks that are somebody's own: the session came from inside a LAN, a VPN or the same host.
+_PRIVATE = _nets(
+    "10.0.0.0/8",  # RFC 1918
+    "172.16.0.0/12",  # RFC 1918
+    "192.168.0.0/16",  # RFC 1918
+    "100.64.0.0/10",  # carrier-grade NAT (RFC 6598)
+    "127.0.0.0/8",  # loopback
+    "::1/128",  # loopback
+    "169.254.0.0/16",  # link-local
+    "fe80::/10",  # link-local
+    "fc00::/7",  # unique local (RFC 4193)
+)
+# Addresses that should never appear on the internet: examples in documentation.
+_DOCUMENTATION = _nets(
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a session is, ready to show; every text field is already sanitised."""
+
+    country_code: str | None
+    country_name: str | None
+    flag: str  # "" when there is no country
+    city: str | None
+    region: str | None
+    label: str  # "Berlin, Germany", "Germany", "Private network", "Unknown"
+    source: str  # "provider" | "lookup" | "none"
+
+
+UNKNOWN_PLACE = Place(None, None, "", None, None, UNKNOWN, "none")
+PRIVATE_PLACE = Place(None, None, "", None, None, PRIVATE_NETWORK, "none")
+
+
+def _country(code: str | None) -> Any:
+    if not code or len(code) != 2 or not code.isascii() or not code.isalpha():
+        return None
+    return pycountry.countries.get(alpha_2=code.upper())
+
+
+def flag(country_code: str | None) -> str:
+    """The flag emoji of an ISO 3166-1 alpha-2 code, or "" when pycountry does not know it."""
+    if _country(country_code) is None:
+        return ""
+    assert country_code is not None
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in country_code.upper())
+
+
+def country_name(country_code: str | None) -> str | None:
+    """The name people use ("South Korea", not "Korea, Republic of"), or None."""
+    country = _country(country_code)
+    if country is None:
+        return None
+    return getattr(country, "common_name", None) or country.name
+
+
+def _place(country_code: str | None, city: str | None, region: str | None, source: str) -> Place:
+    code = country_code.upper() if _country(country_code) is not None else None
+    name = country_name(code)
+    city = plain(city, _FIELD_LEN) or None
+    region = plain(region, _FIELD_LEN) or None
+    # The region is dropped from the label when there is a city: "Berlin, Berlin, Germany" says
+    # nothing more; it stays in `region` for the details pane.
+    parts = [p for p in (city or region, name) if p]
+    label = ", ".join(parts) if parts else UNKNOWN
+    if not (code or city or region):
+        return Place(None, None, "", None, None, UNKNOWN, source)
+    return Place(code, name, flag(code), city, region, label, source)
+
+
+def _parse_ip(ip: str) -> _IPAddress | None:
+    text = ip.strip().removeprefix("[").removesuffix("]")
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
+
+
+def classify(addr: _IPAddress) -> Place | None:
+    """The fixed answer for addresses that have no country, or None for a public address."""
+    if any(addr in net for net in _DOCUMENTATION if net.version == addr.version):
+        return UNKNOWN_PLACE
+    if any(addr in net for net in _PRIVATE if net.version == addr.version):
+        return PRIVATE_PLACE
+    # Multicast, reserved, unspecified, benchmarking, IETF protocol ranges, ...
+    if addr.is_multicast or addr.is_reserved or addr.is_unspecified or not addr.is_global:
+        return UNKNOWN_PLACE
+    return None
+
+
+class GeoLocator:
+    """Looks up places offline; one per app, with its own cache per (ip, given location)."""
+
+    def __init__(self, city_db: pathlib.Path | None = None) -> None:
+        self._reader: Any = None
+        self.city_db = city_db
+        if city_db is not None:
+            self._reader = _open_city_db(city_db)
+        self._cached = functools.lru_cache(maxsize=4096)(self._locate)
+
+    def locate(self, ip: str | None, given: Location | None = None) -> Place:
+        """Where `ip` is; a non-empty provider-given `given` location wins over our lookup."""
+        return self._cached(ip, given)
+
+    def close(self) -> None:
+        """Release the City database file (no-op without one)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        self._cached.cache_clear()
+
+    def _locate(self, ip: str | None, given: Location | None) -> Place:
+        if given is not None and not given.is_empty:
+            source = given.source if given.source in ("provider", "lookup") else "provider"
+            return _place(given.country_code, given.city, given.region, source)
+        if not ip or not isinstance(ip, str):
+            return UNKNOWN_PLACE
+        addr = _parse_ip(ip)
+        if addr is None:
+            return UNKNOWN_PLACE
+        if (fixed := classify(addr)) is not None:
+            return fixed
+        city = region = code = None
+        if self._reader is not None:
+            code, city, region = self._city_lookup(addr)
+        if code is None:
+            code = iptocc.country_code(str(addr))
+        return _place(code, city, region, "lookup")
+
+    def _city_lookup(self, addr: _IPAddress) -> tuple[str | None, str | None, str | None]:
+        """Country, city and region from the City database; a bad record counts as no record."""
+        try:
+            record = self._reader.get(str(addr))
+        except (ValueError, OSError, RuntimeError):  # IPv6 in an IPv4-only file, corrupt data
+            return None, None, None
+        if not isinstance(record, dict):
+            return None, None, None
+        code = _dig(record, "country", "iso_code")
+        city = _dig(record, "city", "names", "en")
+        subdivisions = record.get("subdivisions")
+        region = None
+        if isinstance(subdivisions, list) and subdivisions:
+            region = _dig(subdivisions[0], "names", "en")
+        return code, city, region
+
+
+def _dig(record: Any, *keys: str) -> str | None:
+    for key in keys:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record if isinstance(record, str) else None
+
+
+def _open_city_db(path: pathlib.Path) -> Any:
+    import maxminddb
+
+    try:
+        return maxminddb.open_database(str(path))
+    except FileNotFoundError:
+        raise ConfigError(f"The city database {path} does not exist.") from None
+    except IsADirectoryError:
+        raise ConfigError(f"The city database {path} is a directory, not an .mmdb file.") from None
+    except PermissionError:
+        raise ConfigError(f"The city database {path} cannot be read (permission denied).") from None
+    except (maxminddb.InvalidDatabaseError, ValueError, OSError) as exc:
+        reason = plain(str(exc), 120) or type(exc).__name__
+        raise ConfigError(
+            f"The city database {path} is not a MaxMind-format .mmdb file ({reason})."
+        ) from None
