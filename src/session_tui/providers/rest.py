@@ -1,0 +1,297 @@
+"""The `rest` provider: our own session contract (docs/session-api.yaml), read strictly.
+
+Strict because the answer feeds the current-session guard and the screen: a field of the wrong
+type is a `BadResponse` naming that field, not a guess. Unknown fields are kept in `extras`, so
+a server may add to the contract without breaking us.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from session_tui.errors import (
+    AuthExpired,
+    BadResponse,
+    CurrentSessionProtected,
+    Forbidden,
+    NotFound,
+    ProviderError,
+)
+from session_tui.model import Capability, EndedSession, EndReason, Location, Session
+from session_tui.providers.base import ProviderBase
+from session_tui.providers.http import (
+    check_url,
+    json_of,
+    make_client,
+    parse_time,
+    rate_limited,
+    send,
+)
+
+SESSIONS = "/v1/sessions"
+SESSION_FIELDS = frozenset(
+    {
+        "id",
+        "current",
+        "user_agent",
+        "device_name",
+        "ip",
+        "location",
+        "created_at",
+        "last_active_at",
+        "expires_at",
+    }
+)
+ENDED_FIELDS = (SESSION_FIELDS - {"current"}) | {"ended_at", "end_reason"}
+END_REASONS = {
+    "revoked": EndReason.REVOKED,
+    "expired": EndReason.EXPIRED,
+    "signed_out": EndReason.SIGNED_OUT,
+}
+MAX_SERVER_MESSAGE = 200
+
+
+class RestProvider(ProviderBase):
+    """Sessions from any server that implements our REST contract, the demo service included.
+
+    `base_url` is where the API is mounted; requests go to `<base_url>/v1/sessions...`.
+    """
+
+    kind = "rest"
+    capabilities = frozenset({Capability.EXPIRY, Capability.HISTORY, Capability.BULK_REVOKE})
+
+    def __init__(self, base_url: str, token: str, *, allow_insecure_http: bool = False) -> None:
+        super().__init__()
+        self.base_url = check_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.server = urlsplit(self.base_url).netloc
+        self.account = ""
+        self.account_id: str | None = None
+        self._token = token
+        self._client = make_client(self.base_url, {"Authorization": f"Bearer {token}"})
+
+    def __repr__(self) -> str:
+        return f"RestProvider({self.base_url!r})"
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- the protocol ----------------------------------------------------------------------
+
+    async def _list(self) -> list[Session]:
+        body = await self._call("GET", SESSIONS, what="list sessions")
+        if not isinstance(body, dict):
+            raise BadResponse(f"The session list should be a JSON object, got {_kind(body)}.")
+        self._read_account(body.get("account"))
+        items = _list_field(body, "sessions", "")
+        sessions = [_session(item, f"sessions[{i}]", current=True) for i, item in enumerate(items)]
+        _check_unique(sessions)
+        current = [s.id for s in sessions if s.is_current]
+        if len(current) > 1:
+            raise BadResponse(
+                f"The server marks {len(current)} sessions as current; exactly one may be."
+            )
+        return sessions
+
+    async def _revoke_one(self, session_id: str, password: str | None) -> None:
+        await self._call(
+            "DELETE", f"{SESSIONS}/{quote(session_id, safe='')}", what="revoke the session"
+        )
+
+    async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
+        body = await self._call(
+            "POST",
+            f"{SESSIONS}/revoke-others",
+            what="revoke the other sessions",
+            json={"session_ids": list(session_ids)},
+        )
+        if not isinstance(body, dict):
+            raise BadResponse(f"The revoke-others answer should be an object, got {_kind(body)}.")
+        revoked = body.get("revoked")
+        if isinstance(revoked, bool) or not isinstance(revoked, int) or revoked < 0:
+            raise BadResponse("Field 'revoked' should be a non-negative integer.")
+        ended = body.get("session_ids")
+        if ended is not None and (
+            not isinstance(ended, list) or not all(isinstance(i, str) for i in ended)
+        ):
+            raise BadResponse("Field 'session_ids' should be a list of strings.")
+        if ended is not None and self._current_id is not None and self._current_id in ended:
+            raise BadResponse("The server says it ended the current session; it must not.")
+        return revoked
+
+    async def history(self, limit: int | None = None) -> list[EndedSession]:
+        """The server's own record of ended sessions, newest first."""
+        params = {"limit": str(limit)} if limit is not None else None
+        body = await self._call(
+            "GET", f"{SESSIONS}/history", what="read the session history", params=params
+        )
+        if not isinstance(body, dict):
+            raise BadResponse(f"The history should be a JSON object, got {_kind(body)}.")
+        items = _list_field(body, "sessions", "history.")
+        return [_ended(item, f"history.sessions[{i}]") for i, item in enumerate(items)]
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    async def _call(self, method: str, path: str, *, what: str, **kwargs: Any) -> Any:
+        response = await send(self._client, method, path, **kwargs)
+        if response.status_code == 204:
+            return None
+        if 200 <= response.status_code < 300:
+            return json_of(response)
+        raise self._error(response, what)
+
+    def _error(self, response: httpx.Response, what: str) -> ProviderError:
+        status = response.status_code
+        code, message = self._server_words(response)
+        detail = f" ({message})" if message else ""
+        if status == 401:
+            return AuthExpired(f"{self.server} no longer accepts our token{detail}. Sign in again.")
+        if status == 403:
+            return Forbidden(f"{self.server} does not allow us to {what}{detail}.")
+        if status == 404:
+            return NotFound(f"Could not {what}: the server does not know it{detail}.")
+        if status == 409 and code == "current_session":
+            return CurrentSessionProtected()
+        if status == 429:
+            return rate_limited(response)
+        if status >= 500:
+            return ProviderError(f"{self.server} failed to {what}: HTTP {status}{detail}.")
+        return ProviderError(f"{self.server} refused to {what}: HTTP {status}{detail}.")
+
+    def _server_words(self, response: httpx.Response) -> tuple[str | None, str | None]:
+        """The error body's code and a cleaned, short message; never our token."""
+        try:
+            body = response.json()
+        except ValueError:
+            return None, None
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return None, None
+        code = error.get("code") if isinstance(error.get("code"), str) else None
+        message = error.get("message")
+        if not isinstance(message, str):
+            return code, None
+        message = "".join(ch for ch in message if ch.isprintable()).strip()
+        if self._token and self._token in message:
+            message = message.replace(self._token, "[token]")
+        if len(message) > MAX_SERVER_MESSAGE:
+            message = message[: MAX_SERVER_MESSAGE - 1] + "…"
+        return code, message or None
+
+    def _read_account(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise BadResponse(f"Field 'account' should be an object, got {_kind(value)}.")
+        account_id = value.get("id")
+        if not isinstance(account_id, str) or not account_id:
+            raise BadResponse("Field 'account.id' should be a non-empty string.")
+        email = _opt_str(value, "email", "account.")
+        name = _opt_str(value, "display_name", "account.")
+        self.account_id = account_id
+        self.account = email or name or account_id
+
+
+# -- mapping ---------------------------------------------------------------------------------
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _list_field(body: dict[str, Any], key: str, prefix: str) -> list[Any]:
+    value = body.get(key)
+    if not isinstance(value, list):
+        raise BadResponse(f"Field '{prefix}{key}' should be a list, got {_kind(value)}.")
+    return value
+
+
+def _opt_str(obj: dict[str, Any], key: str, prefix: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Field '{prefix}{key}' should be a string, got {_kind(value)}.")
+    return value
+
+
+def _session(item: Any, where: str, *, current: bool) -> Session:
+    if not isinstance(item, dict):
+        raise BadResponse(f"{where} should be an object, got {_kind(item)}.")
+    session_id = item.get("id")
+    if not isinstance(session_id, str) or not session_id:
+        raise BadResponse(f"Field '{where}.id' should be a non-empty string.")
+    is_current = False
+    if current:
+        is_current = item.get("current")
+        if not isinstance(is_current, bool):
+            raise BadResponse(
+                f"Field '{where}.current' should be true or false, got {_kind(is_current)}."
+            )
+    prefix = f"{where}."
+    ip = _opt_str(item, "ip", prefix)
+    if ip is not None:
+        try:
+            ip = str(ipaddress.ip_address(ip))
+        except ValueError:
+            raise BadResponse(f"Field '{where}.ip' is not an IP address.") from None
+    known = SESSION_FIELDS if current else ENDED_FIELDS
+    return Session(
+        id=session_id,
+        is_current=is_current,
+        user_agent=_opt_str(item, "user_agent", prefix),
+        display_name=_opt_str(item, "device_name", prefix),
+        ip=ip,
+        location=_location(item.get("location"), f"{where}.location"),
+        created_at=parse_time(item.get("created_at"), f"{where}.created_at"),
+        last_active_at=parse_time(item.get("last_active_at"), f"{where}.last_active_at"),
+        expires_at=parse_time(item.get("expires_at"), f"{where}.expires_at"),
+        extras={k: v for k, v in item.items() if k not in known},
+    )
+
+
+def _location(value: Any, where: str) -> Location | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadResponse(f"Field '{where}' should be an object, got {_kind(value)}.")
+    prefix = f"{where}."
+    country = _opt_str(value, "country", prefix)
+    if country is not None:
+        if len(country) != 2 or not country.isascii() or not country.isalpha():
+            raise BadResponse(f"Field '{where}.country' should be an ISO 3166-1 alpha-2 code.")
+        country = country.upper()
+    location = Location(
+        city=_opt_str(value, "city", prefix) or None,
+        region=_opt_str(value, "region", prefix) or None,
+        country_code=country,
+        source="provider",
+    )
+    return None if location.is_empty else location
+
+
+def _ended(item: Any, where: str) -> EndedSession:
+    session = _session(item, where, current=False)
+    ended_at = parse_time(item.get("ended_at"), f"{where}.ended_at")
+    reason = item.get("end_reason")
+    if not isinstance(reason, str):
+        raise BadResponse(f"Field '{where}.end_reason' should be a string, got {_kind(reason)}.")
+    # The contract lets the list of reasons grow; one we do not know yet still ended it.
+    return EndedSession(
+        session=session,
+        ended_at=ended_at,
+        reason=END_REASONS.get(reason, EndReason.ENDED_ELSEWHERE),
+    )
+
+
+def _check_unique(sessions: list[Session]) -> None:
+    seen: set[str] = set()
+    for s in sessions:
+        if s.id in seen:
+            raise BadResponse(f"The server lists session {s.id[:40]!r} twice.")
+        seen.add(s.id)
