@@ -16,12 +16,13 @@ import unicodedata
 ELLIPSIS = "…"
 
 # Escape sequences, 7-bit and 8-bit forms. String-type sequences (OSC, DCS, SOS, PM, APC) run to
-# their terminator (BEL or ST) or, when unterminated, to the end: a terminal would swallow that too.
+# their terminator (BEL or ST) or, when a 7-bit one is unterminated, to the end: a terminal would
+# swallow that too. A stray 8-bit introducer without a terminator is dropped like any C1 control.
 _ESCAPES = re.compile(
     r"""
     (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?               # CSI ... final byte
-    | (?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])       # OSC, DCS, SOS, PM, APC
-      .*?(?:\x07|\x1b\\|\x9c|$)                     # ... up to BEL / ST / end
+    | \x1b[\]P^_X] .*? (?:\x07|\x1b\\|\x9c|$)          # OSC, DCS, SOS, PM, APC ... BEL/ST/end
+    | [\x90\x98\x9d\x9e\x9f] [^\x07\x9c\x1b]* (?:\x07|\x9c|\x1b\\)  # 8-bit forms, terminated
     | \x1b[ -/]*[0-~]?                              # any other ESC sequence (or a lone ESC)
     """,
     re.VERBOSE | re.DOTALL,
