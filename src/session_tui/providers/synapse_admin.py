@@ -1,0 +1,159 @@
+"""On-call mode: other accounts' devices through the Synapse admin API, with an admin's token.
+
+One provider per watched account, so the UI can show them side by side. Unlike the client API,
+the admin API reports each device's user agent, and it revokes without user-interactive auth.
+The providers of one run share one `AdminCredential`, so signing in again once (after the
+operator's token was revoked) brings every watched account back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote
+
+from session_tui.errors import Forbidden, NotAdmin
+from session_tui.model import Capability, Session
+from session_tui.providers.base import ProviderBase
+from session_tui.providers.http import check_url, json_of, make_client, send
+from session_tui.providers.matrix import (
+    CLIENT_API,
+    WhoAmI,
+    host_of,
+    parse_devices,
+    parse_whoami,
+    raise_for_matrix,
+    sync_client,
+    sync_send,
+)
+
+ADMIN_API = "/_synapse/admin/v2"
+
+
+class AdminCredential:
+    """The operator's token and identity, shared by the providers of every watched account."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.operator: WhoAmI | None = None
+
+    def replace(self, token: str) -> None:
+        """A fresh token after signing in again; the operator's device id changes with it."""
+        self.token = token
+        self.operator = None
+
+    def __repr__(self) -> str:  # never show the token
+        who = self.operator.user_id if self.operator else "?"
+        return f"AdminCredential(operator={who!r})"
+
+
+def not_admin(who: str | None, host: str) -> NotAdmin:
+    return NotAdmin(
+        f"{who or 'This account'} is not a server admin on {host}: "
+        "on-call mode needs the access token of a server admin."
+    )
+
+
+class SynapseAdminProvider(ProviderBase):
+    """The devices of one watched account, seen and force-signed-out by a server admin."""
+
+    kind = "synapse-admin"
+    capabilities = frozenset({Capability.BULK_REVOKE})
+
+    def __init__(
+        self,
+        homeserver: str,
+        admin_token: str | AdminCredential,
+        watched_user: str,
+        *,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        super().__init__()
+        self.homeserver = check_url(homeserver, allow_insecure_http=allow_insecure_http)
+        self.allow_insecure_http = allow_insecure_http
+        self.server = host_of(self.homeserver)
+        self.account = watched_user
+        self.watched_user = watched_user
+        self.credential = (
+            admin_token
+            if isinstance(admin_token, AdminCredential)
+            else AdminCredential(admin_token)
+        )
+        self._client = make_client(self.homeserver)
+
+    @classmethod
+    def watching(
+        cls,
+        homeserver: str,
+        admin_token: str,
+        watched_users: Iterable[str],
+        *,
+        allow_insecure_http: bool = False,
+    ) -> list[SynapseAdminProvider]:
+        """One provider per account, all on one shared credential."""
+        credential = AdminCredential(admin_token)
+        return [
+            cls(homeserver, credential, user, allow_insecure_http=allow_insecure_http)
+            for user in dict.fromkeys(watched_users)
+        ]
+
+    def _user_path(self) -> str:
+        return f"{ADMIN_API}/users/{quote(self.watched_user, safe='')}"
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.credential.token}"}
+        response = await send(self._client, method, path, headers=headers, **kwargs)
+        try:
+            raise_for_matrix(response, self.server)
+        except Forbidden as exc:
+            if "not a server admin" in exc.message:
+                who = self.credential.operator.user_id if self.credential.operator else None
+                raise not_admin(who, self.server) from None
+            raise
+        return json_of(response)
+
+    async def operator(self) -> WhoAmI:
+        """Whose admin token this is: learned once per credential."""
+        if self.credential.operator is None:
+            self.credential.operator = parse_whoami(
+                await self._call("GET", f"{CLIENT_API}/account/whoami")
+            )
+        return self.credential.operator
+
+    async def _list(self) -> list[Session]:
+        me = await self.operator()
+        # Our own device is "current" only in our own account; any other account's devices
+        # are all fair game for a force sign-out.
+        current = me.device_id if me.user_id == self.watched_user else None
+        body = await self._call("GET", f"{self._user_path()}/devices")
+        return parse_devices(body, current, with_user_agent=True)
+
+    async def _revoke_one(self, session_id: str, password: str | None) -> None:
+        await self._call("DELETE", f"{self._user_path()}/devices/{quote(session_id, safe='')}")
+
+    async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
+        await self._call(
+            "POST", f"{self._user_path()}/delete_devices", json={"devices": session_ids}
+        )
+        return len(session_ids)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def check_admin_sync(homeserver: str, token: str, *, allow_insecure_http: bool = False) -> WhoAmI:
+    """At start-up: who the token belongs to, and refuse clearly if they are not an admin."""
+    base = check_url(homeserver, allow_insecure_http=allow_insecure_http)
+    host = host_of(base)
+    with sync_client(base, token) as client:
+        response = sync_send(client, "GET", f"{CLIENT_API}/account/whoami")
+        raise_for_matrix(response, host)
+        me = parse_whoami(json_of(response))
+        probe = sync_send(client, "GET", f"{ADMIN_API}/users/{quote(me.user_id, safe='')}")
+    if probe.status_code in (401, 403):
+        try:
+            raise_for_matrix(probe, host)
+        except Forbidden:
+            raise not_admin(me.user_id, host) from None
+    raise_for_matrix(probe, host)
+    return me
