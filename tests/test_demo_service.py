@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import httpx
 import iptocc
@@ -16,6 +18,8 @@ import pytest
 from demo_fixtures import DEMO_NOW, DEMO_SEED
 
 from session_tui.demo import DemoService, ManualClock, data
+
+SPEC = Path(__file__).resolve().parent.parent / "docs" / "session-api.yaml"
 
 
 def api(service: DemoService, token: str | None = None) -> httpx.Client:
@@ -269,3 +273,37 @@ def test_demo_times_are_utc_rfc3339(demo_service: DemoService) -> None:
     raw = json.dumps(listing(demo_service))
     assert "+00:00" not in raw
     assert '"last_active_at": "2026-11-25T12:00:00Z"' in raw
+
+
+def spec_validator(schema_name: str) -> Any:
+    """A JSON Schema validator for one schema of docs/session-api.yaml (OpenAPI 3.1)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    referencing = pytest.importorskip("referencing")
+    yaml = pytest.importorskip("yaml")
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    resource = referencing.Resource.from_contents(
+        spec, default_specification=referencing.jsonschema.DRAFT202012
+    )
+    registry = referencing.Registry().with_resource("urn:session-api", resource)
+    cls = jsonschema.Draft202012Validator
+    return cls(
+        {"$ref": f"urn:session-api#/components/schemas/{schema_name}"},
+        registry=registry,
+        format_checker=cls.FORMAT_CHECKER,
+    )
+
+
+def test_demo_answers_match_the_published_contract(demo_service: DemoService) -> None:
+    demo_service.state.add_session(user_agent=None, ip=None, country="jp")
+    body = listing(demo_service)
+    spec_validator("SessionList").validate(body)
+    with api(demo_service) as client:
+        others = [s["id"] for s in body["sessions"] if not s["current"]]
+        result = client.post("/v1/sessions/revoke-others", json={"session_ids": others[:2]})
+        spec_validator("RevokeOthersResult").validate(result.json())
+        spec_validator("EndedSessionList").validate(client.get("/v1/sessions/history").json())
+        error = client.delete(f"/v1/sessions/{demo_service.current_id}").json()
+        spec_validator("Error").validate(error)
+    broken = {**body["sessions"][0], "current": "yes"}
+    assert not spec_validator("Session").is_valid(broken)
+    assert not spec_validator("SessionList").is_valid({"sessions": []})

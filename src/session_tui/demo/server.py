@@ -383,6 +383,10 @@ def run_foreground(
             f"  curl -H 'Authorization: Bearer {service.token}' {service.url}/v1/sessions",
             file=out,
         )
+        print(
+            f"  SESSION_TUI_TOKEN=<the token> session-tui --provider rest --url {service.url}",
+            file=out,
+        )
         print("Ctrl+C stops it.", file=out, flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
