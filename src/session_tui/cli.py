@@ -135,7 +135,7 @@ def _run_app(args: argparse.Namespace) -> int:
             online_window=timedelta(
                 minutes=_positive(args.online_window, "--online-window", 5.0)
             ),
-            city_db=args.city_db,
+            city_db=args.city_db or accounts.city_db,
             bell=not args.no_bell,
             on_alert=args.on_alert,
             profile=accounts.profile,

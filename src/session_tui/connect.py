@@ -1,20 +1,35 @@
-"""Turn command-line choices (and later profiles and stored credentials) into live providers.
+"""Turn command-line choices, profiles and stored credentials into live providers.
 
 The CLI and the app only see `OpenAccounts`; how a provider was signed in stays here.
+
+Matrix credentials are tried in a fixed order: `SESSION_TUI_TOKEN`, then the token stored by an
+earlier password login, then a password (`SESSION_TUI_PASSWORD`, else a prompt without echo,
+before the app takes over the terminal). A password login creates a device named
+"session-tui on <hostname>" and stores its token, never the password, in a 0600 file.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from session_tui.errors import ConfigError
+from session_tui import credentials
+from session_tui.config import Profile, get_profile
+from session_tui.errors import AuthExpired, ConfigError, WrongPassword
 from session_tui.providers.base import SessionProvider
 
 # Sign in again with this password after our own credential stopped working (AuthExpired);
 # returns the new provider, raises WrongPassword (retry) or another ProviderError.
 Reconnect = Callable[[SessionProvider, str], Awaitable[SessionProvider]]
+# Asks for a password without echo; gets the prompt text.
+Prompt = Callable[[str], str]
+
+PASSWORD_TRIES = 3
 
 
 @dataclass
@@ -27,21 +42,75 @@ class OpenAccounts:
     # None where signing in again from inside the app is not possible (demo, token-only REST).
     reconnect: Reconnect | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    city_db: Path | None = None  # from the profile, when the command line gave none
 
     def close(self) -> None:
         for cleanup in reversed(self.cleanups):
             cleanup()
 
 
-def open_accounts(args: argparse.Namespace, env: Mapping[str, str]) -> OpenAccounts:
-    provider = args.provider or "demo"
-    if args.demo and args.provider not in (None, "demo"):
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """The command line laid over the profile: a flag that was given wins."""
+
+    profile: str | None
+    provider: str
+    url: str | None = None
+    homeserver: str | None = None
+    user: str | None = None
+    admin: bool = False
+    watch: tuple[str, ...] = ()
+    interval: float | None = None
+    allow_insecure_http: bool = False
+    city_db: Path | None = None
+
+
+def resolve_choices(args: argparse.Namespace) -> Choices:
+    name = getattr(args, "profile", None)
+    prof = get_profile(name) if name else Profile(name="")
+
+    def pick(flag: str, from_profile: Any) -> Any:
+        value = getattr(args, flag, None)
+        return value if value is not None else from_profile
+
+    watch = getattr(args, "watch", None)
+    return Choices(
+        profile=name,
+        provider=str(pick("provider", prof.provider) or "demo"),
+        url=pick("url", prof.url),
+        homeserver=pick("homeserver", prof.homeserver),
+        user=pick("user", prof.user),
+        admin=bool(getattr(args, "admin", False) or prof.admin),
+        watch=tuple(watch) if watch else prof.watch,
+        interval=pick("interval", prof.interval),
+        allow_insecure_http=bool(
+            getattr(args, "allow_insecure_http", False) or prof.allow_insecure_http
+        ),
+        city_db=pick("city_db", prof.city_db),
+    )
+
+
+def open_accounts(
+    args: argparse.Namespace, env: Mapping[str, str], *, prompt: Prompt | None = None
+) -> OpenAccounts:
+    if getattr(args, "demo", False) and args.provider not in (None, "demo"):
         raise ConfigError("--demo cannot be combined with --provider.")
-    if provider == "demo":
-        return _open_demo()
-    if provider == "rest":
-        return _open_rest(args, env)
-    raise ConfigError(f"Unknown provider {provider!r}.")
+    choices = resolve_choices(args)
+    if choices.admin and choices.provider != "matrix":
+        raise ConfigError("--admin (on-call mode) works with --provider matrix only.")
+    if choices.provider == "demo":
+        opened = _open_demo()
+    elif choices.provider == "rest":
+        opened = _open_rest(choices, env)
+    elif choices.provider == "matrix":
+        opened = _open_matrix(choices, env, prompt)
+    else:
+        raise ConfigError(f"Unknown provider {choices.provider!r}.")
+    if choices.profile:
+        opened.profile = choices.profile
+    opened.interval = choices.interval
+    opened.city_db = choices.city_db
+    return opened
 
 
 def _open_demo() -> OpenAccounts:
@@ -54,18 +123,209 @@ def _open_demo() -> OpenAccounts:
     return OpenAccounts([provider], profile="demo", cleanups=[service.stop])
 
 
-def _open_rest(args: argparse.Namespace, env: Mapping[str, str]) -> OpenAccounts:
+def _open_rest(choices: Choices, env: Mapping[str, str]) -> OpenAccounts:
     from session_tui.cli import TOKEN_ENV
     from session_tui.providers.rest import RestProvider
 
-    if not args.url:
+    if not choices.url:
         raise ConfigError("--provider rest needs --url URL.")
     token = env.get(TOKEN_ENV)
     if not token:
         raise ConfigError(f"--provider rest needs an access token in {TOKEN_ENV}.")
-    provider = RestProvider(args.url, token, allow_insecure_http=args.allow_insecure_http)
-    return OpenAccounts([provider], profile=args.profile or "rest")
+    provider = RestProvider(choices.url, token, allow_insecure_http=choices.allow_insecure_http)
+    return OpenAccounts([provider], profile="rest")
+
+
+# -- Matrix -------------------------------------------------------------------------------
+
+
+def _say(message: str) -> None:
+    print(f"session-tui: {message}", file=sys.stderr)
+
+
+def _terminal_prompt(text: str) -> str:
+    if not sys.stdin.isatty():
+        from session_tui.cli import PASSWORD_ENV, TOKEN_ENV
+
+        raise ConfigError(
+            f"No credentials and no terminal to ask for a password: set {TOKEN_ENV} "
+            f"or {PASSWORD_ENV}."
+        )
+    return getpass.getpass(text)
+
+
+@dataclass(frozen=True, slots=True)
+class _SignIn:
+    token: str
+    user_id: str
+
+
+def _sign_in(
+    homeserver: str, user: str | None, insecure: bool, env: Mapping[str, str], prompt: Prompt
+) -> _SignIn:
+    """Find a working token: environment, then stored, then a password login."""
+    from session_tui.cli import PASSWORD_ENV, TOKEN_ENV
+    from session_tui.providers.matrix import password_login_sync, whoami_sync
+
+    token = env.get(TOKEN_ENV)
+    if token:
+        me = whoami_sync(homeserver, token, allow_insecure_http=insecure)
+        if user and user.startswith("@") and me.user_id != user:
+            raise ConfigError(f"The token in {TOKEN_ENV} belongs to {me.user_id}, not {user}.")
+        return _SignIn(token, me.user_id)
+    if not user:
+        raise ConfigError(
+            f"--provider matrix needs --user @name:server (or an access token in {TOKEN_ENV})."
+        )
+    key = credentials.credential_key(homeserver, user)
+    stored = credentials.load(key)
+    if stored is not None:
+        try:
+            me = whoami_sync(homeserver, stored.access_token, allow_insecure_http=insecure)
+            return _SignIn(stored.access_token, me.user_id)
+        except AuthExpired:
+            credentials.remove(key)
+            _say(f"The stored sign-in for {user} no longer works (signed out elsewhere).")
+    from_env = env.get(PASSWORD_ENV)
+    tries = 1 if from_env else PASSWORD_TRIES
+    for attempt in range(1, tries + 1):
+        password = from_env or prompt(f"Password for {user} on {homeserver}: ")
+        try:
+            result = password_login_sync(homeserver, user, password, allow_insecure_http=insecure)
+        except WrongPassword:
+            if attempt == tries:
+                raise
+            _say("Wrong password, try again.")
+            continue
+        _store(key, homeserver, result.user_id, result.access_token, result.device_id)
+        return _SignIn(result.access_token, result.user_id)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _store(key: str, homeserver: str, user_id: str, token: str, device_id: str | None) -> None:
+    credentials.save(
+        key,
+        credentials.StoredCredential(
+            homeserver=homeserver, user_id=user_id, access_token=token, device_id=device_id
+        ),
+    )
+
+
+def _open_matrix(choices: Choices, env: Mapping[str, str], prompt: Prompt | None) -> OpenAccounts:
+    from session_tui.providers.http import check_url
+    from session_tui.providers.matrix import MatrixProvider, password_login
+    from session_tui.providers.synapse_admin import (
+        AdminCredential,
+        SynapseAdminProvider,
+        check_admin_sync,
+    )
+
+    if not choices.homeserver:
+        raise ConfigError("--provider matrix needs --homeserver URL.")
+    insecure = choices.allow_insecure_http
+    homeserver = check_url(choices.homeserver, allow_insecure_http=insecure)
+    if choices.admin and not choices.watch:
+        raise ConfigError(
+            "--admin needs at least one --watch @user:server (or `watch` in a profile)."
+        )
+    signed = _sign_in(homeserver, choices.user, insecure, env, prompt or _terminal_prompt)
+    login_user = choices.user or signed.user_id
+    key = credentials.credential_key(homeserver, login_user)
+
+    async def login_again(password: str) -> str:
+        result = await password_login(
+            homeserver, login_user, password, allow_insecure_http=insecure
+        )
+        _store(key, homeserver, result.user_id, result.access_token, result.device_id)
+        return result.access_token
+
+    providers: list[SessionProvider]
+    if choices.admin:
+        check_admin_sync(homeserver, signed.token, allow_insecure_http=insecure)
+        admins = SynapseAdminProvider.watching(
+            homeserver, signed.token, choices.watch, allow_insecure_http=insecure
+        )
+        shared: AdminCredential = admins[0].credential
+
+        async def reconnect_admin(old: SessionProvider, password: str) -> SessionProvider:
+            # One new token serves every watched account: they share the credential.
+            shared.replace(await login_again(password))
+            watched = old.account if isinstance(old, SynapseAdminProvider) else choices.watch[0]
+            return SynapseAdminProvider(homeserver, shared, watched, allow_insecure_http=insecure)
+
+        providers = list(admins)
+        return OpenAccounts(
+            providers, profile=f"on-call {signed.user_id}", reconnect=reconnect_admin
+        )
+
+    async def reconnect(old: SessionProvider, password: str) -> SessionProvider:
+        token = await login_again(password)
+        return MatrixProvider(
+            homeserver, token, user_id=signed.user_id, allow_insecure_http=insecure
+        )
+
+    provider = MatrixProvider(
+        homeserver, signed.token, user_id=signed.user_id, allow_insecure_http=insecure
+    )
+    return OpenAccounts([provider], profile=signed.user_id, reconnect=reconnect)
+
+
+# -- session-tui logout ---------------------------------------------------------------------
+
+
+def _logout_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="session-tui logout",
+        description="Sign out the device session-tui created for a Matrix account, and forget "
+        "its stored token.",
+    )
+    parser.add_argument("--profile", metavar="NAME", help="a named profile from the config file")
+    parser.add_argument("--homeserver", metavar="URL", help="Matrix homeserver URL")
+    parser.add_argument("--user", metavar="USER", help="Matrix user id, e.g. @alice:example.org")
+    parser.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow plain http to hosts other than loopback",
+    )
+    return parser
 
 
 def logout_main(argv: list[str]) -> int:
-    raise ConfigError("logout applies to Matrix accounts: session-tui logout --profile NAME")
+    from session_tui.errors import ProviderError
+    from session_tui.providers.http import check_url
+    from session_tui.providers.matrix import logout_sync
+
+    args = _logout_parser().parse_args(argv)
+    args.provider = None
+    choices = resolve_choices(args)
+    if not choices.homeserver or not choices.user:
+        raise ConfigError(
+            "logout applies to a stored Matrix sign-in: "
+            "session-tui logout --profile NAME, or --homeserver URL --user @name:server."
+        )
+    insecure = choices.allow_insecure_http
+    homeserver = check_url(choices.homeserver, allow_insecure_http=insecure)
+    key = credentials.credential_key(homeserver, choices.user)
+    stored = credentials.load(key)
+    if stored is None:
+        print(f"No stored sign-in for {choices.user} on {homeserver}; nothing to do.")
+        return 0
+    device = f"device {stored.device_id}" if stored.device_id else "the device"
+    try:
+        was_live = logout_sync(homeserver, stored.access_token, allow_insecure_http=insecure)
+    except ProviderError as exc:
+        print(
+            f"session-tui: could not sign out {device} ({exc}); the stored sign-in was kept, "
+            "run logout again later.",
+            file=sys.stderr,
+        )
+        return 1
+    credentials.remove(key)
+    if was_live:
+        print(f"Signed out {device} of {stored.user_id} and removed the stored sign-in.")
+    else:
+        print(
+            f"{device.capitalize()} of {stored.user_id} was already signed out; "
+            "removed the stored sign-in."
+        )
+    return 0

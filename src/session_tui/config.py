@@ -1,0 +1,130 @@
+"""Named profiles from the TOML config file, so `--profile work` replaces a line of flags.
+
+```toml
+[profiles.work]
+provider = "matrix"
+homeserver = "https://matrix.example.org"
+user = "@alice:example.org"
+
+[profiles.oncall]
+provider = "matrix"
+homeserver = "https://matrix.example.org"
+user = "@ops:example.org"
+admin = true
+watch = ["@bob:example.org", "@carol:example.org"]
+interval = 10
+```
+
+Flags on the command line win over the profile. Unknown keys are errors, because a misspelt
+`alow_insecure_http` silently ignored would be worse than a refusal.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from session_tui import paths
+from session_tui.errors import ConfigError
+
+PROVIDERS = ("demo", "rest", "matrix")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    provider: str | None = None
+    homeserver: str | None = None
+    user: str | None = None
+    url: str | None = None
+    admin: bool = False
+    watch: tuple[str, ...] = ()
+    interval: float | None = None
+    allow_insecure_http: bool = False
+    city_db: Path | None = None
+
+
+_KEYS = {
+    "provider": str,
+    "homeserver": str,
+    "user": str,
+    "url": str,
+    "admin": bool,
+    "watch": list,
+    "interval": (int, float),
+    "allow_insecure_http": bool,
+    "city_db": str,
+}
+
+
+def _profile(name: str, table: Any, where: Path) -> Profile:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [profiles.{name}] should be a table.")
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: profile {name!r} has unknown key(s) {', '.join(unknown)}; "
+            f"known keys: {', '.join(_KEYS)}."
+        )
+    for key, value in table.items():
+        expected = _KEYS[key]
+        if isinstance(value, bool) and expected is not bool:
+            expected_ok = False
+        else:
+            expected_ok = isinstance(value, expected)
+        if not expected_ok:
+            raise ConfigError(f"{where}: profile {name!r}: {key} has the wrong type.")
+    watch = table.get("watch", [])
+    if not all(isinstance(w, str) and w for w in watch):
+        raise ConfigError(f"{where}: profile {name!r}: watch must be a list of user ids.")
+    provider = table.get("provider")
+    if provider is not None and provider not in PROVIDERS:
+        raise ConfigError(
+            f"{where}: profile {name!r}: provider must be one of {', '.join(PROVIDERS)}."
+        )
+    interval = table.get("interval")
+    if interval is not None and interval <= 0:
+        raise ConfigError(f"{where}: profile {name!r}: interval must be positive.")
+    city_db = table.get("city_db")
+    return Profile(
+        name=name,
+        provider=provider,
+        homeserver=table.get("homeserver"),
+        user=table.get("user"),
+        url=table.get("url"),
+        admin=table.get("admin", False),
+        watch=tuple(watch),
+        interval=float(interval) if interval is not None else None,
+        allow_insecure_http=table.get("allow_insecure_http", False),
+        city_db=Path(city_db).expanduser() if city_db else None,
+    )
+
+
+def load_profiles(path: Path | None = None) -> dict[str, Profile]:
+    """Every profile in the config file; no file means no profiles, not an error."""
+    where = path if path is not None else paths.config_file()
+    try:
+        raw = where.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {where}: {exc.strerror}.") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{where} is not valid TOML: {exc}.") from exc
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{where}: 'profiles' should be a table of [profiles.NAME] tables.")
+    return {name: _profile(name, table, where) for name, table in profiles.items()}
+
+
+def get_profile(name: str, path: Path | None = None) -> Profile:
+    where = path if path is not None else paths.config_file()
+    profiles = load_profiles(where)
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise ConfigError(f"No profile {name!r} in {where} (known profiles: {known}).")
+    return profiles[name]

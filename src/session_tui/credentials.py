@@ -1,0 +1,138 @@
+"""Stored access tokens: one JSON file, readable by the user alone (0600 in a 0700 directory).
+
+Only tokens from our own password logins live here, never passwords. Keys name the account
+(homeserver and user), so a profile and the equivalent command-line flags find the same token.
+The file is rewritten whole through a private temporary file and an atomic rename, so a crash
+never leaves half a file and the token is never, even briefly, in a file others may read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from session_tui import paths
+from session_tui.errors import ConfigError
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCredential:
+    homeserver: str
+    user_id: str
+    access_token: str
+    device_id: str | None = None
+    created_at: str | None = None  # RFC 3339, when we logged in
+
+    def __repr__(self) -> str:  # the token must not reach logs or tracebacks
+        return (
+            f"StoredCredential(homeserver={self.homeserver!r}, user_id={self.user_id!r}, "
+            f"device_id={self.device_id!r})"
+        )
+
+
+def credential_key(homeserver: str, user: str) -> str:
+    """One account: the homeserver URL without trailing slash, and the user as typed."""
+    return f"{homeserver.rstrip('/')} {user}"
+
+
+def _path(path: Path | None) -> Path:
+    return path if path is not None else paths.credentials_file()
+
+
+def _make_private(path: Path) -> None:
+    """Tighten a file someone (or an old version) left readable by others."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode != FILE_MODE:
+        path.chmod(FILE_MODE)
+
+
+def _read_all(path: Path) -> dict[str, Any]:
+    try:
+        _make_private(path)
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the credentials file {path}: {exc.strerror}.") from exc
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ConfigError(
+            f"The credentials file {path} is damaged; delete it and sign in again."
+        ) from None
+    entries = data.get("credentials") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise ConfigError(f"The credentials file {path} is damaged; delete it and sign in again.")
+    return entries
+
+
+def _write_all(path: Path, entries: dict[str, Any]) -> None:
+    parent = path.parent
+    paths.ensure_private_dir(parent)
+    if stat.S_IMODE(parent.stat().st_mode) != DIR_MODE:
+        parent.chmod(DIR_MODE)
+    text = json.dumps({"version": FORMAT_VERSION, "credentials": entries}, indent=2)
+    tmp = parent / f".{path.name}.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _make_private(path)
+
+
+def load(key: str, path: Path | None = None) -> StoredCredential | None:
+    entry = _read_all(_path(path)).get(key)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        return StoredCredential(
+            homeserver=str(entry["homeserver"]),
+            user_id=str(entry["user_id"]),
+            access_token=str(entry["access_token"]),
+            device_id=entry.get("device_id"),
+            created_at=entry.get("created_at"),
+        )
+    except KeyError:
+        return None
+
+
+def save(key: str, credential: StoredCredential, path: Path | None = None) -> Path:
+    target = _path(path)
+    entries = _read_all(target)
+    record = asdict(credential)
+    if record.get("created_at") is None:
+        record["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    entries[key] = record
+    _write_all(target, entries)
+    return target
+
+
+def remove(key: str, path: Path | None = None) -> StoredCredential | None:
+    """Forget one account's token; returns what was stored (None if nothing was)."""
+    target = _path(path)
+    found = load(key, target)
+    if found is None:
+        return None
+    entries = _read_all(target)
+    entries.pop(key, None)
+    _write_all(target, entries)
+    return found
