@@ -270,6 +270,10 @@ async def test_admin_mode_opens_one_provider_per_watched_account(
             assert fresh.account == bob.user_id
             assert len(await fresh.list_sessions()) == 1
             assert len(await opened.providers[1].list_sessions()) == 1
+            # The other account's dialog, answered too, must not leave a second device behind.
+            second = await opened.reconnect(opened.providers[1], "not even checked")
+            await second.aclose()
+            assert len(our_devices(synapse, matrix_admin)) == 1
         finally:
             await fresh.aclose()
     finally:

@@ -248,10 +248,18 @@ def _open_matrix(choices: Choices, env: Mapping[str, str], prompt: Prompt | None
         shared: AdminCredential = admins[0].credential
 
         async def reconnect_admin(old: SessionProvider, password: str) -> SessionProvider:
-            # One new token serves every watched account: they share the credential.
-            shared.replace(await login_again(password))
+            # One new token serves every watched account: they share the credential. When
+            # another account's dialog already signed in again, reuse that token rather than
+            # leave one more device behind.
             watched = old.account if isinstance(old, SynapseAdminProvider) else choices.watch[0]
-            return SynapseAdminProvider(homeserver, shared, watched, allow_insecure_http=insecure)
+            fresh = SynapseAdminProvider(homeserver, shared, watched, allow_insecure_http=insecure)
+            try:
+                if not await fresh.credential_works():
+                    shared.replace(await login_again(password))
+            except BaseException:
+                await fresh.aclose()
+                raise
+            return fresh
 
         providers = list(admins)
         return OpenAccounts(

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from session_tui.errors import Forbidden, NotAdmin
+from session_tui.errors import AuthExpired, Forbidden, NotAdmin
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase
 from session_tui.providers.http import check_url, json_of, make_client, send
@@ -119,6 +119,16 @@ class SynapseAdminProvider(ProviderBase):
                 await self._call("GET", f"{CLIENT_API}/account/whoami")
             )
         return self.credential.operator
+
+    async def credential_works(self) -> bool:
+        """Whether the shared token is alive (another account may have signed in again)."""
+        try:
+            self.credential.operator = parse_whoami(
+                await self._call("GET", f"{CLIENT_API}/account/whoami")
+            )
+        except AuthExpired:
+            return False
+        return True
 
     async def _list(self) -> list[Session]:
         me = await self.operator()
