@@ -1,0 +1,93 @@
+"""What the tracker remembers about a session: its device fingerprint, its country, its labels.
+
+The alert rules compare families, not versions: a browser updating from Firefox 127 to 128 is the
+same device, while a first "API client · curl" on an account that only ever used browsers is not.
+Everything here goes through enrichment, so labels are already safe plain text.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from session_tui.enrich.device import DeviceInfo, parse_device
+from session_tui.enrich.geo import GeoLocator, Place
+from session_tui.enrich.text import plain
+from session_tui.model import Session
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Device type + OS family + browser family: the unit the "new device" rule counts."""
+
+    device_type: str
+    os_family: str
+    browser_family: str
+
+    @property
+    def key(self) -> str:
+        """A stable text form, used as the primary key of known devices."""
+        return "|".join((self.device_type, self.os_family, self.browser_family)).lower()
+
+    @property
+    def label(self) -> str:
+        parts = [self.device_type]
+        parts += [p for p in (self.os_family, self.browser_family) if p]
+        return " · ".join(parts)
+
+
+def family(text: str | None) -> str:
+    """A name without its version: "Chrome Mobile 131" -> "Chrome Mobile", "iOS 17.5" -> "iOS"."""
+    if not text:
+        return ""
+    words = [w for w in text.split() if not w[:1].isdigit()]
+    return " ".join(words)
+
+
+def device_of(session: Session) -> DeviceInfo:
+    return parse_device(session.user_agent)
+
+
+def fingerprint_of(session: Session) -> Fingerprint:
+    info = device_of(session)
+    return Fingerprint(str(info.device_type), family(info.os), family(info.browser))
+
+
+@functools.cache
+def default_locator() -> GeoLocator:
+    """A country-only locator for when the app did not hand us its own (tests, the CLI)."""
+    return GeoLocator()
+
+
+class Describer:
+    """Turns sessions into the words and keys the tracker stores, with one geo locator."""
+
+    def __init__(self, locator: GeoLocator | None = None) -> None:
+        self._locator = locator
+
+    @property
+    def locator(self) -> GeoLocator:
+        return self._locator or default_locator()
+
+    def place(self, session: Session) -> Place:
+        return self.locator.locate(session.ip, session.location)
+
+    def country(self, session: Session) -> str | None:
+        """The ISO country code, or None when the place is private or unknown."""
+        return self.place(session).country_code
+
+    def place_key(self, session: Session) -> tuple[str, str] | None:
+        """What "the location changed" compares: country and city, when the country is known."""
+        place = self.place(session)
+        if not place.country_code:
+            return None
+        return (place.country_code, place.city or "")
+
+    def device_label(self, session: Session) -> str:
+        label = device_of(session).label
+        name = plain(session.display_name, 64)
+        return f"{name} ({label})" if name and name != label else label
+
+    def location_label(self, session: Session) -> str:
+        place = self.place(session)
+        return f"{place.flag} {place.label}".strip() if place.flag else place.label

@@ -1,0 +1,139 @@
+"""Compare two polls of one account and say what happened in between.
+
+Pure: no clock, no store, no I/O. The tracker hands in what it remembers (the previous snapshot,
+which sessions this app revoked) and persists what comes out; the alert rules then grade the
+sign-ins. Keeping it pure is what lets every end reason be tested with a fake clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from session_tui.model import EndReason, Session
+from session_tui.tracking.describe import Describer
+from session_tui.tracking.events import (
+    Ended,
+    Event,
+    IpChanged,
+    LocationChanged,
+    SignIn,
+    TimeRange,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the previous poll saw: its sessions by id, when it was taken, and sign-in times.
+
+    `taken_at is None` means there was no previous poll: the account is observed for the first
+    time, and what it shows is the baseline, not a burst of sign-ins.
+    """
+
+    taken_at: datetime | None
+    sessions: Mapping[str, Session] = field(default_factory=dict)
+    signed_in: Mapping[str, TimeRange] = field(default_factory=dict)
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.taken_at is None
+
+
+def signed_in_range(session: Session, previous_poll: datetime | None, now: datetime) -> TimeRange:
+    """When a session that appears now signed in, as honestly as we can say it.
+
+    The API's own creation time wins; otherwise it happened after the previous poll (or, with no
+    previous poll, at some unknown time before now).
+    """
+    if session.created_at is not None:
+        return TimeRange.exact(session.created_at)
+    if previous_poll is None:
+        return TimeRange.before(now)
+    return TimeRange(min(previous_poll, now), now)
+
+
+def end_of(
+    session: Session,
+    previous_poll: datetime | None,
+    now: datetime,
+    revoked_here: Mapping[str, datetime],
+) -> tuple[EndReason, TimeRange]:
+    """Why and when a session that was there at the previous poll and is gone now ended."""
+    if session.id in revoked_here:
+        return EndReason.REVOKED_HERE, TimeRange.exact(revoked_here[session.id])
+    if session.expires_at is not None and session.expires_at <= now:
+        return EndReason.EXPIRED, TimeRange.exact(session.expires_at)
+    if previous_poll is None:
+        return EndReason.ENDED_ELSEWHERE, TimeRange.before(now)
+    return EndReason.ENDED_ELSEWHERE, TimeRange(min(previous_poll, now), now)
+
+
+def diff(
+    previous: Snapshot,
+    current: Iterable[Session],
+    now: datetime,
+    revoked_here: Mapping[str, datetime] | None = None,
+    describer: Describer | None = None,
+) -> list[Event]:
+    """The events between `previous` and `current`: sign-ins, endings, IP and location changes.
+
+    Sign-ins come out as info; `alerts.classify` grades them. A baseline snapshot yields no
+    sign-ins at all (those sessions were already there).
+    """
+    describe = describer or Describer()
+    revoked = revoked_here or {}
+    now_by_id = {s.id: s for s in current}
+    events: list[Event] = []
+
+    for sid, session in now_by_id.items():
+        old = previous.sessions.get(sid)
+        labels = {
+            "device": describe.device_label(session),
+            "location": describe.location_label(session),
+        }
+        if old is None:
+            if previous.is_baseline:
+                continue
+            events.append(
+                SignIn(
+                    session=session,
+                    at=now,
+                    signed_in=signed_in_range(session, previous.taken_at, now),
+                    **labels,
+                )
+            )
+            continue
+        if old.ip and session.ip and old.ip != session.ip:
+            events.append(
+                IpChanged(session=session, at=now, old_ip=old.ip, new_ip=session.ip, **labels)
+            )
+        old_place, new_place = describe.place_key(old), describe.place_key(session)
+        if old_place and new_place and old_place != new_place:
+            events.append(
+                LocationChanged(
+                    session=session,
+                    at=now,
+                    old_location=describe.location_label(old),
+                    new_location=labels["location"],
+                    **labels,
+                )
+            )
+
+    for sid, old in previous.sessions.items():
+        if sid in now_by_id:
+            continue
+        reason, ended = end_of(old, previous.taken_at, now, revoked)
+        events.append(
+            Ended(
+                session=old,
+                at=now,
+                device=describe.device_label(old),
+                location=describe.location_label(old),
+                reason=reason,
+                ended=ended,
+                signed_in=previous.signed_in.get(sid)
+                or (TimeRange.exact(old.created_at) if old.created_at else None),
+            )
+        )
+    return events

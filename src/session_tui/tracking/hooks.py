@@ -1,0 +1,124 @@
+"""`--on-alert COMMAND`: run the user's command for each alert, the event JSON on its stdin.
+
+The command is the user's own (a pager, `notify-send`, a webhook script), so it runs through the
+shell as typed. It must never hold up the app: it runs as an asyncio subprocess, is killed after
+a timeout, and whatever goes wrong (not found, non-zero exit, timeout) comes back as a
+`HookResult` to report, never as an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from session_tui.enrich.text import plain
+
+DEFAULT_TIMEOUT_S = 30.0
+_STDERR_TAIL = 400
+
+
+@dataclass(frozen=True, slots=True)
+class HookResult:
+    """How one run went. `ok` is a zero exit within the timeout."""
+
+    command: str
+    returncode: int | None  # None when it never ran or was killed on timeout
+    stderr_tail: str = ""
+    timed_out: bool = False
+    error: str | None = None  # could not start at all
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out and self.error is None
+
+    @property
+    def message(self) -> str:
+        """One plain line for a notification: what failed and the end of its stderr."""
+        if self.ok:
+            return "on-alert command ran"
+        if self.error:
+            return f"on-alert command could not run: {self.error}"
+        if self.timed_out:
+            head = "on-alert command timed out and was stopped"
+        else:
+            head = f"on-alert command failed (exit {self.returncode})"
+        return f"{head}: {self.stderr_tail}" if self.stderr_tail else head
+
+
+def _tail(data: bytes) -> str:
+    text = data.decode("utf-8", errors="replace")[-_STDERR_TAIL * 4 :]
+    cleaned = plain(text, 10 * _STDERR_TAIL)
+    return cleaned[-_STDERR_TAIL:]
+
+
+async def run_on_alert(
+    command: str, event_json: str, timeout: float = DEFAULT_TIMEOUT_S
+) -> HookResult:
+    """Run `command` via the shell with `event_json` on stdin; never raises (but can be cancelled).
+
+    Await it from a task or a worker, not from the code path that handles the poll.
+    """
+    try:
+        proc = await asyncio.create_subprocess_shell(
+            command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+    except (OSError, ValueError) as exc:
+        return HookResult(command, None, error=plain(str(exc), 200) or type(exc).__name__)
+    try:
+        _out, err = await asyncio.wait_for(proc.communicate(event_json.encode("utf-8")), timeout)
+    except TimeoutError:
+        await _stop(proc)
+        return HookResult(command, None, timed_out=True)
+    except asyncio.CancelledError:
+        await asyncio.shield(_stop(proc))
+        raise
+    except OSError as exc:  # e.g. the command closed stdin early and the pipe broke
+        await _stop(proc)
+        return HookResult(command, proc.returncode, error=plain(str(exc), 200))
+    return HookResult(command, proc.returncode, _tail(err or b""))
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """Kill the command we started and reap it.
+
+    It runs in its own session, so its process group id is its pid: killing that group stops
+    the shell and whatever the shell started, and nothing else.
+    """
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+    with contextlib.suppress(Exception):
+        await proc.wait()
+
+
+def start_on_alert(
+    command: str,
+    event_json: str,
+    on_done: Callable[[HookResult], None] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> asyncio.Task[HookResult]:
+    """Fire and forget from inside a running event loop: returns at once with the task.
+
+    `on_done` gets the result when the command finishes (on the loop's thread); keep a
+    reference to the task if you may want to cancel it on quit.
+    """
+    task = asyncio.get_running_loop().create_task(run_on_alert(command, event_json, timeout))
+    if on_done is not None:
+
+        def report(done: asyncio.Task[HookResult]) -> None:
+            if not done.cancelled():
+                on_done(done.result())
+
+        task.add_done_callback(report)
+    return task

@@ -1,0 +1,563 @@
+"""The per-account history database: SQLite from the standard library, one file per account.
+
+Why it looks like this:
+- One file per profile/account (`paths.history_db`), so accounts never mix and deleting one
+  account's history is deleting one file.
+- WAL, a busy timeout and short `BEGIN IMMEDIATE` write transactions: two app instances watching
+  the same account serialise their writes instead of corrupting the file, and because each poll
+  reads the stored snapshot inside its own write transaction, a session the other instance already
+  recorded is not reported twice.
+- A `schema_version` table and numbered migrations, applied in one transaction on open, so an
+  older file upgrades in place and two instances opening it at once do not both migrate.
+
+All methods except `write()` itself and the read-only queries expect to run inside `write()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from session_tui import paths
+from session_tui.errors import SessionTuiError
+from session_tui.model import EndReason, Session
+from session_tui.tracking.alerts import KnownPlaces
+from session_tui.tracking.codec import (
+    session_from_dict,
+    session_to_dict,
+    time_from_text,
+    time_to_text,
+)
+from session_tui.tracking.describe import Describer, fingerprint_of
+from session_tui.tracking.diff import Snapshot
+from session_tui.tracking.events import (
+    Ended,
+    Event,
+    EventKind,
+    Severity,
+    TimeRange,
+    duration_between,
+    event_from_dict,
+)
+
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_S = 10.0
+LAST_POLL = "last_poll_at"
+LAST_PRUNE = "last_prune_at"
+
+
+class HistoryStoreError(SessionTuiError):
+    """The history database cannot be opened or used (corrupt, newer version, unwritable)."""
+
+
+# -- schema -------------------------------------------------------------------------------------
+
+
+def _script(conn: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: `executescript` would commit the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    """The first schema: the snapshot, ended sessions, events and this app's revocations."""
+    _script(
+        conn,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE known_sessions (
+            id TEXT PRIMARY KEY,
+            snapshot TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            first_seen_exact INTEGER NOT NULL,
+            signed_in TEXT,
+            last_seen_at TEXT NOT NULL
+        );
+        CREATE TABLE ended_sessions (
+            row_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            snapshot TEXT NOT NULL,
+            device TEXT NOT NULL,
+            location TEXT NOT NULL,
+            signed_in TEXT,
+            ended TEXT NOT NULL,
+            ended_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            source TEXT NOT NULL
+        );
+        CREATE INDEX ended_by_time ON ended_sessions (ended_at);
+        CREATE INDEX ended_by_session ON ended_sessions (session_id);
+        CREATE TABLE events (
+            event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX events_by_time ON events (at);
+        CREATE TABLE revocations (session_id TEXT PRIMARY KEY, revoked_at TEXT NOT NULL);
+        """,
+    )
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Alert rules: known devices and countries, and a seen flag for the header's alert count.
+
+    Existing events count as seen (nobody should meet a wall of old alerts after an upgrade), and
+    the devices and countries of every session already on file become known, so the upgrade does
+    not turn the account's usual devices into alerts.
+    """
+    _script(
+        conn,
+        """
+        ALTER TABLE events ADD COLUMN seen INTEGER NOT NULL DEFAULT 0;
+        UPDATE events SET seen = 1;
+        CREATE INDEX events_unseen ON events (seen, severity);
+        CREATE TABLE known_devices (
+            fingerprint TEXT PRIMARY KEY,
+            label TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        );
+        CREATE TABLE known_countries (
+            code TEXT PRIMARY KEY,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        );
+        """,
+    )
+    rows = conn.execute(
+        "SELECT snapshot, last_seen_at FROM known_sessions"
+        " UNION ALL SELECT snapshot, ended_at FROM ended_sessions"
+    ).fetchall()
+    sessions = []
+    for snapshot, seen_at in rows:
+        data = _loads(snapshot)
+        if data is not None:
+            sessions.append((session_from_dict(data), time_from_text(seen_at)))
+    describer = Describer()
+    for session, seen_at in sessions:
+        if seen_at is not None:
+            _learn(conn, [session], seen_at, describer)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not exists:
+        return 0
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Bring the file up to `target` in one transaction; returns the version it had before."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        before = schema_version(conn)
+        if before > SCHEMA_VERSION:
+            raise HistoryStoreError(
+                f"The history database was written by a newer session-tui (schema {before}, "
+                f"this version knows {SCHEMA_VERSION})."
+            )
+        for version in range(before + 1, target + 1):
+            MIGRATIONS[version](conn)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        conn.execute("COMMIT")
+        return before
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating, 0600 in a 0700 directory) a history file ready for concurrent use."""
+    paths.ensure_private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except (OSError, sqlite3.Error) as exc:
+        raise HistoryStoreError(f"Cannot open the history database {path}: {exc}") from None
+    return conn
+
+
+# -- rows ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One ended session for the history pane, newest first.
+
+    `signed_in` is None when nobody knows (an API history entry without a creation time);
+    `source` is "observed" (we saw it go) or "api" (the API's own history told us).
+    """
+
+    row_id: int
+    session: Session
+    device: str
+    location: str
+    signed_in: TimeRange | None
+    ended: TimeRange
+    reason: EndReason
+    source: str
+
+    @property
+    def session_id(self) -> str:
+        return self.session.id
+
+    @property
+    def duration(self) -> timedelta | None:
+        return duration_between(self.signed_in, self.ended)[0]
+
+    @property
+    def duration_is_minimum(self) -> bool:
+        """True when the start is only a bound, so the duration reads "at least ..."."""
+        return duration_between(self.signed_in, self.ended)[1]
+
+
+def _loads(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _range_text(value: TimeRange | None) -> str | None:
+    return None if value is None else _dumps(value.to_dict())
+
+
+def _learn(
+    conn: sqlite3.Connection,
+    sessions: Iterable[Session],
+    at: datetime,
+    describer: Describer,
+) -> None:
+    stamp = time_to_text(at)
+    for session in sessions:
+        fingerprint = fingerprint_of(session)
+        conn.execute(
+            "INSERT INTO known_devices (fingerprint, label, first_seen_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET"
+            " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+            (fingerprint.key, fingerprint.label, stamp, stamp),
+        )
+        country = describer.country(session)
+        if country:
+            conn.execute(
+                "INSERT INTO known_countries (code, first_seen_at, last_seen_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
+                " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+                (country, stamp, stamp),
+            )
+
+
+class HistoryStore:
+    """One account's history file. Not thread-safe by itself: the `Tracker` serialises calls."""
+
+    def __init__(self, path: Path, describer: Describer | None = None) -> None:
+        self.path = path
+        self.describer = describer or Describer()
+        self.conn = connect(path)
+        try:
+            migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise HistoryStoreError(f"The history database {path} is unusable: {exc}") from None
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction; taken up front so concurrent writers queue, not fail."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- meta ---------------------------------------------------------------------------------
+
+    def get_time(self, key: str) -> datetime | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return time_from_text(row[0]) if row else None
+
+    def set_time(self, key: str, value: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, time_to_text(value)),
+        )
+
+    # -- the snapshot -------------------------------------------------------------------------
+
+    def load_snapshot(self) -> Snapshot:
+        sessions: dict[str, Session] = {}
+        signed_in: dict[str, TimeRange] = {}
+        for sid, snapshot, signed in self.conn.execute(
+            "SELECT id, snapshot, signed_in FROM known_sessions"
+        ):
+            data = _loads(snapshot)
+            if not isinstance(data, dict):
+                continue
+            sessions[sid] = session_from_dict(data)
+            if (when := TimeRange.from_dict(_loads(signed))) is not None:
+                signed_in[sid] = when
+        return Snapshot(self.get_time(LAST_POLL), sessions, signed_in)
+
+    def upsert_known(
+        self, session: Session, at: datetime, *, first_seen_exact: bool, signed_in: TimeRange
+    ) -> None:
+        """Record a session as present at `at`; first-seen facts are kept from the first time."""
+        stamp = time_to_text(at)
+        self.conn.execute(
+            "INSERT INTO known_sessions"
+            " (id, snapshot, first_seen_at, first_seen_exact, signed_in, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " snapshot = excluded.snapshot, last_seen_at = excluded.last_seen_at",
+            (
+                session.id,
+                _dumps(session_to_dict(session)),
+                stamp,
+                int(first_seen_exact),
+                _range_text(signed_in),
+                stamp,
+            ),
+        )
+
+    def known_ids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT id FROM known_sessions")}
+
+    def forget_known(self, session_id: str) -> None:
+        self.conn.execute("DELETE FROM known_sessions WHERE id = ?", (session_id,))
+
+    # -- revocations --------------------------------------------------------------------------
+
+    def revocations(self) -> dict[str, datetime]:
+        out: dict[str, datetime] = {}
+        for sid, at in self.conn.execute("SELECT session_id, revoked_at FROM revocations"):
+            if (when := time_from_text(at)) is not None:
+                out[sid] = when
+        return out
+
+    def add_revocation(self, session_id: str, at: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO revocations (session_id, revoked_at) VALUES (?, ?)"
+            " ON CONFLICT (session_id) DO UPDATE SET revoked_at = excluded.revoked_at",
+            (session_id, time_to_text(at)),
+        )
+
+    def clear_revocation(self, session_id: str) -> None:
+        self.conn.execute("DELETE FROM revocations WHERE session_id = ?", (session_id,))
+
+    # -- ended sessions -----------------------------------------------------------------------
+
+    def add_ended(
+        self,
+        session: Session,
+        *,
+        device: str,
+        location: str,
+        signed_in: TimeRange | None,
+        ended: TimeRange,
+        reason: EndReason,
+        source: str,
+    ) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO ended_sessions (session_id, snapshot, device, location, signed_in,"
+            " ended, ended_at, reason, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session.id,
+                _dumps(session_to_dict(session)),
+                device,
+                location,
+                _range_text(signed_in),
+                _range_text(ended),
+                time_to_text(ended.latest),
+                str(reason),
+                source,
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def latest_ended(self, session_id: str) -> HistoryRow | None:
+        row = self.conn.execute(
+            f"SELECT {_HISTORY_COLUMNS} FROM ended_sessions WHERE session_id = ?"
+            " ORDER BY row_id DESC LIMIT 1",
+            (session_id,),
+        ).fetchone()
+        return _history_row(row) if row else None
+
+    def update_ended(self, row_id: int, reason: EndReason, ended: TimeRange) -> None:
+        self.conn.execute(
+            "UPDATE ended_sessions SET reason = ?, ended = ?, ended_at = ? WHERE row_id = ?",
+            (str(reason), _range_text(ended), time_to_text(ended.latest), row_id),
+        )
+        # The matching "ended" event tells the same story.
+        for event_id, payload in self.conn.execute(
+            "SELECT event_id, payload FROM events WHERE kind = ? AND session_id ="
+            " (SELECT session_id FROM ended_sessions WHERE row_id = ?)"
+            " ORDER BY event_id DESC LIMIT 1",
+            (str(EventKind.ENDED), row_id),
+        ).fetchall():
+            data = _loads(payload)
+            if isinstance(data, dict):
+                data["reason"] = str(reason)
+                data["ended"] = ended.to_dict()
+                self.conn.execute(
+                    "UPDATE events SET payload = ? WHERE event_id = ?", (_dumps(data), event_id)
+                )
+
+    def history(self, limit: int = 200) -> list[HistoryRow]:
+        rows = self.conn.execute(
+            f"SELECT {_HISTORY_COLUMNS} FROM ended_sessions"
+            " ORDER BY ended_at DESC, row_id DESC LIMIT ?",
+            (max(0, limit),),
+        ).fetchall()
+        return [r for r in (_history_row(row) for row in rows) if r is not None]
+
+    # -- events -------------------------------------------------------------------------------
+
+    def add_event(self, event: Event) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO events (kind, session_id, at, severity, payload, seen)"
+            " VALUES (?, ?, ?, ?, ?, 0)",
+            (
+                str(event.kind),
+                event.session_id,
+                time_to_text(event.at),
+                str(event.severity),
+                _dumps(event.to_dict()),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def events(self, limit: int = 200, kinds: Sequence[EventKind] | None = None) -> list[Event]:
+        query = "SELECT event_id, payload, seen FROM events"
+        params: list[Any] = []
+        if kinds:
+            query += f" WHERE kind IN ({', '.join('?' for _ in kinds)})"
+            params += [str(k) for k in kinds]
+        query += " ORDER BY at DESC, event_id DESC LIMIT ?"
+        params.append(max(0, limit))
+        out: list[Event] = []
+        for event_id, payload, seen in self.conn.execute(query, params).fetchall():
+            data = _loads(payload)
+            if isinstance(data, dict):
+                event = event_from_dict(data, event_id=event_id, seen=bool(seen))
+                if event is not None:
+                    out.append(event)
+        return out
+
+    def unseen_alerts(self) -> int:
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM events WHERE seen = 0 AND severity = ?", (str(Severity.ALERT),)
+        ).fetchone()
+        return int(row[0])
+
+    def mark_seen(self, event_ids: Iterable[int] | None = None) -> None:
+        if event_ids is None:
+            self.conn.execute("UPDATE events SET seen = 1 WHERE seen = 0")
+            return
+        self.conn.executemany(
+            "UPDATE events SET seen = 1 WHERE event_id = ?", [(i,) for i in event_ids]
+        )
+
+    # -- what the account has used ------------------------------------------------------------
+
+    def known_places(self) -> KnownPlaces:
+        return KnownPlaces(
+            devices={r[0] for r in self.conn.execute("SELECT fingerprint FROM known_devices")},
+            countries={r[0] for r in self.conn.execute("SELECT code FROM known_countries")},
+        )
+
+    def learn(self, sessions: Iterable[Session], at: datetime) -> None:
+        _learn(self.conn, sessions, at, self.describer)
+
+    # -- retention ----------------------------------------------------------------------------
+
+    def prune(self, cutoff: datetime) -> int:
+        """Delete history, events, revocation marks and known devices older than `cutoff`.
+
+        Sessions still active are never pruned, whatever their age. A device or country not used
+        for the whole retention period is forgotten, so its next sign-in alerts again.
+        """
+        stamp = time_to_text(cutoff)
+        removed = 0
+        for statement in (
+            "DELETE FROM ended_sessions WHERE ended_at < ?",
+            "DELETE FROM events WHERE at < ?",
+            "DELETE FROM revocations WHERE revoked_at < ?",
+            "DELETE FROM known_devices WHERE last_seen_at < ?",
+            "DELETE FROM known_countries WHERE last_seen_at < ?",
+        ):
+            removed += self.conn.execute(statement, (stamp,)).rowcount
+        return removed
+
+
+_HISTORY_COLUMNS = "row_id, snapshot, device, location, signed_in, ended, reason, source"
+
+
+def _history_row(row: Sequence[Any]) -> HistoryRow | None:
+    row_id, snapshot, device, location, signed_in, ended, reason, source = row
+    data = _loads(snapshot)
+    ended_range = TimeRange.from_dict(_loads(ended))
+    if not isinstance(data, dict) or ended_range is None:
+        return None
+    try:
+        end_reason = EndReason(reason)
+    except ValueError:
+        end_reason = EndReason.ENDED_ELSEWHERE
+    return HistoryRow(
+        row_id=int(row_id),
+        session=session_from_dict(data),
+        device=device,
+        location=location,
+        signed_in=TimeRange.from_dict(_loads(signed_in)),
+        ended=ended_range,
+        reason=end_reason,
+        source=source,
+    )
+
+
+def ended_row_kwargs(event: Ended) -> dict[str, Any]:
+    """The history row an observed `Ended` event becomes."""
+    return {
+        "device": event.device,
+        "location": event.location,
+        "signed_in": event.signed_in,
+        "ended": event.ended,
+        "reason": event.reason,
+        "source": "observed",
+    }

@@ -1,0 +1,227 @@
+"""The tracker: one per watched account, called on every poll, off the UI thread.
+
+`observe()` is the whole per-poll job in one short write transaction: read the stored snapshot,
+diff, grade sign-ins, persist. Because the snapshot is read inside the transaction, a second app
+instance on the same account sees what the first one already recorded and does not report it
+again, and a restart diffs against what was stored, so existing sessions are not new sign-ins.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from session_tui import paths
+from session_tui.enrich.geo import GeoLocator
+from session_tui.model import EndedSession, EndReason, Session
+from session_tui.tracking.alerts import classify_all
+from session_tui.tracking.describe import Describer
+from session_tui.tracking.diff import diff, signed_in_range
+from session_tui.tracking.events import Ended, Event, EventKind, SignIn, TimeRange
+from session_tui.tracking.store import (
+    LAST_POLL,
+    LAST_PRUNE,
+    HistoryRow,
+    HistoryStore,
+    ended_row_kwargs,
+)
+
+DEFAULT_RETENTION = timedelta(days=90)
+PRUNE_EVERY = timedelta(hours=1)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tracker:
+    """Session history, sign-in events and alert state of one account, kept in SQLite.
+
+    Thread-safe: calls are serialised by a lock, so the UI may call it from worker threads.
+    Pass `clock` to freeze time in tests; pass the app's `locator` so a City database is used.
+    """
+
+    def __init__(
+        self,
+        account_key: str,
+        store_path: Path | None = None,
+        retention: timedelta = DEFAULT_RETENTION,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        locator: GeoLocator | None = None,
+    ) -> None:
+        if retention <= timedelta(0):
+            raise ValueError("retention must be positive")
+        self.account_key = account_key
+        self.retention = retention
+        self.clock = clock
+        self.describer = Describer(locator)
+        self.path = store_path or paths.history_db(account_key)
+        self._lock = threading.Lock()
+        self._store = HistoryStore(self.path, self.describer)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._store.close()
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- every poll ---------------------------------------------------------------------------
+
+    def observe(self, sessions: Iterable[Session], at: datetime | None = None) -> list[Event]:
+        """Record one poll's listing and return what changed since the stored snapshot.
+
+        `at` is when the listing was fetched (default: now). A listing older than the stored
+        one (another instance wrote a newer poll meanwhile) is ignored and yields no events.
+        The first observation of an account is the baseline: no events at all.
+        """
+        now = at or self.clock()
+        current = list({s.id: s for s in sessions}.values())
+        store = self._store
+        with self._lock, store.write():
+            snapshot = store.load_snapshot()
+            if snapshot.taken_at is not None and now < snapshot.taken_at:
+                return []
+            events = diff(snapshot, current, now, store.revocations(), self.describer)
+            events = classify_all(events, store.known_places(), self.describer)
+            stored: list[Event] = []
+            new_sign_ins: dict[str, TimeRange] = {}
+            for event in events:
+                if isinstance(event, SignIn):
+                    new_sign_ins[event.session_id] = event.signed_in
+                elif isinstance(event, Ended):
+                    store.forget_known(event.session_id)
+                    store.clear_revocation(event.session_id)
+                    store.add_ended(event.session, **ended_row_kwargs(event))
+                stored.append(replace(event, event_id=store.add_event(event)))
+            for session in current:
+                baseline = session.id not in new_sign_ins
+                store.upsert_known(
+                    session,
+                    now,
+                    first_seen_exact=not baseline,
+                    signed_in=new_sign_ins.get(session.id) or signed_in_range(session, None, now),
+                )
+            store.learn(current, now)
+            store.set_time(LAST_POLL, now)
+            self._maybe_prune(now)
+        return stored
+
+    # -- revocations --------------------------------------------------------------------------
+
+    def mark_revoked(self, session_ids: Iterable[str], at: datetime | None = None) -> None:
+        """Note that this app revoked these sessions, so their end reads "revoked here".
+
+        Call it after the API confirmed the revocation. If a poll already saw the session go
+        (and called it "ended elsewhere"), that record is corrected instead.
+        """
+        when = at or self.clock()
+        store = self._store
+        with self._lock, store.write():
+            known = store.known_ids()
+            for sid in session_ids:
+                if sid in known:
+                    store.add_revocation(sid, when)
+                    continue
+                row = store.latest_ended(sid)
+                if row is not None and row.reason is EndReason.ENDED_ELSEWHERE:
+                    ended = row.ended
+                    if ended.earliest is not None and ended.earliest <= when <= ended.latest:
+                        ended = TimeRange.exact(when)
+                    store.update_ended(row.row_id, EndReason.REVOKED_HERE, ended)
+                elif row is None:
+                    store.add_revocation(sid, when)
+
+    # -- the API's own history ----------------------------------------------------------------
+
+    def merge_api_history(self, ended_sessions: Iterable[EndedSession]) -> int:
+        """Fold in the API's list of ended sessions; returns how many rows were added or fixed.
+
+        The API knows why a session ended better than our "ended elsewhere" guess, so its reason
+        replaces that guess; our "revoked here" stays (it is the more specific truth). Sessions
+        we still hold as active are left to the next poll, which will end them.
+        """
+        now = self.clock()
+        cutoff = now - self.retention
+        changed = 0
+        store = self._store
+        with self._lock, store.write():
+            known = store.known_ids()
+            for item in ended_sessions:
+                session = item.session
+                if not session.id or session.id in known:
+                    continue
+                exact = TimeRange.exact(item.ended_at) if item.ended_at else None
+                row = store.latest_ended(session.id)
+                if row is not None:
+                    if row.reason is EndReason.ENDED_ELSEWHERE and item.reason not in (
+                        EndReason.ENDED_ELSEWHERE,
+                        EndReason.REVOKED_HERE,
+                    ):
+                        store.update_ended(row.row_id, item.reason, exact or row.ended)
+                        changed += 1
+                    continue
+                if exact is not None and exact.latest < cutoff:
+                    continue
+                store.add_ended(
+                    session,
+                    device=self.describer.device_label(session),
+                    location=self.describer.location_label(session),
+                    signed_in=TimeRange.exact(session.created_at) if session.created_at else None,
+                    ended=exact or TimeRange.before(now),
+                    reason=item.reason,
+                    source="api",
+                )
+                changed += 1
+        return changed
+
+    # -- what the panes show ------------------------------------------------------------------
+
+    def history(self, limit: int = 200) -> list[HistoryRow]:
+        """Ended sessions, newest first."""
+        with self._lock:
+            return self._store.history(limit)
+
+    def events(self, limit: int = 200, kinds: Sequence[EventKind] | None = None) -> list[Event]:
+        """Stored events, newest first; `kinds=[EventKind.SIGN_IN]` for the alert feed."""
+        with self._lock:
+            return self._store.events(limit, kinds)
+
+    def unseen_alerts(self) -> int:
+        """How many alerts nobody has looked at yet (the header's count)."""
+        with self._lock:
+            return self._store.unseen_alerts()
+
+    def mark_seen(self, event_ids: Iterable[int] | None = None) -> None:
+        """Mark these events (default: all) as seen, e.g. when the alert feed is opened."""
+        with self._lock, self._store.write():
+            self._store.mark_seen(None if event_ids is None else list(event_ids))
+
+    def prune(self) -> int:
+        """Delete rows older than the retention now (polls also do this, at most hourly)."""
+        now = self.clock()
+        with self._lock, self._store.write():
+            removed = self._store.prune(now - self.retention)
+            self._store.set_time(LAST_PRUNE, now)
+            return removed
+
+    def _maybe_prune(self, now: datetime) -> None:
+        last = self._store.get_time(LAST_PRUNE)
+        if last is None or now - last >= PRUNE_EVERY or now < last:
+            self._store.prune(now - self.retention)
+            self._store.set_time(LAST_PRUNE, now)

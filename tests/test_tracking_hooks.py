@@ -1,0 +1,83 @@
+"""`--on-alert`: a real command gets the event JSON on stdin; failures are reported."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from test_tracking_support import CURL, IP_BR, T0, session
+
+from session_tui.tracking.events import AlertRule, Severity, SignIn, TimeRange
+from session_tui.tracking.hooks import HookResult, run_on_alert, start_on_alert
+
+PY = shlex.quote(sys.executable)
+
+
+def _alert_json() -> str:
+    event = SignIn(
+        session=session("NEW", CURL, IP_BR),
+        at=T0,
+        device="API client: curl 8.5",
+        location="Brazil",
+        severity=Severity.ALERT,
+        signed_in=TimeRange.exact(T0),
+        rules=(AlertRule.NEW_DEVICE,),
+        reasons=("new device: API client · curl",),
+    )
+    return event.to_json("alice")
+
+
+async def test_command_gets_the_event_on_stdin(tmp_path: Path) -> None:
+    out = tmp_path / "event.json"
+    script = f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"
+    result = await run_on_alert(f"{PY} -c {shlex.quote(script)}", _alert_json(), timeout=30)
+    assert result.ok, result.message
+    data = json.loads(out.read_text())
+    assert data["type"] == "sign-in"
+    assert data["severity"] == "alert"
+    assert data["rules"] == ["new-device"]
+    assert data["session_id"] == "NEW"
+    assert data["account"] == "alice"
+    assert data["at"] == "2025-03-01T12:00:00Z"
+
+
+async def test_failing_command_is_reported(tmp_path: Path) -> None:
+    script = "import sys; sys.stdin.read(); print('pager down', file=sys.stderr); sys.exit(3)"
+    result = await run_on_alert(f"{PY} -c {shlex.quote(script)}", _alert_json(), timeout=30)
+    assert not result.ok
+    assert result.returncode == 3
+    assert "pager down" in result.stderr_tail
+    assert "exit 3" in result.message
+
+
+async def test_missing_command_is_reported() -> None:
+    result = await run_on_alert("/nonexistent/session-tui-pager", _alert_json(), timeout=30)
+    assert not result.ok
+    assert result.returncode == 127
+
+
+async def test_slow_command_is_stopped_at_the_timeout() -> None:
+    script = "import time; time.sleep(60)"
+    result = await run_on_alert(f"{PY} -c {shlex.quote(script)}", "{}", timeout=0.5)
+    assert result.timed_out and not result.ok
+    assert "timed out" in result.message
+
+
+async def test_start_returns_at_once_and_reports_later(tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    script = (
+        "import sys, time, pathlib; sys.stdin.read()\n"
+        f"while not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.02)\n"
+        "sys.exit(1)"
+    )
+    results: list[HookResult] = []
+    task = start_on_alert(f"{PY} -c {shlex.quote(script)}", "{}", results.append, timeout=30)
+    # The caller got control back while the command is still waiting for the gate.
+    await asyncio.sleep(0.1)
+    assert not task.done() and results == []
+    gate.write_text("go")
+    await task
+    assert [r.returncode for r in results] == [1]

@@ -1,0 +1,187 @@
+"""The tracker over a real SQLite file: restarts, vanished-while-away reasons, revocations,
+the API's own history, and what the history pane gets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from test_tracking_support import CHROME_WINDOWS, CURL, IP_BR, IP_GB, T0, FakeClock, session
+
+from session_tui import paths
+from session_tui.model import EndedSession, EndReason
+from session_tui.tracking.events import Ended, EventKind, IpChanged, SignIn, TimeRange
+from session_tui.tracking.tracker import Tracker
+
+HM = lambda d: d.strftime("%H:%M")  # noqa: E731
+
+
+def test_default_path_is_per_account_in_the_state_dir(isolated_dirs) -> None:
+    with Tracker("@bob:example.org@matrix", clock=FakeClock()) as tracker:
+        tracker.observe([session("a")])
+    assert tracker.path == paths.history_db("@bob:example.org@matrix")
+    assert tracker.path.is_relative_to(isolated_dirs / "state")
+    assert tracker.path.exists()
+    assert tracker.path.stat().st_mode & 0o777 == 0o600
+    assert tracker.path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_restart_does_not_re_report_existing_sessions(tmp_path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "h.sqlite3"
+    sessions = [session("a"), session("b", CHROME_WINDOWS)]
+    with Tracker("alice", db, clock=clock) as first:
+        assert first.observe(sessions) == []
+        clock.advance(seconds=5)
+        new = first.observe([*sessions, session("c", CURL, IP_GB)])
+        assert [e.session_id for e in new] == ["c"]
+    clock.advance(minutes=10)
+    with Tracker("alice", db, clock=clock) as second:
+        assert second.observe([*sessions, session("c", CURL, IP_GB)]) == []
+        assert [e.session_id for e in second.events()] == ["c"]
+
+
+def test_sign_in_while_away_is_reported_with_an_honest_time(tmp_path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "h.sqlite3"
+    with Tracker("alice", db, clock=clock) as first:
+        first.observe([session("a")])
+    clock.advance(hours=3)
+    with Tracker("alice", db, clock=clock) as second:
+        (event,) = second.observe([session("a"), session("z", CURL, IP_BR)])
+    assert isinstance(event, SignIn)
+    assert event.signed_in == TimeRange(T0, T0 + timedelta(hours=3))
+    assert event.signed_in.label(HM) == "between 12:00 and 15:00"
+    assert event.is_alert
+
+
+def test_vanished_while_away_reasons(tmp_path) -> None:
+    clock = FakeClock()
+    db = tmp_path / "h.sqlite3"
+    expiring = session("exp", expires=T0 + timedelta(hours=1))
+    lasting = session("gone", CHROME_WINDOWS, expires=T0 + timedelta(days=30))
+    no_expiry = session("gone2", CURL)
+    with Tracker("alice", db, clock=clock) as first:
+        first.observe([session("a"), expiring, lasting, no_expiry])
+    clock.advance(hours=2)
+    with Tracker("alice", db, clock=clock) as second:
+        events = second.observe([session("a")])
+        history = {row.session_id: row for row in second.history()}
+    ended = {e.session_id: e for e in events}
+    assert all(isinstance(e, Ended) for e in events)
+    assert ended["exp"].reason is EndReason.EXPIRED
+    assert ended["exp"].ended == TimeRange.exact(T0 + timedelta(hours=1))
+    for sid in ("gone", "gone2"):
+        assert ended[sid].reason is EndReason.ENDED_ELSEWHERE
+        assert ended[sid].ended.label(HM) == "between 12:00 and 14:00"
+    # Baseline sessions signed in at some unknown time before the first observation.
+    row = history["gone"]
+    assert row.signed_in == TimeRange.before(T0)
+    assert row.signed_in.label(HM) == "before 12:00"
+    assert row.duration == timedelta(hours=2)
+    assert row.duration_is_minimum
+    assert row.source == "observed"
+
+
+def test_revoked_here_then_history(tmp_path) -> None:
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        created = T0 - timedelta(days=1)
+        target = session("b", CHROME_WINDOWS, created=created)
+        tracker.observe([session("a", current=True), target])
+        clock.advance(seconds=3)
+        tracker.mark_revoked(["b"])
+        revoked_at = clock.now
+        clock.advance(seconds=2)
+        (event,) = tracker.observe([session("a", current=True)])
+        assert isinstance(event, Ended)
+        assert event.reason is EndReason.REVOKED_HERE
+        (row,) = tracker.history()
+        assert row.reason is EndReason.REVOKED_HERE
+        assert row.ended == TimeRange.exact(revoked_at)
+        assert row.signed_in == TimeRange.exact(created)
+        assert row.duration == timedelta(days=1, seconds=3)
+        assert not row.duration_is_minimum
+        assert "Chrome" in row.device
+
+
+def test_revocation_noticed_by_a_poll_first_is_corrected(tmp_path) -> None:
+    """A poll racing the revoke sees the session gone before mark_revoked: fix the reason."""
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        tracker.observe([session("a"), session("b", CHROME_WINDOWS)])
+        clock.advance(seconds=5)
+        (event,) = tracker.observe([session("a")])
+        assert event.reason is EndReason.ENDED_ELSEWHERE
+        tracker.mark_revoked(["b"])
+        (row,) = tracker.history()
+        assert row.reason is EndReason.REVOKED_HERE
+        (stored,) = tracker.events(kinds=[EventKind.ENDED])
+        assert stored.reason is EndReason.REVOKED_HERE
+
+
+def test_merge_api_history(tmp_path) -> None:
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        tracker.observe([session("a"), session("b", CHROME_WINDOWS)])
+        clock.advance(minutes=5)
+        tracker.observe([session("a")])  # b: our guess is "ended elsewhere"
+        old = session("old", CURL, IP_GB, created=T0 - timedelta(days=3))
+        api = [
+            EndedSession(
+                session("b", CHROME_WINDOWS), T0 + timedelta(minutes=2), EndReason.SIGNED_OUT
+            ),
+            EndedSession(old, T0 - timedelta(days=2), EndReason.REVOKED),
+            EndedSession(session("a"), None, EndReason.REVOKED),  # still active for us: skipped
+            EndedSession(session("ancient"), T0 - timedelta(days=400), EndReason.EXPIRED),
+        ]
+        assert tracker.merge_api_history(api) == 2
+        rows = {r.session_id: r for r in tracker.history()}
+        assert set(rows) == {"b", "old"}
+        assert rows["b"].reason is EndReason.SIGNED_OUT
+        assert rows["b"].ended == TimeRange.exact(T0 + timedelta(minutes=2))
+        assert rows["old"].reason is EndReason.REVOKED
+        assert rows["old"].source == "api"
+        assert rows["old"].duration == timedelta(days=1)
+        # Merging again changes nothing.
+        assert tracker.merge_api_history(api) == 0
+        assert [r.session_id for r in tracker.history()] == ["b", "old"]
+
+
+def test_ip_change_is_stored(tmp_path) -> None:
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        tracker.observe([session("a")])
+        clock.advance(seconds=5)
+        events = tracker.observe([session("a", ip="85.214.132.9")])
+        assert [type(e) for e in events] == [IpChanged]
+        assert [type(e) for e in tracker.events()] == [IpChanged]
+        assert tracker.events(kinds=[EventKind.SIGN_IN]) == []
+
+
+def test_stale_listing_from_another_instance_is_ignored(tmp_path) -> None:
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        tracker.observe([session("a")])
+        clock.advance(seconds=10)
+        tracker.observe([session("a")])
+        stale = T0 + timedelta(seconds=5)
+        assert tracker.observe([session("a"), session("late", CURL)], at=stale) == []
+        assert tracker.events() == []
+
+
+def test_events_round_trip_and_json_has_no_raw_controls(tmp_path) -> None:
+    clock = FakeClock()
+    hostile = "[bold red]x\x1b]8;;http://evil\x07click\x1b]8;;\x07\nnext"
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        tracker.observe([session("a")])
+        clock.advance(seconds=5)
+        (event,) = tracker.observe([session("a"), session("b", CURL, IP_BR, name=hostile)])
+        (stored,) = tracker.events()
+    assert stored.event_id == event.event_id is not None
+    assert stored.rules == event.rules and stored.severity is event.severity
+    assert stored.session == event.session
+    text = event.to_json("alice")
+    assert "\x1b" not in text and "\\u001b" not in text and "\\n" not in text
+    assert '"account": "alice"' in text
+    assert '"severity": "alert"' in text
+    assert "[bold red]" in text  # literal, not interpreted
