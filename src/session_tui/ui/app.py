@@ -1,0 +1,353 @@
+"""The Textual application: owns the accounts, polls them, revokes, and tells listeners.
+
+The app holds the state (`AccountState` per provider) and does all provider I/O in workers;
+`MainScreen` shows it and turns keys into requests. The UI never speaks HTTP: it calls the
+`SessionProvider` protocol and catches `session_tui.errors`. How tracking, alerts and the audit
+trail hook in is described in `session_tui.ui.hooks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from session_tui.enrich import Enricher, GeoLocator
+from session_tui.errors import (
+    AuthExpired,
+    CurrentSessionProtected,
+    NotAdmin,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    WrongPassword,
+)
+from session_tui.model import Session
+from session_tui.providers.base import SessionProvider
+from session_tui.ui.hooks import (
+    RevokeAttempt,
+    RevokeAttempted,
+    RevokeKind,
+    RevokeOutcome,
+    SessionListener,
+    SessionsPolled,
+)
+from session_tui.ui.screens.main import MainScreen
+from session_tui.ui.state import AccountState, Connection
+from session_tui.ui.styles import stylesheet_paths
+
+Reconnect = Callable[[SessionProvider, str], Awaitable[SessionProvider]]
+
+DEFAULT_RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 does not say how long
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppOptions:
+    """How the app behaves; the CLI fills it from flags and the profile."""
+
+    interval: float = 5.0  # seconds between polls
+    online_window: timedelta = timedelta(minutes=5)  # active within this counts as Online
+    city_db: Path | None = None  # a MaxMind-format City database, for city names
+    bell: bool = True  # ring the terminal bell on alerts (issue 5)
+    on_alert: str | None = None  # command run for each alert (issue 5)
+    profile: str = "demo"
+    clock: Callable[[], datetime] = utc_now  # tests freeze it
+    listeners: list[SessionListener] = field(default_factory=list)
+
+
+class SessionTuiApp(App[None]):
+    """A live table of an account's sessions (or several accounts', in on-call mode)."""
+
+    TITLE = "session-tui"
+    ENABLE_COMMAND_PALETTE = False  # the footer's room is for our keys
+    CSS_PATH = stylesheet_paths()  # type: ignore[assignment]
+    BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        providers: Sequence[SessionProvider],
+        options: AppOptions | None = None,
+        *,
+        reconnect: Reconnect | None = None,
+    ) -> None:
+        super().__init__()
+        if not providers:
+            raise ValueError("session-tui needs at least one provider")
+        self.options = options or AppOptions()
+        self.accounts = [AccountState(provider) for provider in providers]
+        self.reconnect = reconnect
+        self.listeners: list[SessionListener] = list(self.options.listeners)
+        self.geo = GeoLocator(self.options.city_db)
+        self.enricher = Enricher(self.geo)
+        self.main = MainScreen()
+        self._signing_in: set[int] = set()  # accounts whose sign-in dialog is open
+
+    # -- hooks for tracking, alerts and audit (see session_tui.ui.hooks) ---------------------
+
+    def add_listener(self, listener: SessionListener) -> None:
+        self.listeners.append(listener)
+
+    def set_unseen_alerts(self, count: int) -> None:
+        """Show how many alerts the user has not looked at yet (0 hides it)."""
+        self.main.set_unseen_alerts(count)
+
+    def select_session(self, provider: SessionProvider, session_id: str) -> bool:
+        """Show this account and put the cursor on the session; False if it is not listed."""
+        return self.main.select_session(provider, session_id)
+
+    def now(self) -> datetime:
+        return self.options.clock()
+
+    def _tell_listeners(self, method: str, *args: object) -> None:
+        for listener in list(self.listeners):
+            try:
+                getattr(listener, method)(*args)
+            except Exception as exc:  # a tracking bug must not take the dashboard down
+                self.log.error(f"listener {listener!r}.{method} failed: {exc!r}")
+                self.notify(
+                    f"Tracking failed ({type(exc).__name__}); see the log.",
+                    severity="error",
+                )
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.main
+
+    def on_mount(self) -> None:
+        self.set_interval(self.options.interval, self.poll_due, name="poll")
+        self.set_interval(1.0, self.main.tick, name="header-tick")
+        self.poll_due()
+
+    async def on_unmount(self) -> None:
+        for account in self.accounts:
+            try:
+                await account.provider.aclose()
+            except Exception as exc:
+                self.log.error(f"closing {account.name}: {exc!r}")
+        self.geo.close()
+
+    # -- polling ------------------------------------------------------------------------------
+
+    def poll_due(self) -> None:
+        """A timer tick: poll every account that is not busy, paused or signed out."""
+        now = asyncio.get_running_loop().time()
+        for account in self.accounts:
+            if account.in_flight or account.stopped or now < account.resume_at:
+                continue  # skip the tick; a slow poll is never cancelled by the next one
+            self._start_poll(account)
+
+    def refresh_now(self) -> None:
+        """`ctrl+r`: poll every account now (or offer to sign in again where that is the fix)."""
+        loop_now = asyncio.get_running_loop().time()
+        for index, account in enumerate(self.accounts):
+            if account.stopped:
+                if account.connection is Connection.SIGNED_OUT and self.reconnect is not None:
+                    self._offer_sign_in(index)
+                continue
+            if loop_now < account.resume_at:
+                wait = int(account.resume_at - loop_now) + 1
+                self.notify(f"{account.name}: rate limited; retrying in {wait} s.")
+                continue
+            if not account.in_flight:
+                self._start_poll(account)
+
+    def _start_poll(self, account: AccountState) -> None:
+        account.in_flight = True
+        self.run_worker(self._poll(account), group="poll", exclusive=False, exit_on_error=False)
+
+    async def _poll(self, account: AccountState) -> None:
+        provider = account.provider
+        try:
+            sessions = await provider.list_sessions()
+        except AuthExpired as exc:
+            if provider is account.provider:
+                self._signed_out(account, exc)
+        except NotAdmin as exc:
+            account.stopped = True
+            self._set_error(account, Connection.ERROR, str(exc))
+        except RateLimited as exc:
+            wait = exc.retry_after if exc.retry_after else DEFAULT_RATE_LIMIT_WAIT
+            account.resume_at = asyncio.get_running_loop().time() + wait
+            self._set_error(
+                account,
+                Connection.RATE_LIMITED,
+                f"Rate limited by the server; waiting {wait:.0f} s before the next poll.",
+            )
+        except ProviderError as exc:
+            self._set_error(account, Connection.ERROR, str(exc))
+        except Exception as exc:  # a provider bug: say so, keep the last listing, keep polling
+            self.log.error(f"poll of {account.name} failed: {exc!r}")
+            self._set_error(account, Connection.ERROR, f"Unexpected error ({type(exc).__name__}).")
+        else:
+            if provider is account.provider:
+                self._polled(account, sessions)
+        finally:
+            account.in_flight = False
+            self.main.account_changed(account)
+
+    def _polled(self, account: AccountState, sessions: list[Session]) -> None:
+        at = self.now()
+        account.sessions = {s.id: s for s in sessions}
+        account.connection = Connection.CONNECTED
+        account.error = None
+        account.updated_at = at
+        account.polls += 1
+        self._tell_listeners("sessions_polled", account.provider, sessions, at)
+        self.post_message(SessionsPolled(account.provider, sessions, at))
+
+    def _set_error(self, account: AccountState, state: Connection, message: str) -> None:
+        changed = account.error != message or account.connection is not state
+        account.connection = state
+        account.error = message
+        if changed:  # once per new problem, not on every tick
+            self.notify(f"{account.name}: {message}", severity="error", timeout=8)
+
+    def _signed_out(self, account: AccountState, exc: AuthExpired) -> None:
+        account.stopped = True
+        if self.reconnect is None:
+            message = (
+                "This session was signed out elsewhere: its access token no longer works. "
+                "Polling stopped; start session-tui again to sign in."
+            )
+        else:
+            message = "This session was signed out elsewhere: its access token no longer works."
+        self._set_error(account, Connection.SIGNED_OUT, message)
+        if self.reconnect is not None:
+            self._offer_sign_in(self.accounts.index(account))
+
+    def _offer_sign_in(self, index: int) -> None:
+        if index in self._signing_in or self.reconnect is None:
+            return
+        self._signing_in.add(index)
+        account = self.accounts[index]
+
+        def done(result: object) -> None:
+            self._signing_in.discard(index)
+            if result is None:
+                self.notify(
+                    f"{account.name}: still signed out. Press ctrl+r to sign in again.",
+                    severity="warning",
+                )
+
+        self.push_screen(self.main.sign_in_dialog(account, self._sign_in_again), done)
+
+    async def _sign_in_again(self, account: AccountState, password: str | None) -> bool:
+        """Run `reconnect` with the typed password; WrongPassword propagates to the dialog."""
+        assert self.reconnect is not None
+        old = account.provider
+        account.connection = Connection.RECONNECTING
+        self.main.account_changed(account)
+        try:
+            new = await self.reconnect(old, password or "")
+        except BaseException:
+            account.connection = Connection.SIGNED_OUT
+            self.main.account_changed(account)
+            raise
+        account.provider = new
+        account.stopped = False
+        account.resume_at = 0.0
+        account.connection = Connection.CONNECTING
+        account.error = None
+        self.notify(f"Signed in again as {account.name}.")
+        if new is not old:
+            try:
+                await old.aclose()
+            except Exception as exc:
+                self.log.error(f"closing the old provider: {exc!r}")
+        self._start_poll(account)
+        return True
+
+    # -- revoking -----------------------------------------------------------------------------
+
+    def _record(
+        self,
+        account: AccountState,
+        kind: RevokeKind,
+        sessions: Sequence[Session],
+        outcome: RevokeOutcome,
+        revoked: int = 0,
+        error: str | None = None,
+    ) -> RevokeAttempt:
+        attempt = RevokeAttempt(
+            provider=account.provider,
+            account=account.name,
+            kind=kind,
+            session_ids=tuple(s.id for s in sessions),
+            sessions=tuple(sessions),
+            outcome=outcome,
+            revoked=revoked,
+            error=error,
+            at=self.now(),
+        )
+        self._tell_listeners("revoke_attempted", attempt)
+        self.post_message(RevokeAttempted(attempt))
+        return attempt
+
+    async def revoke_one(
+        self, account: AccountState, session: Session, password: str | None
+    ) -> RevokeAttempt:
+        """Revoke one session. Raises WrongPassword (the dialog lets the user retry)."""
+        kind = RevokeKind.ONE
+        try:
+            await account.provider.revoke(session.id, password=password)
+        except WrongPassword:
+            self._record(account, kind, [session], RevokeOutcome.WRONG_PASSWORD)
+            raise
+        except NotFound as exc:
+            account.sessions.pop(session.id, None)  # it ended meanwhile: the row can go
+            return self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
+        except AuthExpired as exc:
+            attempt = self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
+            self._signed_out(account, exc)
+            return attempt
+        except (CurrentSessionProtected, ProviderError) as exc:
+            return self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
+        account.sessions.pop(session.id, None)
+        attempt = self._record(account, kind, [session], RevokeOutcome.DONE, revoked=1)
+        self._after_revoke(account)
+        return attempt
+
+    async def revoke_others(
+        self, account: AccountState, sessions: Sequence[Session], password: str | None
+    ) -> RevokeAttempt:
+        """Revoke exactly the sessions the dialog named (never the current one)."""
+        kind = RevokeKind.OTHERS
+        ids = [s.id for s in sessions]
+        try:
+            count = await account.provider.revoke_others(only=ids, password=password)
+        except WrongPassword:
+            self._record(account, kind, sessions, RevokeOutcome.WRONG_PASSWORD)
+            raise
+        except AuthExpired as exc:
+            attempt = self._record(account, kind, sessions, RevokeOutcome.FAILED, error=str(exc))
+            self._signed_out(account, exc)
+            return attempt
+        except ProviderError as exc:
+            return self._record(account, kind, sessions, RevokeOutcome.FAILED, error=str(exc))
+        for sid in ids:
+            account.sessions.pop(sid, None)
+        attempt = self._record(account, kind, sessions, RevokeOutcome.DONE, revoked=count)
+        self._after_revoke(account)
+        return attempt
+
+    async def rename(self, account: AccountState, session_id: str, name: str) -> None:
+        await account.provider.rename(session_id, name)
+        self._after_revoke(account)
+
+    def _after_revoke(self, account: AccountState) -> None:
+        self.main.account_changed(account)
+        if not account.in_flight and not account.stopped:
+            self._start_poll(account)

@@ -1,0 +1,121 @@
+"""Session views -> the rich `Text` the table, the details pane and the dialogs show.
+
+Every piece of provider data reaches the screen through here, already made safe by
+`enrich.text.plain` and wrapped in `Text`, which Textual never parses as markup. Nothing in this
+module builds markup strings from data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.style import Style
+from rich.text import Text
+
+from session_tui.enrich import DeviceType, Place, SessionView
+from session_tui.enrich.text import plain
+from session_tui.enrich.times import MISSING, expires_text, is_online, last_active_text
+
+THIS_DEVICE = "This device"
+ONLINE_DOT = "●"
+
+BADGE_STYLE = Style(color="black", bgcolor="green", bold=True)
+ONLINE_STYLE = Style(color="green", bold=True)
+CURRENT_STYLE = Style(bold=True)
+DIM_STYLE = Style(dim=True)
+MISSING_STYLE = Style(dim=True)
+
+# Types worth a word in the Device column; API clients and bots already say so in their label.
+_TYPE_WORD = {
+    DeviceType.DESKTOP: "Desktop",
+    DeviceType.MOBILE: "Mobile",
+    DeviceType.TABLET: "Tablet",
+}
+
+
+def _cell(text: str = "", style: Style | str = "") -> Text:
+    """A one-line cell that ends in "…" when its column is too narrow."""
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def short_place(place: Place) -> str:
+    """ "Berlin, DE", "Germany", "Private network"; "" when nothing at all is known."""
+    if place.city and place.country_code:
+        return plain(f"{place.city}, {place.country_code}", 80)
+    if place.city:
+        return plain(place.city, 80)
+    if place.country_name:
+        return plain(place.country_name, 80)
+    if place.label and place.label != "Unknown":
+        return plain(place.label, 80)
+    return ""
+
+
+def device_words(view: SessionView) -> str:
+    """ "Work laptop (Firefox 128 on Linux)" or just "Firefox 128 on Linux"."""
+    label = plain(view.device.label, 120)
+    if view.name and view.name != label:
+        return f"{view.name} ({label})"
+    return view.name or label
+
+
+def describe(view: SessionView) -> str:
+    """How a confirm dialog names a session: "Firefox 128 on Linux, Berlin, DE"."""
+    where = short_place(view.place)
+    return f"{device_words(view)}, {where}" if where else device_words(view)
+
+
+def device_cell(view: SessionView, is_current: bool) -> Text:
+    """Name (or browser on OS), then the rest of what we know, dimmed; a badge for our own."""
+    text = _cell()
+    if is_current:
+        text.append(THIS_DEVICE, BADGE_STYLE)
+        text.append(" ")
+    label = plain(view.device.label, 120)
+    primary = view.name or label
+    text.append(primary, CURRENT_STYLE if is_current else "")
+    extra = []
+    if view.name and label != view.name:
+        extra.append(label)
+    type_word = _TYPE_WORD.get(view.device.device_type)
+    if type_word:
+        extra.append(type_word)
+    if extra:
+        text.append("  ")
+        text.append(" · ".join(extra), DIM_STYLE)
+    return text
+
+
+def location_cell(view: SessionView) -> Text:
+    where = short_place(view.place)
+    if not where:
+        return _cell(MISSING, MISSING_STYLE)
+    text = _cell()
+    if view.place.flag:
+        text.append(view.place.flag + " ")
+    text.append(where)
+    return text
+
+
+def ip_cell(view: SessionView) -> Text:
+    return _cell(view.ip) if view.ip else _cell(MISSING, MISSING_STYLE)
+
+
+def last_active_cell(view: SessionView, now: datetime, window: timedelta) -> Text:
+    last = view.session.last_active_at
+    if last is None:
+        return _cell(MISSING, MISSING_STYLE)
+    if is_online(last, now, window):
+        text = _cell()
+        text.append(ONLINE_DOT, ONLINE_STYLE)
+        text.append(" ")
+        text.append("Online", ONLINE_STYLE)
+        return text
+    return _cell(last_active_text(last, now, window))
+
+
+def expires_cell(view: SessionView, now: datetime) -> Text:
+    expires = view.session.expires_at
+    if expires is None:
+        return _cell(MISSING, MISSING_STYLE)
+    return _cell(expires_text(expires, now))

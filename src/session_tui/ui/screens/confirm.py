@@ -1,0 +1,176 @@
+"""A modal confirm dialog that runs its action itself, so a wrong password can be retried.
+
+Used for revoke, revoke-all and signing in again. Cancel has the focus unless a password is
+asked for; `y` confirms and `n`/escape cancel (except while typing the password, where they are
+just letters). The password lives only in the input while the dialog is open and is cleared as
+soon as it has been used; it is never stored, logged or put in a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from session_tui.errors import SessionTuiError, WrongPassword
+
+ResultT = TypeVar("ResultT")
+
+WRONG_PASSWORD = "Wrong password. Try again, or cancel."
+NEED_PASSWORD = "Enter your password to confirm."
+
+
+class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
+    """Asks a yes/no question (and maybe a password), then awaits `action(password)`.
+
+    Dismisses with the action's result, or None when cancelled. `WrongPassword` keeps the dialog
+    open saying so; another `SessionTuiError` keeps it open with its message (retry or cancel).
+    """
+
+    BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
+        Binding("y", "confirm", "Yes"),
+        Binding("n", "cancel_key", "No"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        question: Text,
+        lines: Sequence[Text] = (),
+        note: Text | None = None,
+        confirm_label: str,
+        action: Callable[[str | None], Awaitable[ResultT]],
+        password_for: str | None = None,
+        danger: bool = True,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self._title = title
+        self._question = question
+        self._lines = list(lines)
+        self._note = note
+        self._confirm_label = confirm_label
+        self._action = action
+        self._password_for = password_for
+        self._danger = danger
+        self._busy = False
+
+    @property
+    def asks_password(self) -> bool:
+        return self._password_for is not None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(Text(self._title, style="bold"), id="dialog-title")
+            yield Static(self._question, id="dialog-question")
+            if self._lines:
+                yield Static(Text("\n").join(self._lines), id="dialog-lines")
+            if self._note is not None:
+                yield Static(self._note, id="dialog-note")
+            if self._password_for is not None:
+                yield Static(
+                    Text.assemble("Password for ", (self._password_for, "bold")),
+                    id="dialog-password-label",
+                )
+                yield Input(password=True, id="dialog-password", placeholder="password")
+            yield Static("", id="dialog-error")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel", variant="default")
+                yield Button(
+                    self._confirm_label,
+                    id="confirm",
+                    variant="error" if self._danger else "primary",
+                )
+
+    def on_mount(self) -> None:
+        if self.asks_password:
+            self.query_one("#dialog-password", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#dialog-error", Static).update(Text(message, style="bold red"))
+
+    def _password(self) -> str | None:
+        if not self.asks_password:
+            return None
+        return self.query_one("#dialog-password", Input).value
+
+    def _clear_password(self) -> None:
+        if self.asks_password:
+            self.query_one("#dialog-password", Input).value = ""
+
+    def action_cancel(self) -> None:
+        if self._busy:
+            return
+        self._clear_password()
+        self.dismiss(None)
+
+    def action_confirm(self) -> None:
+        if self._busy:
+            return
+        password = self._password()
+        if self.asks_password and not password:
+            self._show_error(NEED_PASSWORD)
+            self.query_one("#dialog-password", Input).focus()
+            return
+        self._run(password)
+
+    def action_cancel_key(self) -> None:
+        self.action_cancel()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the password field has focus, y and n are letters of the password.
+        return not (action in ("confirm", "cancel_key") and isinstance(self.focused, Input))
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm_pressed(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted, "#dialog-password")
+    def _password_submitted(self) -> None:
+        self.action_confirm()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for button in self.query(Button):
+            button.disabled = busy
+        if self.asks_password:
+            self.query_one("#dialog-password", Input).disabled = busy
+        if busy:
+            self.query_one("#dialog-error", Static).update(Text("Working…", style="dim"))
+
+    @work(exclusive=True, group="confirm")
+    async def _run(self, password: str | None) -> None:
+        self._set_busy(True)
+        try:
+            result = await self._action(password)
+        except WrongPassword:
+            self._set_busy(False)
+            self._clear_password()
+            self._show_error(WRONG_PASSWORD)
+            self.query_one("#dialog-password", Input).focus()
+            return
+        except SessionTuiError as exc:
+            self._set_busy(False)
+            self._clear_password()
+            self._show_error(str(exc))
+            return
+        finally:
+            password = None
+        self._clear_password()
+        self._busy = False
+        self.dismiss(result)

@@ -1,0 +1,58 @@
+"""The `?` screen: every key, including the ones the footer has no room for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("↑ ↓  j k", "move between sessions (the mouse works too)"),
+    ("enter", "show or hide the details pane"),
+    ("r", "revoke the selected session"),
+    ("R", "revoke all other sessions (your current one stays signed in)"),
+    ("s", "sort by the next column"),
+    ("/", "filter rows by text; escape clears the filter"),
+    ("ctrl+r", "refresh now"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
+RENAME_KEY = ("e", "rename the selected session")
+ACCOUNTS_KEY = ("tab", "switch between the account list and the sessions")
+
+
+def help_table(extra: Sequence[tuple[str, str]] = ()) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for key, meaning in (*KEYS, *extra):
+        table.add_row(Text(key), Text(meaning))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Closes on escape, `?` or `q`."""
+
+    BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
+        Binding("escape,question_mark,q", "close", "Close"),
+    ]
+
+    def __init__(self, extra: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self._extra = tuple(extra)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help", classes="dialog"):
+            yield Static(Text("Keys", style="bold"), id="dialog-title")
+            with VerticalScroll(id="help-body"):
+                yield Static(help_table(self._extra))
+            yield Static(Text("escape or ? closes this help", style="dim"), id="help-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,427 @@
+"""The main screen: header, (account list), filter, sessions table, details pane, footer.
+
+It reads the app's `AccountState`s and turns keys into requests to the app; it never calls a
+provider itself. Extra panes (issue 5: history `h`, alert feed `a`) mount into `#panes`, next to
+the details pane, and get their data from the hooks in `session_tui.ui.hooks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, OptionList
+
+from session_tui.enrich import SessionView
+from session_tui.enrich.text import plain
+from session_tui.model import Capability
+from session_tui.providers.base import SessionProvider
+from session_tui.ui import cells
+from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
+from session_tui.ui.screens.confirm import ConfirmDialog
+from session_tui.ui.screens.help import ACCOUNTS_KEY, RENAME_KEY, HelpScreen
+from session_tui.ui.screens.rename import RenameDialog
+from session_tui.ui.state import AccountState
+from session_tui.ui.widgets.accounts import AccountList
+from session_tui.ui.widgets.details import DetailsPane
+from session_tui.ui.widgets.filter_bar import FilterInput
+from session_tui.ui.widgets.header import StatusHeader
+from session_tui.ui.widgets.sessions_table import SessionsTable
+
+if TYPE_CHECKING:
+    from session_tui.ui.app import SessionTuiApp
+
+MAX_LISTED = 8  # sessions named one by one in the revoke-all dialog
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+class MainScreen(Screen[None]):
+    """Everything the user sees between the modal dialogs."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # noqa: RUF012
+
+    BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
+        Binding("r", "revoke", "Revoke"),
+        Binding("R", "revoke_others", "Revoke others"),
+        Binding("s", "sort", "Sort"),
+        Binding("slash", "filter", "Filter"),
+        Binding("e", "rename", "Rename"),
+        Binding("ctrl+r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected = 0  # index into app.accounts
+        self._unseen_alerts = 0
+
+    @property
+    def tui(self) -> SessionTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def account(self) -> AccountState:
+        return self.tui.accounts[self.selected]
+
+    @property
+    def multi(self) -> bool:
+        return len(self.tui.accounts) > 1
+
+    @property
+    def table(self) -> SessionsTable:
+        return self.query_one("#sessions", SessionsTable)
+
+    @property
+    def details(self) -> DetailsPane:
+        return self.query_one("#details", DetailsPane)
+
+    @property
+    def header(self) -> StatusHeader:
+        return self.query_one("#header", StatusHeader)
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        with Horizontal(id="body"):
+            if self.multi:
+                yield AccountList(id="accounts")
+            with Vertical(id="main"):
+                yield FilterInput(id="filter")
+                with Horizontal(id="panes"):
+                    yield SessionsTable(id="sessions")
+                    yield DetailsPane(id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.multi:
+            accounts = self.query_one("#accounts", AccountList)
+            accounts.set_accounts(self.tui.accounts)
+            accounts.highlighted = 0
+            accounts.border_title = "Accounts"
+        self.details.border_title = "Details"
+        self._show_account(reset=True)
+        self.table.focus()
+
+    # -- attributes down: the app tells us what changed ---------------------------------------
+
+    def account_changed(self, account: AccountState) -> None:
+        if not self.is_mounted:
+            return
+        if self.multi:
+            self.query_one("#accounts", AccountList).set_accounts(self.tui.accounts)
+        if account is self.account:
+            self._show_account()
+        else:
+            self.header.refresh()
+
+    def tick(self) -> None:
+        """Every second: "updated N s ago" moves on (with a frozen clock it stays put)."""
+        if self.is_mounted:
+            self.header.now = self.tui.now()
+            self.header.refresh()
+
+    def set_unseen_alerts(self, count: int) -> None:
+        self._unseen_alerts = count
+        if self.is_mounted:
+            self.header.unseen_alerts = count
+
+    def select_session(self, provider: SessionProvider, session_id: str) -> bool:
+        for index, account in enumerate(self.tui.accounts):
+            if account.provider is provider:
+                if index != self.selected:
+                    self._switch(index)
+                return self.table.select_id(session_id)
+        return False
+
+    def _views(self, account: AccountState) -> list[SessionView]:
+        return [self.tui.enricher.view(s) for s in account.sessions.values()]
+
+    def _show_account(self, reset: bool = False) -> None:
+        account = self.account
+        now = self.tui.now()
+        table = self.table
+        table.has_expiry = account.can(Capability.EXPIRY)
+        table.show(
+            self._views(account),
+            current_id=account.current_id,
+            now=now,
+            window=self.tui.options.online_window,
+            reset=reset,
+        )
+        header = self.header
+        header.account = account
+        header.now = now
+        header.sort_label = table.sort_column.label
+        header.filter_text = table.filter_text
+        header.unseen_alerts = self._unseen_alerts
+        header.refresh()
+        self._show_details()
+
+    def _show_details(self) -> None:
+        account = self.account
+        view = self.table.view_of(self.table.selected_id)
+        if view is None:
+            if account.polls == 0 and account.error is None:
+                hint = "Loading sessions…"
+            elif account.error:
+                hint = account.error
+            elif self.table.filter_text and account.sessions:
+                hint = "No session matches the filter."
+            else:
+                hint = "No sessions."
+        else:
+            hint = ""
+        self.details.show(
+            view,
+            is_current=view is not None and view.session.id == account.current_id,
+            now=self.tui.now(),
+            window=self.tui.options.online_window,
+            account=account.name if self.multi else None,
+            empty_hint=hint,
+        )
+
+    def _switch(self, index: int) -> None:
+        self.selected = index
+        self._show_account(reset=True)
+        self.refresh_bindings()
+
+    # -- events -------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#sessions")
+    def _row_highlighted(self) -> None:
+        self._show_details()
+
+    @on(SessionsTable.DetailsToggled)
+    def _toggle_details(self) -> None:
+        self.details.toggle_class("-hidden")
+
+    @on(OptionList.OptionHighlighted, "#accounts")
+    def _account_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != self.selected:
+            self._switch(event.option_index)
+
+    @on(OptionList.OptionSelected, "#accounts")
+    def _account_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_index != self.selected:
+            self._switch(event.option_index)
+        self.table.focus()
+
+    @on(FilterInput.Changed, "#filter")
+    def _filter_changed(self, event: FilterInput.Changed) -> None:
+        self.table.set_filter(event.value)
+        self.header.filter_text = event.value
+        self._show_details()
+
+    @on(FilterInput.Closed)
+    def _filter_closed(self, event: FilterInput.Closed) -> None:
+        filter_input = self.query_one("#filter", FilterInput)
+        if event.cleared or not filter_input.value:
+            filter_input.remove_class("-active")
+        self.table.focus()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rename":
+            return self.account.can(Capability.RENAME)
+        return True
+
+    def action_refresh(self) -> None:
+        self.tui.refresh_now()
+
+    def action_help(self) -> None:
+        extra = []
+        if self.account.can(Capability.RENAME):
+            extra.append(RENAME_KEY)
+        if self.multi:
+            extra.append(ACCOUNTS_KEY)
+        self.app.push_screen(HelpScreen(extra))
+
+    def action_sort(self) -> None:
+        table = self.table
+        table.set_sort(table.sort_column.next(table.column_keys))
+        self.header.sort_label = table.sort_column.label
+        self._show_details()
+
+    def action_filter(self) -> None:
+        filter_input = self.query_one("#filter", FilterInput)
+        filter_input.add_class("-active")
+        filter_input.focus()
+
+    def _selected_view(self) -> SessionView | None:
+        return self.table.view_of(self.table.selected_id)
+
+    def _account_suffix(self) -> str:
+        return f" of {plain(self.account.name, 80)}" if self.multi else ""
+
+    def action_revoke(self) -> None:
+        account = self.account
+        view = self._selected_view()
+        if view is None:
+            self.notify("No session selected.", severity="warning")
+            return
+        session = view.session
+        if session.is_current or session.id == account.current_id:
+            self.notify(
+                "This is the session session-tui is signed in with; it cannot be revoked "
+                "from here. Sign out of session-tui instead.",
+                title="Not revoked",
+                severity="warning",
+            )
+            return
+        question = Text(f"Revoke {cells.describe(view)}{self._account_suffix()}?")
+        note = Text("That device will be signed out at once.", style="dim")
+
+        async def action(password: str | None) -> RevokeAttempt:
+            return await self.tui.revoke_one(account, session, password)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                title="Revoke session",
+                question=question,
+                note=note,
+                confirm_label="Revoke",
+                action=action,
+                password_for=self._password_for(account),
+                id="confirm-revoke",
+            ),
+            self._revoked,
+        )
+
+    def action_revoke_others(self) -> None:
+        account = self.account
+        others = account.others()
+        if not others:
+            self.notify(
+                "There are no other sessions to sign out."
+                if account.current_id
+                else f"{account.name} has no sessions to sign out."
+            )
+            return
+        count = len(others)
+        suffix = self._account_suffix()
+        if account.current_id is None:
+            question = Text(f"Sign out all {_plural(count, 'session')}{suffix}?")
+            note = None
+        else:
+            question = Text(f"Sign out {_plural(count, 'other session')}{suffix}?")
+            note = Text("Your current session stays signed in.")
+        views = sorted(
+            (self.tui.enricher.view(s) for s in others),
+            key=lambda v: (v.session.last_active_at is None, v.session.id),
+        )
+        lines = [
+            Text(f"• {cells.describe(v)}", no_wrap=True, overflow="ellipsis")
+            for v in views[:MAX_LISTED]
+        ]
+        if count > MAX_LISTED:
+            lines.append(Text(f"  and {count - MAX_LISTED} more", style="dim"))
+
+        async def action(password: str | None) -> RevokeAttempt:
+            return await self.tui.revoke_others(account, others, password)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                title="Sign out other sessions" if account.current_id else "Sign out sessions",
+                question=question,
+                lines=lines,
+                note=note,
+                confirm_label="Sign out",
+                action=action,
+                password_for=self._password_for(account),
+                id="confirm-revoke-all",
+            ),
+            self._revoked,
+        )
+
+    def _password_for(self, account: AccountState) -> str | None:
+        if account.can(Capability.REAUTH_TO_REVOKE):
+            return plain(account.name, 80) or "your account"
+        return None
+
+    def _revoked(self, attempt: RevokeAttempt | None) -> None:
+        if attempt is None:
+            return  # cancelled: nothing changes
+        sessions = attempt.sessions
+        if attempt.outcome is RevokeOutcome.DONE:
+            if attempt.kind is RevokeKind.ONE:
+                view = self.tui.enricher.view(sessions[0])
+                message = f"Revoked {cells.describe(view)}."
+            else:
+                message = f"Signed out {_plural(attempt.revoked, 'session')}."
+            if self.multi:
+                message += f" ({plain(attempt.account, 80)})"
+            self.notify(message, title="Done")
+        else:
+            what = (
+                cells.describe(self.tui.enricher.view(sessions[0]))
+                if attempt.kind is RevokeKind.ONE
+                else _plural(len(sessions), "session")
+            )
+            self.notify(
+                f"Could not revoke {what}: {attempt.error}", title="Failed", severity="error"
+            )
+        self._show_account()
+
+    def action_rename(self) -> None:
+        account = self.account
+        if not account.can(Capability.RENAME):
+            return
+        view = self._selected_view()
+        if view is None:
+            self.notify("No session selected.", severity="warning")
+            return
+        sid = view.session.id
+
+        async def action(name: str) -> None:
+            await self.tui.rename(account, sid, name)
+
+        def done(name: str | None) -> None:
+            if name is not None:
+                self.notify(f"Renamed to {plain(name, 80)}.")
+
+        self.app.push_screen(
+            RenameDialog(
+                describe=Text(cells.describe(view)),
+                current=view.name,
+                action=action,
+            ),
+            done,
+        )
+
+    def sign_in_dialog(
+        self,
+        account: AccountState,
+        sign_in: Callable[[AccountState, str | None], Awaitable[bool]],
+    ) -> ConfirmDialog[bool]:
+        """The dialog the app shows when our own credential stopped working."""
+        provider = account.provider
+        where = f" on {plain(provider.server, 80)}" if provider.server else ""
+
+        async def action(password: str | None) -> bool:
+            return await sign_in(account, password)
+
+        return ConfirmDialog(
+            title="Signed out elsewhere",
+            question=Text(
+                f"This session of {plain(account.name, 80)}{where} was signed out elsewhere: "
+                "its access token no longer works."
+            ),
+            note=Text("Sign in again with your password, or cancel to stop polling."),
+            confirm_label="Sign in",
+            action=action,
+            password_for=plain(account.name, 80) or "your account",
+            danger=False,
+            id="sign-in",
+        )

@@ -1,0 +1,63 @@
+"""What the app knows about each account it shows: its provider, last listing and health.
+
+Plain data, no Textual: the app's poller writes it, the widgets read it ("attributes down").
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from session_tui.model import Capability, Session
+from session_tui.providers.base import SessionProvider
+
+
+class Connection(enum.StrEnum):
+    """The connection state the header shows, in its own words."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    ERROR = "error"
+    RATE_LIMITED = "rate limited"
+    SIGNED_OUT = "signed out"
+    RECONNECTING = "reconnecting"
+
+
+@dataclass
+class AccountState:
+    """One provider (one account) and what the last poll of it said.
+
+    `sessions` keeps the server's order; the table sorts for itself. After an error the last good
+    listing stays, so the screen shows stale rows with the error rather than an empty table.
+    """
+
+    provider: SessionProvider
+    sessions: dict[str, Session] = field(default_factory=dict)
+    connection: Connection = Connection.CONNECTING
+    error: str | None = None
+    updated_at: datetime | None = None  # when the last successful poll finished (app clock)
+    polls: int = 0  # successful polls so far
+    in_flight: bool = False  # a poll is running: ticks are skipped, never cancelled
+    resume_at: float = 0.0  # event-loop time before which polls wait (rate limiting)
+    stopped: bool = False  # our credential died (or is not allowed): no polls until signed in
+
+    @property
+    def name(self) -> str:
+        """The account as the user knows it (never a credential)."""
+        return self.provider.account or self.provider.kind
+
+    @property
+    def current_id(self) -> str | None:
+        for session in self.sessions.values():
+            if session.is_current:
+                return session.id
+        return None
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.provider.capabilities
+
+    def others(self) -> list[Session]:
+        """Every listed session except the one we are signed in with."""
+        current = self.current_id
+        return [s for s in self.sessions.values() if not s.is_current and s.id != current]

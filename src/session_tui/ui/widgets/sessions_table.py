@@ -1,0 +1,275 @@
+"""The sessions table: one row per session id, updated in place so the cursor never jumps.
+
+`DataTable.clear()` would reset the cursor and the scroll position, so a poll only adds, updates
+and removes the rows that changed, then puts the cursor back on the session it was on (by id, not
+by row index). The table is rebuilt only when the user changes its shape (resize, sort column).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
+from session_tui.enrich import SessionView
+from session_tui.ui import cells
+from session_tui.ui.sorting import SortColumn, ordered
+
+# Widths of the columns whose content has a known shape ("12 minutes ago", "in 21 days").
+LAST_ACTIVE_WIDTH = 14
+EXPIRES_WIDTH = 13
+LOCATION_WIDTH = 20
+LOCATION_NARROW_WIDTH = 16
+IP_FULL_WIDTH = 39  # the longest IPv6 text
+IP_SHORT_WIDTH = 15  # a whole IPv4 address; IPv6 ends in "…" (the details pane has it all)
+DEVICE_MIN_WIDTH = 26
+DEVICE_ROOMY_WIDTH = 46  # before this, the IP column shortens
+CELL_PADDING = 1
+SCROLLBAR = 2
+
+Layout = tuple[tuple[str, int], ...]
+
+
+class RowText(Text):
+    """A cell that knows its row's session id, so `DataTable.sort` can order rows by our key."""
+
+    __slots__ = ("row_id",)
+
+    def __init__(self, text: Text, row_id: str) -> None:
+        super().__init__(
+            text.plain,
+            style=text.style,
+            no_wrap=text.no_wrap,
+            overflow=text.overflow,
+            end=text.end,
+        )
+        self._spans = list(text.spans)
+        self.row_id = row_id
+
+
+def _same(a: object, b: Text) -> bool:
+    return isinstance(a, Text) and a.plain == b.plain and a.spans == b.spans and a.style == b.style
+
+
+def compute_layout(width: int, *, has_expiry: bool = True) -> Layout:
+    """Column keys and widths for a table `width` cells wide.
+
+    What gives way on narrow screens, in order: the IP shortens (IPv6 ends in "…"), an Expires
+    column that would only say "—" (the provider has no expiry) goes, then the IP goes (the
+    details pane still has it), so Device keeps room to be readable at 80x24.
+    """
+    full_ip = ("ip", IP_FULL_WIDTH)
+    short_ip = ("ip", IP_SHORT_WIDTH)
+    loc = ("location", LOCATION_WIDTH)
+    narrow_loc = ("location", LOCATION_NARROW_WIDTH)
+    last = ("last_active", LAST_ACTIVE_WIDTH)
+    expires = ("expires", EXPIRES_WIDTH)
+    candidates: list[tuple[tuple[str, int], ...]] = [
+        (loc, full_ip, last, expires),
+        (loc, short_ip, last, expires),
+    ]
+    if not has_expiry:
+        candidates.append((narrow_loc, short_ip, last))
+    candidates.append((narrow_loc, last, expires) if has_expiry else (narrow_loc, last))
+    for index, rest in enumerate(candidates):
+        columns = 1 + len(rest)
+        device = width - SCROLLBAR - 2 * CELL_PADDING * columns - sum(w for _, w in rest)
+        wanted = DEVICE_ROOMY_WIDTH if index == 0 else DEVICE_MIN_WIDTH
+        if device >= wanted or index == len(candidates) - 1:
+            return (("device", max(min(device, 90), 12)), *rest)
+    raise AssertionError("unreachable")
+
+
+def matches(view: SessionView, query: str) -> bool:
+    """Every word of the filter occurs somewhere in the session's searchable text."""
+    return all(word in view.search_text for word in query.casefold().split())
+
+
+class SessionsTable(DataTable[Text]):
+    """Sessions of one account. Feed it with `show()`; read `selected_id`."""
+
+    BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
+        Binding("enter", "toggle_details", "Details"),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    class DetailsToggled(Message):
+        """The user asked to show or hide the details pane (enter)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING, id=id)
+        self.sort_column = SortColumn.LAST_ACTIVE
+        self.filter_text = ""
+        self._views: list[SessionView] = []
+        self._current_id: str | None = None
+        self._now = datetime.now(UTC)
+        self._window = timedelta(minutes=5)
+        self._layout: Layout = ()
+        self.has_expiry = True  # the provider's sessions expire; else Expires may give way
+        self._pending_id: str | None = None  # selected before a rebuild emptied the table
+
+    # -- what the screen calls ---------------------------------------------------------------
+
+    @property
+    def selected_id(self) -> str | None:
+        """The session id under the cursor (None when the table is empty)."""
+        if self.row_count == 0:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0))
+        except CellDoesNotExist:
+            return None
+        return row_key.value
+
+    @property
+    def visible_ids(self) -> list[str]:
+        return [row.key.value for row in self.ordered_rows if row.key.value is not None]
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [key for key, _ in self._layout]
+
+    def show(
+        self,
+        views: Iterable[SessionView],
+        *,
+        current_id: str | None,
+        now: datetime,
+        window: timedelta,
+        reset: bool = False,
+    ) -> None:
+        """Show these sessions; rows are matched by id. `reset` starts afresh (other account)."""
+        self._views = list(views)
+        self._current_id = current_id
+        self._now = now
+        self._window = window
+        if reset:
+            self._layout = ()
+            self._pending_id = None
+        self._apply(keep_cursor=not reset)
+
+    def set_sort(self, column: SortColumn) -> None:
+        self.sort_column = column
+        self._layout = ()  # the header labels change: rebuild, keeping the cursor's session
+        self._apply()
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self._apply()
+
+    def select_id(self, session_id: str) -> bool:
+        """Put the cursor on this session; False when it is not shown (ended or filtered)."""
+        try:
+            index = self.get_row_index(session_id)
+        except RowDoesNotExist:
+            return False
+        self.move_cursor(row=index)
+        return True
+
+    def view_of(self, session_id: str | None) -> SessionView | None:
+        for view in self._views:
+            if view.session.id == session_id:
+                return view
+        return None
+
+    def cell_text(self, session_id: str, column: str) -> str:
+        """The plain text a cell shows (for tests and screen readers of the SVG)."""
+        return self.get_cell(session_id, column).plain
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def action_toggle_details(self) -> None:
+        self.post_message(self.DetailsToggled())
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._views or self._layout:
+            self._apply()
+
+    def _width(self) -> int:
+        if self.size.width:
+            return self.size.width
+        return self.app.size.width
+
+    def _label(self, key: str, title: str) -> Text:
+        if key == self.sort_column.key:
+            return Text.assemble(title, " ", ("▼", "bold"))
+        return Text(title)
+
+    def _rebuild(self, layout: Layout) -> None:
+        self._pending_id = self.selected_id or self._pending_id
+        self.clear(columns=True)
+        titles = {column.key: column.label for column in SortColumn}
+        for key, width in layout:
+            self.add_column(self._label(key, titles[key]), width=width, key=key)
+        self._layout = layout
+        if self.sort_column.key not in self.column_keys:
+            self.sort_column = SortColumn.LAST_ACTIVE
+            self._rebuild(layout)
+
+    def _cells(self, view: SessionView) -> dict[str, Text]:
+        is_current = view.session.id == self._current_id or view.session.is_current
+        row = {
+            "device": cells.device_cell(view, is_current),
+            "location": cells.location_cell(view),
+            "ip": cells.ip_cell(view),
+            "last_active": cells.last_active_cell(view, self._now, self._window),
+            "expires": cells.expires_cell(view, self._now),
+        }
+        if is_current:
+            for key, text in row.items():
+                if key != "device":
+                    text.stylize(cells.CURRENT_STYLE)
+        return {key: RowText(row[key], view.session.id) for key in self.column_keys}
+
+    def _apply(self, keep_cursor: bool = True) -> None:
+        layout = compute_layout(self._width(), has_expiry=self.has_expiry)
+        if layout != self._layout:
+            self._rebuild(layout)
+        selected = (self.selected_id or self._pending_id) if keep_cursor else None
+        cursor_index = self.cursor_row
+        wanted = [v for v in ordered(self._views, self.sort_column) if matches(v, self.filter_text)]
+        wanted_ids = [v.session.id for v in wanted]
+        keep = set(wanted_ids)
+        for row_id in self.visible_ids:
+            if row_id not in keep:
+                self.remove_row(row_id)
+        shown = set(self.visible_ids)
+        for view in wanted:
+            sid = view.session.id
+            row = self._cells(view)
+            if sid in shown:
+                for key, text in row.items():
+                    if not _same(self.get_cell(sid, key), text):
+                        self.update_cell(sid, key, text)
+            else:
+                self.add_row(*row.values(), key=sid)
+        if self.visible_ids != wanted_ids:
+            position = {sid: index for index, sid in enumerate(wanted_ids)}
+            self.sort("device", key=lambda cell: position[cell.row_id])
+        self._restore_cursor(selected, cursor_index)
+
+    def _restore_cursor(self, selected: str | None, old_index: int) -> None:
+        if not self.row_count:
+            return
+        if selected is not None:
+            try:
+                index = self.get_row_index(selected)
+            except RowDoesNotExist:
+                index = min(old_index, self.row_count - 1)  # it ended: the next one down
+            else:
+                self._pending_id = None
+        else:
+            index = min(old_index, self.row_count - 1)
+        if index != self.cursor_row:
+            self.move_cursor(row=index, scroll=False)
+        else:
+            # Same index, maybe another session: make sure listeners hear about it.
+            self.refresh_row(index)
