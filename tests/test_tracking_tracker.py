@@ -185,3 +185,15 @@ def test_events_round_trip_and_json_has_no_raw_controls(tmp_path) -> None:
     assert '"account": "alice"' in text
     assert '"severity": "alert"' in text
     assert "[bold red]" in text  # literal, not interpreted
+
+
+def test_an_old_end_elsewhere_is_not_relabelled(tmp_path) -> None:
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        tracker.observe([session("a"), session("b", CHROME_WINDOWS)])
+        clock.advance(seconds=5)
+        tracker.observe([session("a")])
+        clock.advance(hours=1)
+        tracker.mark_revoked(["b"])
+        (row,) = tracker.history()
+        assert row.reason is EndReason.ENDED_ELSEWHERE

@@ -32,6 +32,9 @@ from session_tui.tracking.store import (
 
 DEFAULT_RETENTION = timedelta(days=90)
 PRUNE_EVERY = timedelta(hours=1)
+# A poll may notice a revoked session gone before `mark_revoked` runs; an "ended elsewhere" this
+# recent is that race, not an older end being relabelled.
+REVOKE_RACE_WINDOW = timedelta(minutes=2)
 
 
 def utc_now() -> datetime:
@@ -139,7 +142,11 @@ class Tracker:
                     store.add_revocation(sid, when)
                     continue
                 row = store.latest_ended(sid)
-                if row is not None and row.reason is EndReason.ENDED_ELSEWHERE:
+                if (
+                    row is not None
+                    and row.reason is EndReason.ENDED_ELSEWHERE
+                    and row.ended.latest >= when - REVOKE_RACE_WINDOW
+                ):
                     ended = row.ended
                     if ended.earliest is not None and ended.earliest <= when <= ended.latest:
                         ended = TimeRange.exact(when)

@@ -1,0 +1,157 @@
+"""Tracking for a whole app run, without Textual: what the UI calls on each poll and revoke.
+
+The app watches one account (or several in on-call mode); this holds one `Tracker` per account,
+opened on first use, and turns a revocation attempt into an audit line plus a "revoked here"
+mark. The UI stays thin: call `observe` from a thread worker after each successful poll, show
+what comes back, and call `record_revocation` after each attempt.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from session_tui import paths
+from session_tui.enrich.geo import GeoLocator
+from session_tui.model import Session
+from session_tui.providers.base import SessionProvider
+from session_tui.tracking import audit
+from session_tui.tracking.events import Event
+from session_tui.tracking.tracker import DEFAULT_RETENTION, Tracker, utc_now
+
+# Providers that see the same sessions of the same account share one history file.
+_SAME_SESSIONS = {"synapse-admin": "matrix"}
+
+
+def _host(server: str) -> str:
+    """The server without a loopback port: the demo's ephemeral port changes every run."""
+    try:
+        parts = urlsplit(f"//{server}")
+        host, port = parts.hostname or server, parts.port
+    except ValueError:
+        return server
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    return host if loopback or port is None else f"{host}:{port}"
+
+
+def account_key(provider: SessionProvider, profile: str | None = None) -> str:
+    """The history file's key: profile, kind, account and server ("work:matrix:@a:b@b")."""
+    kind = _SAME_SESSIONS.get(provider.kind, provider.kind)
+    who = provider.account or "account"
+    key = f"{kind}:{who}@{_host(provider.server)}"
+    return f"{profile}:{key}" if profile else key
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """What one poll changed for one account."""
+
+    key: str
+    events: list[Event] = field(default_factory=list)
+    unseen_alerts: int = 0
+
+    @property
+    def alerts(self) -> list[Event]:
+        return [e for e in self.events if e.is_alert]
+
+
+class TrackingService:
+    """Per-account trackers plus the audit log for one app run. Thread-safe."""
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        *,
+        retention: timedelta = DEFAULT_RETENTION,
+        clock: Callable[[], datetime] = utc_now,
+        locator: GeoLocator | None = None,
+        audit_path: Path | None = None,
+    ) -> None:
+        self.profile = profile
+        self.retention = retention
+        self.clock = clock
+        self.locator = locator
+        self.audit_path = audit_path
+        self._trackers: dict[str, Tracker] = {}
+        self._lock = threading.Lock()
+
+    def tracker(self, provider: SessionProvider) -> Tracker:
+        key = account_key(provider, self.profile)
+        with self._lock:
+            if key not in self._trackers:
+                self._trackers[key] = Tracker(
+                    key,
+                    paths.history_db(key),
+                    self.retention,
+                    self.clock,
+                    locator=self.locator,
+                )
+            return self._trackers[key]
+
+    def observe(
+        self, provider: SessionProvider, sessions: Sequence[Session], at: datetime | None = None
+    ) -> PollResult:
+        """After each successful poll (in a thread): the events, and the new unseen count."""
+        tracker = self.tracker(provider)
+        events = tracker.observe(sessions, at)
+        return PollResult(tracker.account_key, events, tracker.unseen_alerts())
+
+    def record_revocation(
+        self,
+        provider: SessionProvider,
+        *,
+        action: audit.AuditAction | str,
+        session_ids: Sequence[str],
+        sessions: Sequence[Session] = (),
+        error: str | BaseException | None = None,
+        revoked: int | None = None,
+        at: datetime | None = None,
+    ) -> audit.AuditRecord:
+        """After each revocation attempt: an audit line, and on success "revoked here" marks.
+
+        Raises `audit.AuditError` if the log cannot be written (the marks are kept anyway).
+        """
+        when = at or self.clock()
+        if error is None:
+            self.tracker(provider).mark_revoked(session_ids, when)
+        return audit.log_revocation(
+            self.audit_path,
+            account=provider.account,
+            provider=provider.kind,
+            profile=self.profile,
+            action=action,
+            session_ids=session_ids,
+            sessions=sessions,
+            error=error,
+            revoked=revoked,
+            at=when,
+        )
+
+    def unseen_alerts(self) -> int:
+        """Unseen alerts over every account tracked so far (the header's count)."""
+        return sum(t.unseen_alerts() for t in self._open())
+
+    def mark_seen(self) -> None:
+        for tracker in self._open():
+            tracker.mark_seen()
+
+    def trackers(self) -> Iterable[Tracker]:
+        return self._open()
+
+    def close(self) -> None:
+        with self._lock:
+            trackers, self._trackers = list(self._trackers.values()), {}
+        for tracker in trackers:
+            tracker.close()
+
+    def _open(self) -> list[Tracker]:
+        with self._lock:
+            return list(self._trackers.values())
