@@ -3,6 +3,7 @@ the API's own history, and what the history pane gets."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from test_tracking_support import CHROME_WINDOWS, CURL, IP_BR, IP_GB, T0, FakeClock, session
@@ -175,7 +176,10 @@ def test_events_round_trip_and_json_has_no_raw_controls(tmp_path) -> None:
     with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
         tracker.observe([session("a")])
         clock.advance(seconds=5)
-        (event,) = tracker.observe([session("a"), session("b", CURL, IP_BR, name=hostile)])
+        sneaky = replace(
+            session("b", CURL, IP_BR, name=hostile), extras={"access_token": "syt_secret_value"}
+        )
+        (event,) = tracker.observe([session("a"), sneaky])
         (stored,) = tracker.events()
     assert stored.event_id == event.event_id is not None
     assert stored.rules == event.rules and stored.severity is event.severity
@@ -185,6 +189,9 @@ def test_events_round_trip_and_json_has_no_raw_controls(tmp_path) -> None:
     assert '"account": "alice"' in text
     assert '"severity": "alert"' in text
     assert "[bold red]" in text  # literal, not interpreted
+    assert "syt_secret_value" not in text and "access_token" not in text
+    for stored_file in tmp_path.glob("h.sqlite3*"):
+        assert b"syt_secret_value" not in stored_file.read_bytes()
 
 
 def test_an_old_end_elsewhere_is_not_relabelled(tmp_path) -> None:
