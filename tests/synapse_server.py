@@ -112,10 +112,15 @@ class SynapseServer:
         user.devices[answer["device_id"]] = answer["access_token"]
         return user
 
-    def new_user(self, *, admin: bool = False, prefix: str = "user") -> MatrixUser:
-        """A fresh account with a unique name, so each test has the server to itself."""
+    def new_user(
+        self, *, admin: bool = False, prefix: str = "user", password: str | None = None
+    ) -> MatrixUser:
+        """A fresh account with a unique name, so each test has the server to itself.
+
+        UI tests pass a short password: the pilot types it one key at a time.
+        """
         localpart = f"{prefix}{next(_names)}-{uuid.uuid4().hex[:8]}"
-        return self.register(localpart, f"pw-{uuid.uuid4().hex}", admin=admin)
+        return self.register(localpart, password or f"pw-{uuid.uuid4().hex}", admin=admin)
 
     def login(
         self,
