@@ -1,0 +1,422 @@
+"""The app on the real demo service over real HTTP, driven by key presses.
+
+Each test starts the frozen demo service (tests/demo_fixtures.py), opens a `RestProvider` on it
+and runs `SessionTuiApp` headless; what the table shows is checked against what the service
+holds, before and after the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from demo_fixtures import DEMO_NOW
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from session_tui.demo import DemoService
+from session_tui.providers.rest import RestProvider
+from session_tui.ui.app import AppOptions, SessionTuiApp
+from session_tui.ui.cells import device_words
+from session_tui.ui.screens.confirm import ConfirmDialog
+from session_tui.ui.screens.help import HelpScreen
+from session_tui.ui.screens.main import MainScreen
+from session_tui.ui.state import Connection
+from session_tui.ui.widgets.sessions_table import SessionsTable
+
+SIZE = (120, 32)
+
+
+def make_app(*services: DemoService, **options: object) -> SessionTuiApp:
+    providers = [RestProvider(s.url, s.token) for s in services]
+    opts = AppOptions(interval=600, clock=lambda: DEMO_NOW, **options)  # type: ignore[arg-type]
+    return SessionTuiApp(providers, opts)
+
+
+async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    """Wait until every account has been polled and nothing is in flight (real network)."""
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if all(a.polls or a.error for a in app.accounts) and not any(
+            a.in_flight for a in app.accounts
+        ):
+            await pilot.pause(0.02)
+            return
+    raise AssertionError("the app did not finish polling")
+
+
+async def until(pilot: Pilot[None], condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def table(app: SessionTuiApp) -> SessionsTable:
+    return app.main.query_one("#sessions", SessionsTable)
+
+
+def notifications(app: SessionTuiApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+@pytest.fixture
+async def running(demo_service: DemoService) -> AsyncIterator[tuple[SessionTuiApp, Pilot[None]]]:
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        yield app, pilot
+
+
+async def test_table_matches_service_and_marks_current(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, _ = running
+    t = table(app)
+    assert set(t.visible_ids) == demo_service.state.session_ids()
+    current = demo_service.current_id
+    assert t.cell_text(current, "device").startswith("This device")
+    others = [sid for sid in t.visible_ids if sid != current]
+    assert others and not any("This device" in t.cell_text(s, "device") for s in others)
+    # Most recently active first.
+    order = [app.accounts[0].sessions[sid].last_active_at for sid in t.visible_ids]
+    assert order == sorted(order, reverse=True)
+    assert app.accounts[0].connection is Connection.CONNECTED
+
+
+async def test_r_on_current_session_refuses(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    current = demo_service.current_id
+    assert table(app).select_id(current)
+    await pilot.press("r")
+    await pilot.pause()
+    assert isinstance(app.screen, MainScreen)  # no dialog
+    assert any("cannot be revoked" in m for m in notifications(app))
+    assert current in demo_service.state.session_ids()
+    assert current in table(app).visible_ids
+
+
+async def test_revoke_one_through_dialog(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    t = table(app)
+    before = demo_service.state.session_ids()
+    target = next(s for s in t.visible_ids if s != demo_service.current_id)
+    t.select_id(target)
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+    dialog = app.screen
+    assert isinstance(app.focused, Button) and app.focused.id == "cancel"
+    question = dialog.query_one("#dialog-question", Static).render()
+    assert str(question).startswith("Revoke ")
+    await pilot.press("y")
+    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+    await settle(pilot, app)
+    assert target not in t.visible_ids
+    assert demo_service.state.session_ids() == before - {target}
+    assert any(m.startswith("Revoked ") for m in notifications(app))
+
+
+@pytest.mark.parametrize("keys", [["n"], ["escape"], ["enter"]], ids=["n", "escape", "enter"])
+async def test_cancel_changes_nothing(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService, keys: list[str]
+) -> None:
+    """n and escape cancel; enter presses the focused button, which is Cancel."""
+    app, pilot = running
+    t = table(app)
+    before = demo_service.state.session_ids()
+    target = next(s for s in t.visible_ids if s != demo_service.current_id)
+    t.select_id(target)
+    for opener in ("r", "R"):
+        await pilot.press(opener)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await pilot.press(*keys)
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+    await pilot.pause(0.1)
+    assert demo_service.state.session_ids() == before
+    assert set(t.visible_ids) == before
+    assert t.selected_id == target
+
+
+async def test_revoke_all_others_keeps_current(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    current = demo_service.current_id
+    count = len(demo_service.state.session_ids()) - 1
+    await pilot.press("R")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+    dialog = app.screen
+    question = str(dialog.query_one("#dialog-question", Static).render())
+    assert question == f"Sign out {count} other sessions?"
+    note = str(dialog.query_one("#dialog-note", Static).render())
+    assert note == "Your current session stays signed in."
+    assert isinstance(app.focused, Button) and app.focused.id == "cancel"
+    await pilot.press("y")
+    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+    await settle(pilot, app)
+    assert demo_service.state.session_ids() == {current}
+    assert table(app).visible_ids == [current]
+    assert any(f"Signed out {count} sessions" in m for m in notifications(app))
+
+
+async def test_revoke_all_names_only_what_it_ends(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    """A session that signs in while the dialog is open is not touched (only= the named ids)."""
+    app, pilot = running
+    await pilot.press("R")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+    newcomer = demo_service.state.add_session(user_agent="curl/8.9.0", ip="1.120.3.4")
+    await pilot.press("y")
+    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+    await settle(pilot, app)
+    assert demo_service.state.session_ids() == {demo_service.current_id, newcomer}
+
+
+async def test_failed_revoke_leaves_row_and_says_why(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    t = table(app)
+    target = next(s for s in t.visible_ids if s != demo_service.current_id)
+    t.select_id(target)
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+    demo_service.fail_next(503, message="Maintenance window.")
+    await pilot.press("y")
+    await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+    await pilot.pause(0.1)
+    assert target in t.visible_ids
+    assert target in demo_service.state.session_ids()
+    assert any(m.startswith("Could not revoke") for m in notifications(app))
+
+
+async def test_cursor_stays_on_session_when_one_appears_above(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    t = table(app)
+    target = t.visible_ids[4]
+    t.select_id(target)
+    await pilot.pause()
+    index = t.cursor_row
+    newcomer = demo_service.state.add_session(
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        ip="91.64.9.9",
+        last_active_at=DEMO_NOW,
+    )
+    polls = app.accounts[0].polls
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: app.accounts[0].polls > polls, "a poll")
+    await pilot.pause()
+    assert newcomer in t.visible_ids
+    assert t.visible_ids.index(newcomer) < index
+    assert t.selected_id == target
+    assert t.cursor_row == index + 1
+
+
+async def test_filter_narrows_and_escape_clears(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    t = table(app)
+    everything = set(t.visible_ids)
+    await pilot.press("slash", *"berlin")
+    await pilot.pause()
+    shown = t.visible_ids
+    assert 0 < len(shown) < len(everything)
+    assert all(
+        "berlin" in app.enricher.view(app.accounts[0].sessions[s]).search_text for s in shown
+    )
+    await pilot.press("escape")
+    await pilot.pause()
+    assert set(t.visible_ids) == everything
+    assert app.focused is t
+
+
+async def test_sort_key_cycles_columns(running: tuple[SessionTuiApp, Pilot[None]]) -> None:
+    app, pilot = running
+    t = table(app)
+    assert t.sort_column.key == "last_active"
+    await pilot.press("s")
+    assert t.sort_column.key == "device"
+    assert str(t.columns[t.sort_column.key].label).endswith("▼")  # type: ignore[index]
+    names = [device_words(t.view_of(s)).casefold() for s in t.visible_ids]  # type: ignore[arg-type]
+    assert names == sorted(names)  # A to Z
+    assert app.main.header.sort_label == "Device"
+    for _ in range(len(t.column_keys) - 1):
+        await pilot.press("s")
+    assert t.sort_column.key == "last_active"
+
+
+async def test_help_screen_opens_and_closes(running: tuple[SessionTuiApp, Pilot[None]]) -> None:
+    app, pilot = running
+    await pilot.press("question_mark")
+    await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+    await pilot.press("escape")
+    await until(pilot, lambda: isinstance(app.screen, MainScreen), "help to close")
+
+
+async def test_enter_toggles_details(running: tuple[SessionTuiApp, Pilot[None]]) -> None:
+    app, pilot = running
+    details = app.main.query_one("#details")
+    assert details.display
+    await pilot.press("enter")
+    await pilot.pause()
+    assert not details.display
+    await pilot.press("enter")
+    await pilot.pause()
+    assert details.display
+
+
+async def test_server_error_shows_and_recovers(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    account = app.accounts[0]
+    rows = table(app).visible_ids
+    demo_service.fail_next(500, message="Database on fire.")
+    polls = account.polls
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: account.connection is Connection.ERROR, "the error")
+    assert table(app).visible_ids == rows  # the last good listing stays
+    assert account.error is not None and "fire" in account.error
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: account.polls > polls, "a good poll")
+    assert account.connection is Connection.CONNECTED and account.error is None
+
+
+async def test_rate_limit_waits_for_retry_after(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    account = app.accounts[0]
+    demo_service.fail_next(429, retry_after=120)
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: account.connection is Connection.RATE_LIMITED, "rate limit")
+    polls = account.polls
+    app.poll_due()  # a timer tick inside the window does not poll
+    await pilot.press("ctrl+r")  # nor does ctrl+r: it says how long to wait
+    await pilot.pause(0.2)
+    assert account.polls == polls and not account.in_flight
+    assert any("rate limited; retrying in" in m for m in notifications(app))
+
+
+async def test_signed_out_elsewhere_stops_polling(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    account = app.accounts[0]
+    demo_service.fail_next(401, message="Token revoked.")
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: account.connection is Connection.SIGNED_OUT, "signed out")
+    assert account.stopped
+    assert any("signed out elsewhere" in m for m in notifications(app))
+    app.poll_due()
+    assert not account.in_flight
+    assert isinstance(app.screen, MainScreen)  # no reconnect given: no sign-in dialog
+
+
+async def test_signed_out_offers_sign_in_again(demo_service: DemoService) -> None:
+    from session_tui.errors import WrongPassword
+    from session_tui.providers.base import SessionProvider
+
+    calls: list[str] = []
+
+    async def reconnect(old: SessionProvider, password: str) -> SessionProvider:
+        calls.append("call")
+        if password != "right horse":
+            raise WrongPassword("Wrong password.")
+        return RestProvider(demo_service.url, demo_service.token)
+
+    providers = [RestProvider(demo_service.url, demo_service.token)]
+    app = SessionTuiApp(
+        providers, AppOptions(interval=600, clock=lambda: DEMO_NOW), reconnect=reconnect
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        account = app.accounts[0]
+        old = account.provider
+        demo_service.fail_next(401)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the sign-in dialog")
+        await pilot.press(*"wrong", "enter")
+        await until(pilot, lambda: len(calls) == 1 and not app.screen._busy, "an attempt")
+        error = str(app.screen.query_one("#dialog-error", Static).render())
+        assert "Wrong password" in error
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press(*"right horse", "enter")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+        await settle(pilot, app)
+        assert account.provider is not old
+        assert account.connection is Connection.CONNECTED and not account.stopped
+
+
+async def test_password_field_takes_y_and_n_as_letters(demo_service: DemoService) -> None:
+    """In a dialog that asks for a password, y/n are typed, not confirm/cancel."""
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        seen: list[str | None] = []
+
+        async def action(password: str | None) -> str:
+            seen.append(password)
+            return "ok"
+
+        from rich.text import Text
+
+        app.push_screen(
+            ConfirmDialog(
+                title="t",
+                question=Text("q?"),
+                confirm_label="Go",
+                action=action,
+                password_for="@alice:example.org",
+            )
+        )
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await pilot.press("enter")  # empty password: asks for it, stays open
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and not seen
+        await pilot.press("y", "n", "enter")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+        assert seen == ["yn"]
+
+
+async def test_several_accounts_show_a_sidebar(demo_service: DemoService) -> None:
+    with DemoService(seed=7, live=False, token="second-token") as second:
+        second.state.add_session(user_agent="curl/8.5.0", ip="1.120.0.9")
+        app = make_app(demo_service, second)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot, app)
+            sidebar = app.main.query_one("#accounts")
+            assert sidebar.option_count == 2
+            first_ids = set(table(app).visible_ids)
+            assert first_ids == demo_service.state.session_ids()
+            sidebar.focus()
+            await pilot.press("down")
+            await pilot.pause()
+            assert set(table(app).visible_ids) == second.state.session_ids()
+            await pilot.press("tab")
+            await pilot.press("R")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+            question = str(app.screen.query_one("#dialog-question", Static).render())
+            assert question.endswith(f" of {app.accounts[1].name}?")
+            await pilot.press("escape")
+
+
+async def test_online_window_option(demo_service: DemoService) -> None:
+    app = make_app(demo_service, online_window=timedelta(minutes=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        t = table(app)
+        online = [s for s in t.visible_ids if "Online" in t.cell_text(s, "last_active")]
+        last = app.accounts[0].sessions
+        assert online
+        assert all(DEMO_NOW - last[s].last_active_at <= timedelta(minutes=60) for s in online)
