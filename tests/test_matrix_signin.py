@@ -299,3 +299,12 @@ def test_the_cli_reports_errors_without_a_traceback(capsys: pytest.CaptureFixtur
     assert main(["logout", "--profile", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("session-tui: No profile 'nope'")
+
+
+def test_without_a_terminal_or_credentials_it_says_what_to_set(
+    synapse: SynapseServer, matrix_user: MatrixUser
+) -> None:
+    args = build_parser().parse_args(matrix_args(synapse, matrix_user))
+    with pytest.raises(ConfigError) as caught:
+        open_accounts(args, {})  # pytest's stdin is not a terminal: no prompt possible
+    assert "SESSION_TUI_TOKEN" in str(caught.value) and "SESSION_TUI_PASSWORD" in str(caught.value)
