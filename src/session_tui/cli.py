@@ -28,7 +28,9 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         help="which session API to use (default: the embedded demo service)",
     )
     group.add_argument("--profile", metavar="NAME", help="a named profile from the config file")
-    group.add_argument("--url", metavar="URL", help="base URL of a REST session API (--provider rest)")
+    group.add_argument(
+        "--url", metavar="URL", help="base URL of a REST session API (--provider rest)"
+    )
     group.add_argument("--homeserver", metavar="URL", help="Matrix homeserver URL")
     group.add_argument("--user", metavar="USER", help="Matrix user id, e.g. @alice:example.org")
     group.add_argument(
@@ -132,9 +134,7 @@ def _run_app(args: argparse.Namespace) -> int:
     try:
         options = AppOptions(
             interval=_positive(args.interval or accounts.interval, "--interval", 5.0),
-            online_window=timedelta(
-                minutes=_positive(args.online_window, "--online-window", 5.0)
-            ),
+            online_window=timedelta(minutes=_positive(args.online_window, "--online-window", 5.0)),
             city_db=args.city_db or accounts.city_db,
             bell=not args.no_bell,
             on_alert=args.on_alert,

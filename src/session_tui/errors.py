@@ -72,6 +72,9 @@ class NotFound(ProviderError):
 class CurrentSessionProtected(ProviderError):
     """An attempt to revoke the session this app runs on: refused by us on every path."""
 
-    def __init__(self, message: str = "This is the session session-tui is signed in with; "
-                 "it cannot be revoked from here.") -> None:
+    def __init__(
+        self,
+        message: str = "This is the session session-tui is signed in with; "
+        "it cannot be revoked from here.",
+    ) -> None:
         super().__init__(message)

@@ -41,11 +41,7 @@ def check_url(url: str, *, allow_insecure_http: bool = False) -> str:
         raise InsecureURLError(f"Not an http(s) URL: {url!r}")
     if parts.username or parts.password:
         raise InsecureURLError("Put credentials in the token, not in the URL.")
-    if (
-        parts.scheme == "http"
-        and not allow_insecure_http
-        and not is_loopback_host(parts.hostname)
-    ):
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
         raise InsecureURLError(
             f"Refusing plain http to {parts.hostname}: the token would travel unencrypted. "
             "Use https, or pass --allow-insecure-http if you really mean it."
@@ -108,7 +104,9 @@ def parse_time(value: Any, field: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadResponse(f"Field {field!r} should be an RFC 3339 time, got {type(value).__name__}.")
+        raise BadResponse(
+            f"Field {field!r} should be an RFC 3339 time, got {type(value).__name__}."
+        )
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
