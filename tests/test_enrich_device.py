@@ -198,3 +198,9 @@ def test_markup_in_a_real_user_agent_does_not_disturb_parsing() -> None:
 def test_results_are_cached_per_user_agent() -> None:
     ua = "curl/8.5.0 (cache test)"
     assert parse_device(ua) is parse_device(ua)
+
+
+def test_a_native_android_app_is_not_labelled_android_on_android() -> None:
+    info = parse_device("Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A.240805.005)")
+    assert info.label == "Android 14"
+    assert info.device_type is DeviceType.MOBILE

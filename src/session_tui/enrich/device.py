@@ -218,6 +218,10 @@ def parse_device_uncached(user_agent: str | None) -> DeviceInfo:
     browser: str | None = None
     if agent is not None and agent.family and agent.family != "Other":
         browser = _named(agent.family, _version(agent.major, agent.minor, parts=1))
+        if os is not None and agent.family == os.family:
+            # ua-parser names a native app's HTTP stack after its OS ("Dalvik/2.1 (Android 14)"
+            # comes out as browser "Android 14"); "Android 14 on Android 14" says nothing more.
+            browser = None
 
     app = _APPS.search(ua)
     is_spider = device is not None and device.family == "Spider"
