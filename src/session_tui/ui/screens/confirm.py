@@ -73,7 +73,8 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
             yield Static(Text(self._title, style="bold"), id="dialog-title")
             yield Static(self._question, id="dialog-question")
             if self._lines:
-                yield Static(Text("\n").join(self._lines), id="dialog-lines")
+                lines = Text("\n", no_wrap=True, overflow="ellipsis").join(self._lines)
+                yield Static(lines, id="dialog-lines")
             if self._note is not None:
                 yield Static(self._note, id="dialog-note")
             if self._password_for is not None:

@@ -27,6 +27,7 @@ from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.help import ACCOUNTS_KEY, RENAME_KEY, HelpScreen
 from session_tui.ui.screens.rename import RenameDialog
+from session_tui.ui.sorting import SortColumn, ordered
 from session_tui.ui.state import AccountState
 from session_tui.ui.widgets.accounts import AccountList
 from session_tui.ui.widgets.details import DetailsPane
@@ -52,7 +53,7 @@ class MainScreen(Screen[None]):
 
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         Binding("r", "revoke", "Revoke"),
-        Binding("R", "revoke_others", "Revoke others"),
+        Binding("R", "revoke_others", "Revoke all others"),
         Binding("s", "sort", "Sort"),
         Binding("slash", "filter", "Filter"),
         Binding("e", "rename", "Rename"),
@@ -101,7 +102,7 @@ class MainScreen(Screen[None]):
                 with Horizontal(id="panes"):
                     yield SessionsTable(id="sessions")
                     yield DetailsPane(id="details")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self.multi:
@@ -317,14 +318,8 @@ class MainScreen(Screen[None]):
         else:
             question = Text(f"Sign out {_plural(count, 'other session')}{suffix}?")
             note = Text("Your current session stays signed in.")
-        views = sorted(
-            (self.tui.enricher.view(s) for s in others),
-            key=lambda v: (v.session.last_active_at is None, v.session.id),
-        )
-        lines = [
-            Text(f"• {cells.describe(v)}", no_wrap=True, overflow="ellipsis")
-            for v in views[:MAX_LISTED]
-        ]
+        views = ordered((self.tui.enricher.view(s) for s in others), SortColumn.LAST_ACTIVE)
+        lines = [Text(f"• {cells.describe(v)}") for v in views[:MAX_LISTED]]
         if count > MAX_LISTED:
             lines.append(Text(f"  and {count - MAX_LISTED} more", style="dim"))
 

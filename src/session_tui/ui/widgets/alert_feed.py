@@ -1,0 +1,172 @@
+"""The Alert feed (`a`): every sign-in the tracker saw, newest first, alerts marked.
+
+Severity is said in words as well as colour ("ALERT" on red, "info" dimmed), and an alert says
+which rule fired ("new device: API client · curl", "new country: Japan"). Selecting an entry
+(enter or a click) asks the bridge to jump to that session in the table, if it is still signed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from session_tui.enrich.text import plain
+from session_tui.providers.base import SessionProvider
+from session_tui.tracking.events import Event, SignIn
+from session_tui.ui.widgets.history_pane import short_time
+
+ALERT_BADGE = Style(color="white", bgcolor="red", bold=True)
+INFO_BADGE = Style(dim=True)
+NEW_BADGE = Style(color="black", bgcolor="yellow", bold=True)
+REASON_STYLE = Style(color="yellow")
+_DIM = Style(dim=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One sign-in event of one account, as the feed shows it.
+
+    `new` is whether it was unseen when the feed loaded it; `active` whether the session is still
+    in that account's latest listing (so selecting it can jump there).
+    """
+
+    provider: SessionProvider
+    account: str
+    event: Event
+    new: bool = False
+    active: bool = False
+
+
+def entry_text(entry: FeedEntry, *, multi: bool = False) -> Text:
+    """Two lines: marker, severity word, time, device and place; then why (or "known ...")."""
+    event = entry.event
+    text = Text(end="")
+    if event.is_alert:
+        text.append(" ▲ ALERT ", ALERT_BADGE)
+    else:
+        text.append(" · info  ", INFO_BADGE)
+    if entry.new:
+        text.append(" ")
+        text.append(" NEW ", NEW_BADGE)
+    text.append(" ")
+    text.append(short_time(event.at), _DIM)
+    text.append("  ")
+    if multi:
+        text.append(plain(entry.account, 80), "bold")
+        text.append(": ")
+    text.append(plain(event.device, 120) or "Unknown client")
+    location = plain(event.location, 80)
+    if location:
+        text.append(" from ")
+        text.append(location)
+    if event.session.is_current:
+        text.append(" (this device)", _DIM)
+    text.append("\n")
+    text.append("    ")
+    reasons = event.reasons if isinstance(event, SignIn) else ()
+    if reasons:
+        text.append("; ".join(plain(r, 120) for r in reasons), REASON_STYLE)
+    else:
+        text.append("known device and place", _DIM)
+    text.append("  ·  ", _DIM)
+    if entry.active:
+        text.append("still signed in — enter to select it", _DIM)
+    else:
+        text.append("ended", _DIM)
+    return text
+
+
+class AlertList(OptionList):
+    """The option list inside the feed; option ids are positions in `entries`."""
+
+    class Chosen(Message):
+        """The user picked an entry (enter or click)."""
+
+        def __init__(self, entry: FeedEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.entries: list[FeedEntry] = []
+
+    def show(self, entries: Sequence[FeedEntry], *, multi: bool) -> None:
+        """Replace the entries, keeping the highlight on the same event where possible."""
+        keep = self._highlighted_key()
+        self.entries = list(entries)
+        self.clear_options()
+        self.add_options(
+            Option(entry_text(e, multi=multi), id=str(i)) for i, e in enumerate(self.entries)
+        )
+        if not self.entries:
+            return
+        index = 0
+        if keep is not None:
+            for i, entry in enumerate(self.entries):
+                if _key(entry) == keep:
+                    index = i
+                    break
+        self.highlighted = index
+
+    def _highlighted_key(self) -> tuple[int, int | None] | None:
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self.entries):
+            return None
+        return _key(self.entries[index])
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if 0 <= event.option_index < len(self.entries):
+            self.post_message(self.Chosen(self.entries[event.option_index]))
+
+    def lines(self) -> list[str]:
+        """Each entry's text (for tests)."""
+        return [entry_text(e).plain for e in self.entries]
+
+
+def _key(entry: FeedEntry) -> tuple[int, int | None]:
+    return (id(entry.provider), entry.event.event_id)
+
+
+class AlertFeed(Vertical):
+    """The pane: a hint while empty, else the list of sign-ins."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Loading sign-ins…", style="dim"), id="alerts-hint")
+        yield AlertList(id="alerts-list")
+
+    def on_mount(self) -> None:
+        self.border_title = "Sign-in alerts"
+        self.border_subtitle = "newest first · enter jumps to the session"
+
+    @property
+    def list(self) -> AlertList:
+        return self.query_one(AlertList)
+
+    def show(self, entries: Sequence[FeedEntry], *, multi: bool) -> None:
+        self.list.show(entries, multi=multi)
+        hint = self.query_one("#alerts-hint", Static)
+        if entries:
+            hint.display = False
+        else:
+            hint.update(
+                Text(
+                    "No sign-ins seen yet. New sessions on the account appear here; one from a "
+                    "device or country never seen before is an alert.",
+                    style="dim",
+                )
+            )
+            hint.display = True
+
+    def focus_list(self) -> None:
+        self.list.focus()

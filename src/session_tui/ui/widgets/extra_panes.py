@@ -1,0 +1,151 @@
+"""Where the History pane and the Alert feed live: below the table, or as tabs on narrow screens.
+
+On a wide terminal both panes fit under the sessions table, side by side when both are open. At
+80 columns there is no room for that, so an open pane takes the table's place and a tab strip
+(Sessions / History / Alerts) says which view is showing; the one opened last is in front. The
+screen gets the class `-extra-open` while a pane is open, which the stylesheet uses to hide the
+table on narrow screens. This widget only shows and hides; the tracking bridge fills the panes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Tab, Tabs
+
+from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList
+from session_tui.ui.widgets.history_pane import HistoryPane
+
+if TYPE_CHECKING:
+    from session_tui.ui.tracking_bridge import TrackingBridge
+
+PaneName = Literal["history", "alerts"]
+PANES: tuple[PaneName, ...] = ("history", "alerts")
+OPEN_CLASS = "-extra-open"  # on the screen while any pane is open
+
+
+class ExtraPanes(Vertical):
+    """The container (`#extra`) for the two panes and the narrow screens' tab strip."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.open: list[PaneName] = []  # open panes, the front (last opened) one last
+
+    def compose(self) -> ComposeResult:
+        yield Tabs(
+            Tab("Sessions", id="tab-sessions"),
+            Tab("History", id="tab-history"),
+            Tab("Alerts", id="tab-alerts"),
+            id="view-tabs",
+        )
+        with Horizontal(id="extra-panes"):
+            yield HistoryPane(id="history", classes="pane extra-pane")
+            yield AlertFeed(id="alerts", classes="pane extra-pane")
+
+    @property
+    def bridge(self) -> TrackingBridge | None:
+        return getattr(self.app, "tracking", None)
+
+    @property
+    def history(self) -> HistoryPane:
+        return self.query_one("#history", HistoryPane)
+
+    @property
+    def alerts(self) -> AlertFeed:
+        return self.query_one("#alerts", AlertFeed)
+
+    @property
+    def front(self) -> PaneName | None:
+        return self.open[-1] if self.open else None
+
+    def is_open(self, name: PaneName) -> bool:
+        return name in self.open
+
+    def is_showing(self, name: PaneName) -> bool:
+        """Open and on screen (on a narrow screen only the front pane is)."""
+        if name not in self.open:
+            return False
+        return not self.screen.has_class("-narrow") or name == self.front
+
+    # -- showing and hiding -------------------------------------------------------------------
+
+    def toggle(self, name: PaneName) -> bool:
+        """`h` / `a`: open the pane, or close it; True when it is now open.
+
+        On a narrow screen a pane that is open but behind the other one comes to the front
+        instead of closing, since that is what the user can see the key do.
+        """
+        if name in self.open and (name == self.front or not self.screen.has_class("-narrow")):
+            self.close(name)
+            return False
+        self.show(name)
+        return True
+
+    def show(self, name: PaneName) -> None:
+        """Open the pane (or bring it to the front), focus it and ask the bridge for its data."""
+        if name in self.open:
+            self.open.remove(name)
+        self.open.append(name)
+        self._apply()
+        if name == "history":
+            self.history.focus_table()
+        else:
+            self.alerts.focus_list()
+        bridge = self.bridge
+        if bridge is not None:
+            bridge.pane_shown(name)
+
+    def close(self, name: PaneName | None = None) -> None:
+        """Close one pane (default: all) and give the focus back to the sessions table."""
+        if name is None:
+            self.open.clear()
+        elif name in self.open:
+            self.open.remove(name)
+        self._apply()
+        if self.front is None or self.screen.has_class("-narrow"):
+            self._focus_sessions()
+        elif self.front == "history":
+            self.history.focus_table()
+        else:
+            self.alerts.focus_list()
+
+    def _apply(self) -> None:
+        for name in PANES:
+            pane = self.history if name == "history" else self.alerts
+            pane.set_class(name in self.open, "-open")
+            pane.set_class(name == self.front, "-front")
+        self.set_class(bool(self.open), "-open")
+        self.screen.set_class(bool(self.open), OPEN_CLASS)
+        tabs = self.query_one("#view-tabs", Tabs)
+        with self.prevent(Tabs.TabActivated):
+            tabs.active = f"tab-{self.front}" if self.front else "tab-sessions"
+
+    def _focus_sessions(self) -> None:
+        tables = self.screen.query("#sessions")
+        if tables:
+            tables.first().focus()
+
+    # -- events -------------------------------------------------------------------------------
+
+    @on(Tabs.TabActivated, "#view-tabs")
+    def _tab(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        tab_id = event.tab.id if event.tab is not None else None
+        if tab_id == "tab-history" and self.front != "history":
+            self.show("history")
+        elif tab_id == "tab-alerts" and self.front != "alerts":
+            self.show("alerts")
+        elif tab_id == "tab-sessions" and self.open:
+            self.close()
+
+    @on(AlertList.Chosen)
+    def _chosen(self, event: AlertList.Chosen) -> None:
+        event.stop()
+        bridge = self.bridge
+        if bridge is not None and bridge.alert_chosen(event.entry):
+            if self.screen.has_class("-narrow"):
+                self.close("alerts")
+            self._focus_sessions()
