@@ -19,6 +19,7 @@ from session_tui.demo import DemoService
 from session_tui.providers.rest import RestProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.cells import device_words
+from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.help import HelpScreen
 from session_tui.ui.screens.main import MainScreen
@@ -420,3 +421,74 @@ async def test_online_window_option(demo_service: DemoService) -> None:
         last = app.accounts[0].sessions
         assert online
         assert all(DEMO_NOW - last[s].last_active_at <= timedelta(minutes=60) for s in online)
+
+
+class Recorder:
+    """A SessionListener that remembers what it was told (as the tracker will)."""
+
+    def __init__(self) -> None:
+        self.polls: list[tuple[str, set[str]]] = []
+        self.attempts: list[RevokeAttempt] = []
+
+    def sessions_polled(self, provider, sessions, at) -> None:  # type: ignore[no-untyped-def]
+        assert at == DEMO_NOW
+        self.polls.append((provider.account, {s.id for s in sessions}))
+
+    def revoke_attempted(self, attempt: RevokeAttempt) -> None:
+        self.attempts.append(attempt)
+
+
+async def test_listeners_hear_polls_and_revocations(demo_service: DemoService) -> None:
+    recorder = Recorder()
+    app = make_app(demo_service, listeners=[recorder])
+    app.add_listener(recorder)  # added twice: told twice, which shows both ways work
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert recorder.polls[0][1] == demo_service.state.session_ids()
+        assert len(recorder.polls) == 2  # once per listener entry
+        t = table(app)
+        target = next(s for s in t.visible_ids if s != demo_service.current_id)
+        t.select_id(target)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+        await settle(pilot, app)
+        done = recorder.attempts[0]
+        assert done.kind is RevokeKind.ONE and done.outcome is RevokeOutcome.DONE
+        assert done.session_ids == (target,) and done.revoked == 1 and done.error is None
+        assert done.sessions[0].id == target and done.at == DEMO_NOW
+        assert target not in recorder.polls[-1][1]  # the poll after the revocation
+
+
+async def test_listener_failure_does_not_stop_the_app(demo_service: DemoService) -> None:
+    class Broken:
+        def sessions_polled(self, provider, sessions, at) -> None:  # type: ignore[no-untyped-def]
+            raise RuntimeError("tracking bug")
+
+        def revoke_attempted(self, attempt: RevokeAttempt) -> None:
+            raise RuntimeError("tracking bug")
+
+    app = make_app(demo_service, listeners=[Broken()])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.accounts[0].connection is Connection.CONNECTED
+        assert set(table(app).visible_ids) == demo_service.state.session_ids()
+        assert any("Tracking failed" in m for m in notifications(app))
+
+
+async def test_mouse_click_selects_a_row(running: tuple[SessionTuiApp, Pilot[None]]) -> None:
+    app, pilot = running
+    t = table(app)
+    assert t.cursor_row == 0
+    await pilot.click("#sessions", offset=(4, 5))  # border, header, then rows 0, 1, 2...
+    await pilot.pause()
+    assert t.cursor_row == 3
+    assert t.selected_id == t.visible_ids[3]
+
+
+async def test_q_quits(running: tuple[SessionTuiApp, Pilot[None]]) -> None:
+    app, pilot = running
+    await pilot.press("q")
+    await pilot.pause()
+    assert not app.is_running

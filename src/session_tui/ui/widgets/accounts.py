@@ -13,14 +13,16 @@ from session_tui.ui.state import AccountState, Connection
 
 
 def account_prompt(account: AccountState) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(plain(account.name, 80))
+    """ "  3  @bob:example.org": the count first, so a long account name never hides it."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
     if account.connection in (Connection.ERROR, Connection.SIGNED_OUT):
         text.append("  !", "bold red")
     elif account.polls:
-        text.append(f"  {len(account.sessions)}", "bold")
+        text.append(f"{len(account.sessions):>3}", "bold")
     else:
         text.append("  …", "dim")
+    text.append("  ")
+    text.append(plain(account.name, 80))
     return text
 
 
