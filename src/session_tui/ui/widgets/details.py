@@ -47,8 +47,6 @@ def details_renderable(
         grid.add_row("Account", Text(plain(account, 120)))
     grid.add_row("Name", _value(view.name))
     grid.add_row("Device", _value(" · ".join(p for p in (device.label, device.device_type) if p)))
-    grid.add_row("Browser", _value(plain(device.browser, 120)))
-    grid.add_row("OS", _value(plain(device.os, 120)))
     grid.add_row("IP", _value(view.ip))
     place = view.place
     where = Text()
@@ -61,11 +59,13 @@ def details_renderable(
         where.append("  ")
         where.append(source, cells.DIM_STYLE)
     grid.add_row("Location", where)
-    grid.add_row("Created", _when(session.created_at, ago_text(session.created_at, now)))
     last = session.last_active_at
     online = last is not None and is_online(last, now, window)
     grid.add_row("Last active", _when(last, ("Online, " if online else "") + ago_text(last, now)))
     grid.add_row("Expires", _when(session.expires_at, expires_text(session.expires_at, now)))
+    grid.add_row("Created", _when(session.created_at, ago_text(session.created_at, now)))
+    grid.add_row("Browser", _value(plain(device.browser, 120)))
+    grid.add_row("OS", _value(plain(device.os, 120)))
     grid.add_row("Session id", Text(plain(session.id, 200)))
     grid.add_row("User agent", _value(plain(session.user_agent, USER_AGENT_LEN)))
 

@@ -84,6 +84,9 @@ class StatusHeader(Widget):
             right.append("●", style)
             right.append(" ")
             right.append(account.connection.value, style)
+            if account.error and account.connection is not Connection.CONNECTED:
+                right.append(": ", style)
+                right.append(plain(account.error, 48), style)
             if self.now is not None:
                 right.append(" · ", "dim")
                 right.append(updated_text(account.updated_at, self.now), "dim")
