@@ -41,6 +41,7 @@ from session_tui.ui.hooks import (
 from session_tui.ui.screens.main import MainScreen
 from session_tui.ui.state import AccountState, Connection
 from session_tui.ui.styles import stylesheet_paths
+from session_tui.ui.tracking_bridge import TrackingBridge
 
 Reconnect = Callable[[SessionProvider, str], Awaitable[SessionProvider]]
 
@@ -93,6 +94,9 @@ class SessionTuiApp(App[None]):
         self.enricher = Enricher(self.geo)
         self.main = MainScreen()
         self._signing_in: set[int] = set()  # accounts whose sign-in dialog is open
+        # History, sign-in alerts and the audit trail (issue 5) listen like any other consumer.
+        self.tracking = TrackingBridge(self)
+        self.add_listener(self.tracking)
 
     # -- hooks for tracking, alerts and audit (see session_tui.ui.hooks) ---------------------
 
@@ -137,6 +141,7 @@ class SessionTuiApp(App[None]):
                 await account.provider.aclose()
             except Exception as exc:
                 self.log.error(f"closing {account.name}: {exc!r}")
+        self.tracking.close()
         self.geo.close()
 
     # -- polling ------------------------------------------------------------------------------

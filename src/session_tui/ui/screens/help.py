@@ -19,6 +19,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("R", "revoke all other sessions (your current one stays signed in)"),
     ("s", "sort by the next column"),
     ("/", "filter rows by text; escape clears the filter"),
+    ("h", "show or hide the history of ended sessions (a tab on narrow screens)"),
+    ("a", "show or hide the sign-in alert feed; enter on an alert selects its session"),
     ("ctrl+r", "refresh now"),
     ("?", "this help"),
     ("q", "quit"),

@@ -31,6 +31,7 @@ from session_tui.ui.sorting import SortColumn, ordered
 from session_tui.ui.state import AccountState
 from session_tui.ui.widgets.accounts import AccountList
 from session_tui.ui.widgets.details import DetailsPane
+from session_tui.ui.widgets.extra_panes import ExtraPanes
 from session_tui.ui.widgets.filter_bar import FilterInput
 from session_tui.ui.widgets.header import StatusHeader
 from session_tui.ui.widgets.sessions_table import SessionsTable
@@ -57,6 +58,8 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "Sort"),
         Binding("slash", "filter", "Filter"),
         Binding("e", "rename", "Rename"),
+        Binding("h", "history", "History"),
+        Binding("a", "alerts", "Alerts"),
         Binding("ctrl+r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help"),
     ]
@@ -102,6 +105,7 @@ class MainScreen(Screen[None]):
                 with Horizontal(id="panes"):
                     yield SessionsTable(id="sessions")
                     yield DetailsPane(id="details")
+                yield ExtraPanes(id="extra")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -240,6 +244,12 @@ class MainScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.tui.refresh_now()
+
+    def action_history(self) -> None:
+        self.query_one("#extra", ExtraPanes).toggle("history")
+
+    def action_alerts(self) -> None:
+        self.query_one("#extra", ExtraPanes).toggle("alerts")
 
     def action_help(self) -> None:
         extra = []

@@ -8,6 +8,7 @@ and its duration "at least ...". Every cell is a `Text` built from sanitised str
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import MISSING
@@ -34,14 +36,15 @@ REASON_STYLE: dict[EndReason, Style] = {
 }
 _DIM = Style(dim=True)
 
-# (key, label, width or None for "as wide as the text")
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("device", "Device", 30),
-    ("location", "Location", 20),
-    ("signed_in", "Signed in", None),
-    ("duration", "Duration", None),
-    ("ended", "Ended", None),
-    ("reason", "How it ended", None),
+# Each row is two lines, so the pane fits an 80-column terminal: (key, label, width); the first
+# column takes whatever width the other two leave.
+REASON_WIDTH = 18
+WHEN_WIDTH = 30
+MIN_DEVICE_WIDTH = 20
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("device", "Device · location"),
+    ("reason", "How it ended"),
+    ("when", "Signed in · ended"),
 )
 
 
@@ -73,30 +76,62 @@ def when_text(value: TimeRange | None) -> str:
     return f"between {earliest} and {latest}"
 
 
-def duration_text(length: timedelta | None, is_minimum: bool) -> str:
-    """ "3 hours", "at least 2 days" when the start is only a bound, "—" when unknown."""
-    if length is None:
+def _words(length: timedelta) -> str:
+    if length < timedelta(seconds=1):
+        return "a moment"
+    return str(humanize.naturaldelta(length))
+
+
+def duration_text(signed_in: TimeRange | None, ended: TimeRange) -> str:
+    """How long it lasted, from the bounds we really know.
+
+    A start known only as "before X" gives "at least ..." (measured to the earliest possible
+    end); an end known only as "before Y" gives "at most ..."; both open, or no start, is "—".
+    """
+    if signed_in is None:
         return MISSING
-    words = humanize.naturaldelta(length) if length >= timedelta(seconds=1) else "a moment"
-    return f"at least {words}" if is_minimum else words
+    if ended.earliest is None:
+        if signed_in.earliest is None:
+            return MISSING
+        return f"at most {_words(max(ended.latest - signed_in.earliest, timedelta(0)))}"
+    shortest = max(ended.earliest - signed_in.latest, timedelta(0))
+    if signed_in.earliest is None:
+        return f"at least {_words(shortest)}"
+    longest = max(ended.latest - signed_in.earliest, timedelta(0))
+    low, high = _words(shortest), _words(longest)
+    return low if low == high else f"{low} to {high}"
 
 
-def _cell(text: str, style: Style | str = "") -> Text:
+def _line(text: str, style: Style | str = "") -> Text:
     return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
-def history_cells(row: HistoryRow) -> list[Text]:
-    """The row's cells in `COLUMNS` order, each plain text in a `Text`."""
-    device = plain(row.device, 120) or MISSING
+def _two(first: Text, second: Text) -> Text:
+    cell = Text(no_wrap=True, overflow="ellipsis", end="")
+    cell.append_text(first)
+    cell.append("\n")
+    cell.append_text(second)
+    return cell
+
+
+def history_cells(row: HistoryRow, account: str | None = None) -> list[Text]:
+    """The row's cells in `COLUMNS` order, two lines each, from sanitised strings only."""
+    device = plain(row.device, 120) or "Unknown client"
+    if account:
+        device = f"{plain(account, 60)}: {device}"
     location = plain(row.location, 80) or MISSING
     signed_in = when_text(row.signed_in)
+    honest = row.signed_in is None or row.signed_in.is_open
     return [
-        _cell(device, _DIM if device == MISSING else ""),
-        _cell(location, _DIM if location == MISSING else ""),
-        _cell(signed_in, _DIM if row.signed_in is None or row.signed_in.is_open else ""),
-        _cell(duration_text(row.duration, row.duration_is_minimum)),
-        _cell(when_text(row.ended)),
-        _cell(str(row.reason), REASON_STYLE.get(row.reason, "")),
+        _two(_line(device), _line(location, _DIM)),
+        _two(
+            _line(str(row.reason), REASON_STYLE.get(row.reason, "")),
+            _line(duration_text(row.signed_in, row.ended), _DIM),
+        ),
+        _two(
+            _line(signed_in, _DIM if honest else ""),
+            _line(when_text(row.ended)),
+        ),
     ]
 
 
@@ -105,49 +140,57 @@ class HistoryTable(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._rows: list[AccountRow] = []
         self._multi = False
+        self._device_width = 0
 
     def on_mount(self) -> None:
-        self._columns_for(multi=False)
+        self._columns()
 
-    def _columns_for(self, *, multi: bool) -> None:
+    def on_resize(self) -> None:
+        if self._fit_width() != self._device_width:
+            self.show(self._rows, multi=self._multi)
+
+    def _fit_width(self) -> int:
+        """The device column gets what is left of the pane (cell padding is 1 each side)."""
+        room = self.scrollable_content_region.width or 100
+        return max(MIN_DEVICE_WIDTH, room - REASON_WIDTH - WHEN_WIDTH - 6 - 1)
+
+    def _columns(self) -> None:
         self.clear(columns=True)
-        self._multi = multi
-        if multi:
-            self.add_column("Account", key="account", width=22)
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+        self._device_width = self._fit_width()
+        widths = {"device": self._device_width, "reason": REASON_WIDTH, "when": WHEN_WIDTH}
+        for key, label in COLUMNS:
+            self.add_column(label, key=key, width=widths[key])
 
     def show(self, rows: Sequence[AccountRow], *, multi: bool) -> None:
         """Replace the rows, keeping the cursor on the same history row when it is still there."""
         selected: str | None = None
         if self.row_count and self.cursor_row >= 0:
-            try:
+            with contextlib.suppress(CellDoesNotExist):
                 selected = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-            except Exception:
-                selected = None
-        if multi != self._multi:
-            self._columns_for(multi=multi)
+        self._rows, self._multi = list(rows), multi
+        if self._fit_width() != self._device_width:
+            self._columns()
         else:
             self.clear()
-        for item in rows:
-            cells = history_cells(item.row)
-            if multi:
-                cells.insert(0, _cell(plain(item.account, 80)))
-            self.add_row(*cells, key=f"{item.account}\x00{item.row.row_id}")
+        for item in self._rows:
+            cells = history_cells(item.row, item.account if multi else None)
+            self.add_row(*cells, key=f"{item.account}\x00{item.row.row_id}", height=2)
         if selected is not None:
-            try:
+            with contextlib.suppress(RowDoesNotExist):
                 self.move_cursor(row=self.get_row_index(selected))
-            except Exception:
-                pass
 
     def reasons(self) -> list[str]:
-        """What the "How it ended" column says, top to bottom (for tests)."""
-        return [self.get_cell(key, "reason").plain for key in self.rows]
+        """What each row says about how it ended, top to bottom (for tests)."""
+        return [self.get_cell(key, "reason").plain.split("\n")[0] for key in self.rows]
 
     def row_texts(self) -> list[str]:
-        """Each row's cells joined by " | " (for tests)."""
-        return [" | ".join(cell.plain for cell in self.get_row(key)) for key in self.rows]
+        """Each row's cells joined by " | ", lines by " / " (for tests)."""
+        return [
+            " | ".join(cell.plain.replace("\n", " / ") for cell in self.get_row(key))
+            for key in self.rows
+        ]
 
 
 class HistoryPane(Vertical):

@@ -1,0 +1,339 @@
+"""The UI end of tracking: feeds the `TrackingService` and shows what it says.
+
+The bridge is a `SessionListener` (see `session_tui.ui.hooks`): after every successful poll it
+hands the listing to the tracker, and after every revocation attempt it writes the audit line.
+Both touch SQLite or a file, so they run in a worker on a thread (`asyncio.to_thread`), never on
+the UI thread; an `asyncio.Lock` (which is first come, first served) keeps them in the order they
+happened, so a revocation is recorded before the poll that no longer lists the session and that
+poll calls the end "revoked here".
+
+What comes back is shown on the UI thread: a notification per alert (and the bell unless
+`--no-bell`), the `--on-alert` command per alert (fire and forget; a failure is a notification),
+the unseen count in the header, and fresh contents for whichever pane is open. Nothing here is
+fatal: a broken history file or an unwritable audit log is reported and the dashboard goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from session_tui.enrich.text import plain
+from session_tui.model import Capability, Session
+from session_tui.providers.base import SessionProvider
+from session_tui.tracking.audit import AuditAction, AuditError
+from session_tui.tracking.events import EventKind
+from session_tui.tracking.hooks import HookResult, start_on_alert
+from session_tui.tracking.service import PollResult, TrackingService
+from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
+from session_tui.ui.widgets.alert_feed import FeedEntry
+from session_tui.ui.widgets.extra_panes import ExtraPanes, PaneName
+from session_tui.ui.widgets.history_pane import AccountRow
+
+if TYPE_CHECKING:
+    from session_tui.ui.app import SessionTuiApp
+    from session_tui.ui.state import AccountState
+
+T = TypeVar("T")
+
+HISTORY_LIMIT = 500
+FEED_LIMIT = 200
+MAX_ALERT_TOASTS = 3  # more alerts than this in one poll become one summary notification
+ON_CALL_KIND = "synapse-admin"
+
+
+def audit_action(kind: RevokeKind, provider_kind: str) -> AuditAction:
+    """`r` is a revoke; `R` is revoke-others, or on-call mode's force sign-out of an account."""
+    if kind is RevokeKind.ONE:
+        return AuditAction.REVOKE
+    if provider_kind == ON_CALL_KIND:
+        return AuditAction.FORCE_SIGN_OUT
+    return AuditAction.REVOKE_OTHERS
+
+
+def attempt_error(attempt: RevokeAttempt) -> str | None:
+    """None for a revocation that went through, else what went wrong, in words."""
+    if attempt.outcome is RevokeOutcome.DONE:
+        return None
+    return attempt.error or str(attempt.outcome)
+
+
+class TrackingBridge:
+    """Connects one running app to a `TrackingService` (one per app run)."""
+
+    def __init__(self, app: SessionTuiApp, service: TrackingService | None = None) -> None:
+        self.app = app
+        options = app.options
+        self.service = service or TrackingService(
+            options.profile, clock=options.clock, locator=app.geo
+        )
+        self._lock = asyncio.Lock()
+        self._merged: set[int] = set()  # providers whose API history was merged this run
+        self._hooks: set[asyncio.Task[HookResult]] = set()
+        self._closed = False
+        self._feed: list[FeedEntry] = []  # the feed as last read, before "still signed in"
+
+    # -- SessionListener --------------------------------------------------------------------
+
+    def sessions_polled(
+        self, provider: SessionProvider, sessions: list[Session], at: datetime
+    ) -> None:
+        self._spawn(self._observe(provider, list(sessions), at))
+        if Capability.HISTORY in provider.capabilities and id(provider) not in self._merged:
+            self._merged.add(id(provider))
+            self._spawn(self._merge_api_history(provider))
+
+    def revoke_attempted(self, attempt: RevokeAttempt) -> None:
+        self._spawn(self._record(attempt))
+
+    # -- what the panes ask for -------------------------------------------------------------
+
+    def pane_shown(self, name: PaneName) -> None:
+        """A pane was opened (or brought to the front): load it; opening the feed marks seen."""
+        if name == "history":
+            for account in self.app.accounts:
+                if Capability.HISTORY in account.provider.capabilities:
+                    self._spawn(self._merge_api_history(account.provider, reload=False))
+            self._spawn(self._load_history())
+        else:
+            self._spawn(self._load_feed(mark_seen=True))
+
+    def alert_chosen(self, entry: FeedEntry) -> bool:
+        """Jump to the entry's session if it is still listed; True when the table has it."""
+        if self.app.select_session(entry.provider, entry.event.session_id):
+            return True
+        account = self._account_of(entry.provider)
+        if account is not None and entry.event.session_id in account.sessions:
+            self.app.notify(
+                "That session is still signed in but hidden by the filter; "
+                "clear the filter (/ then escape) to see it.",
+                severity="warning",
+            )
+        else:
+            self.app.notify(
+                f"That session has ended: {plain(entry.event.device, 80)}.",
+                title="Not signed in any more",
+            )
+        return False
+
+    def close(self) -> None:
+        """On quit: stop running --on-alert commands and close the history files."""
+        self._closed = True
+        for task in list(self._hooks):
+            task.cancel()
+        self.service.close()
+
+    # -- workers ----------------------------------------------------------------------------
+
+    def _spawn(self, job: Awaitable[None]) -> None:
+        if self._closed:
+            if asyncio.iscoroutine(job):
+                job.close()
+            return
+        self.app.run_worker(job, group="tracking", exit_on_error=False)  # type: ignore[arg-type]
+
+    async def _off_thread(self, fn: Callable[[], T]) -> T:
+        """Run SQLite or file work on a thread, one job at a time, in the order asked."""
+        async with self._lock:
+            return await asyncio.to_thread(fn)
+
+    def _trouble(self, what: str, exc: BaseException) -> None:
+        self.app.log.error(f"tracking: {what} failed: {exc!r}")
+        self.app.notify(
+            f"{what} failed: {plain(str(exc), 200) or type(exc).__name__}",
+            title="Tracking",
+            severity="error",
+            timeout=8,
+        )
+
+    async def _observe(
+        self, provider: SessionProvider, sessions: Sequence[Session], at: datetime
+    ) -> None:
+        service = self.service
+
+        def work() -> tuple[PollResult, int]:
+            result = service.observe(provider, sessions, at=at)
+            return result, service.unseen_alerts()
+
+        try:
+            result, unseen = await self._off_thread(work)
+        except Exception as exc:
+            self._trouble("Recording the session history", exc)
+            return
+        self._show_poll(provider, result, unseen)
+
+    async def _merge_api_history(self, provider: SessionProvider, reload: bool = True) -> None:
+        try:
+            ended = await provider.history()
+        except Exception as exc:  # the API's history is a bonus; say so quietly and go on
+            self.app.log.warning(f"tracking: reading the API's history failed: {exc!r}")
+            return
+        tracker_of = self.service.tracker
+        try:
+            changed = await self._off_thread(lambda: tracker_of(provider).merge_api_history(ended))
+        except Exception as exc:
+            self._trouble("Merging the server's session history", exc)
+            return
+        if changed and reload:
+            await self._load_history()
+
+    async def _record(self, attempt: RevokeAttempt) -> None:
+        service = self.service
+        provider = attempt.provider
+        action = audit_action(attempt.kind, provider.kind)
+        error = attempt_error(attempt)
+
+        def work() -> None:
+            service.record_revocation(
+                provider,
+                action=action,
+                session_ids=attempt.session_ids,
+                sessions=attempt.sessions,
+                error=error,
+                revoked=attempt.revoked if error is None else None,
+                at=attempt.at,
+            )
+
+        try:
+            await self._off_thread(work)
+        except AuditError as exc:
+            self._trouble("Writing the audit log", exc)
+        except Exception as exc:
+            self._trouble("Recording the revocation", exc)
+        await self._load_history()
+
+    async def _load_history(self) -> None:
+        panes = self._panes()
+        if panes is None or not panes.is_open("history"):
+            return
+        providers = [(a.provider, a.name) for a in self.app.accounts]
+        tracker_of = self.service.tracker
+
+        def work() -> list[AccountRow]:
+            rows = [
+                AccountRow(name, row)
+                for provider, name in providers
+                for row in tracker_of(provider).history(HISTORY_LIMIT)
+            ]
+            rows.sort(key=lambda r: (r.row.ended.latest, r.row.row_id), reverse=True)
+            return rows[:HISTORY_LIMIT]
+
+        try:
+            rows = await self._off_thread(work)
+        except Exception as exc:
+            self._trouble("Reading the session history", exc)
+            return
+        panes = self._panes()
+        if panes is not None:
+            panes.history.show(rows, multi=len(self.app.accounts) > 1)
+
+    async def _load_feed(self, *, mark_seen: bool) -> None:
+        panes = self._panes()
+        if panes is None or not panes.is_open("alerts"):
+            return
+        providers = [(a.provider, a.name) for a in self.app.accounts]
+        service = self.service
+
+        def work() -> tuple[list[FeedEntry], int]:
+            entries: list[FeedEntry] = []
+            for provider, name in providers:
+                tracker = service.tracker(provider)
+                events = tracker.events(FEED_LIMIT, kinds=[EventKind.SIGN_IN])
+                entries += [
+                    FeedEntry(provider, name, e, new=e.is_alert and not e.seen) for e in events
+                ]
+                if mark_seen:
+                    tracker.mark_seen(e.event_id for e in events if e.event_id is not None)
+            entries.sort(key=lambda e: (e.event.at, e.event.event_id or 0), reverse=True)
+            return entries[:FEED_LIMIT], service.unseen_alerts()
+
+        try:
+            entries, unseen = await self._off_thread(work)
+        except Exception as exc:
+            self._trouble("Reading the sign-in alerts", exc)
+            return
+        self.app.set_unseen_alerts(unseen)
+        self._feed = entries
+        self._render_feed()
+
+    # -- on the UI thread -------------------------------------------------------------------
+
+    def _render_feed(self) -> None:
+        """Show the last loaded feed, with "still signed in" from the latest listings."""
+        panes = self._panes()
+        if panes is None:
+            return
+        entries = []
+        for entry in self._feed:
+            account = self._account_of(entry.provider)
+            active = account is not None and entry.event.session_id in account.sessions
+            entries.append(FeedEntry(entry.provider, entry.account, entry.event, entry.new, active))
+        panes.alerts.show(entries, multi=len(self.app.accounts) > 1)
+
+    def _show_poll(self, provider: SessionProvider, result: PollResult, unseen: int) -> None:
+        alerts = result.alerts
+        self.app.set_unseen_alerts(unseen)
+        if alerts:
+            self._announce(provider, result)
+        panes = self._panes()
+        if panes is None:
+            return
+        if result.events:
+            if panes.is_open("history") and any(e.kind is EventKind.ENDED for e in result.events):
+                self._spawn(self._load_history())
+            if panes.is_open("alerts"):
+                self._spawn(self._load_feed(mark_seen=panes.is_showing("alerts")))
+        elif panes.is_open("alerts"):
+            self._render_feed()  # "still signed in" may have changed
+
+    def _announce(self, provider: SessionProvider, result: PollResult) -> None:
+        alerts = result.alerts
+        app = self.app
+        account = provider.account or provider.kind
+        prefix = f"{plain(account, 80)}: " if len(app.accounts) > 1 else ""
+        if len(alerts) > MAX_ALERT_TOASTS:
+            app.notify(
+                f"{prefix}{len(alerts)} new sign-ins from devices or places never seen on this "
+                "account. Press a to see them.",
+                title="Sign-in alerts",
+                severity="warning",
+                timeout=15,
+            )
+        else:
+            for event in alerts:
+                app.notify(
+                    f"{prefix}{plain(event.summary, 300)}",
+                    title="Sign-in alert",
+                    severity="warning",
+                    timeout=15,
+                )
+        if app.options.bell:
+            app.bell()
+        command = app.options.on_alert
+        if command:
+            for event in alerts:
+                self._run_hook(command, event.to_json(account=provider.account))
+
+    def _run_hook(self, command: str, event_json: str) -> None:
+        def done(result: HookResult) -> None:
+            self._hooks.discard(task)
+            if not result.ok and not self._closed:
+                self.app.notify(plain(result.message, 300), title="--on-alert", severity="error")
+
+        task = start_on_alert(command, event_json, on_done=done)
+        self._hooks.add(task)
+
+    def _panes(self) -> ExtraPanes | None:
+        main = self.app.main
+        if not main.is_mounted:
+            return None
+        found = main.query(ExtraPanes)
+        return found.first() if found else None
+
+    def _account_of(self, provider: SessionProvider) -> AccountState | None:
+        for account in self.app.accounts:
+            if account.provider is provider:
+                return account
+        return None

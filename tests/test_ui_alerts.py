@@ -1,0 +1,265 @@
+"""Sign-in alerts in the running app, on the real demo service over HTTP.
+
+A session the service gains between two polls is a sign-in; one from a device family or a
+country the account never used is an alert: a notification, the bell, the header's count, the
+`--on-alert` command, and an entry in the feed (`a`) that jumps to the session. A restart on the
+same state dir must not call the sessions it already knew new.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from textual.pilot import Pilot
+
+from session_tui.demo import DemoService
+from session_tui.providers.rest import RestProvider
+from session_tui.ui.app import AppOptions, SessionTuiApp
+from session_tui.ui.screens.help import HelpScreen, help_table
+from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList
+from session_tui.ui.widgets.extra_panes import ExtraPanes
+from session_tui.ui.widgets.header import StatusHeader
+
+SIZE = (120, 32)
+JAPAN_IP = "133.242.0.3"  # a public address in Japan; the demo has no Japanese session
+GERMAN_IP = "95.91.195.72"  # Germany, which the demo account already uses
+CURL_UA = "curl/8.5.0"
+WGET_UA = "Wget/1.21.4"  # an API client family the demo account never used
+
+
+def make_app(service: DemoService, **options: object) -> SessionTuiApp:
+    provider = RestProvider(service.url, service.token)
+    opts = AppOptions(interval=600, clock=service.clock, **options)  # type: ignore[arg-type]
+    return SessionTuiApp([provider], opts)
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
+    for _ in range(300):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def idle(app: SessionTuiApp) -> bool:
+    """No poll in flight and no tracking job (SQLite, audit) left to run."""
+    busy = any(a.in_flight for a in app.accounts)
+    tracking = any(w.group == "tracking" and not w.is_finished for w in app.workers)
+    return not busy and not tracking
+
+
+async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    await until(pilot, lambda: all(a.polls or a.error for a in app.accounts), "the first poll")
+    await until(pilot, lambda: idle(app), "polls and tracking to finish")
+    await pilot.pause()
+
+
+async def poll(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    """One more poll (ctrl+r), and everything it set off."""
+    before = app.accounts[0].polls
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: app.accounts[0].polls > before, "a poll")
+    await until(pilot, lambda: idle(app), "tracking to finish")
+    await pilot.pause()
+
+
+def messages(app: SessionTuiApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def header_text(app: SessionTuiApp) -> str:
+    """What the header line says, as plain text."""
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(app.main.query_one("#header", StatusHeader).render())
+    return console.export_text()
+
+
+def feed(app: SessionTuiApp) -> AlertList:
+    return app.main.query_one("#alerts", AlertFeed).list
+
+
+def count_bells(app: SessionTuiApp) -> list[int]:
+    rings: list[int] = []
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    return rings
+
+
+async def test_a_new_country_alerts_within_one_poll(demo_service: DemoService) -> None:
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        rings = count_bells(app)
+        await settle(pilot, app)
+        assert app.main.header.unseen_alerts == 0  # the baseline poll is not a wave of alerts
+        assert not any("Sign-in" in m or "sign-in" in m for m in messages(app))
+        demo_service.clock.advance(minutes=2)
+        sid = demo_service.state.add_session(user_agent=CURL_UA, ip=JAPAN_IP)
+        await poll(pilot, app)
+
+        alerts = [m for m in messages(app) if "New sign-in" in m]
+        assert len(alerts) == 1 and "new country: Japan" in alerts[0]
+        assert "new device" not in alerts[0]  # the account already uses curl
+        assert rings == [1]
+        assert app.main.header.unseen_alerts == 1
+        assert "1 new alert" in header_text(app)
+
+        await pilot.press("a")
+        await until(pilot, lambda: feed(app).entries, "the feed to load")
+        entry = feed(app).entries[0]
+        assert entry.event.session_id == sid
+        line = feed(app).lines()[0]
+        assert "ALERT" in line and "new country: Japan" in line and "Japan" in line
+        assert "NEW" in line and "still signed in" in line
+        assert app.focused is feed(app)
+        # Opening the feed marked it seen: the header's count is gone, and stays gone.
+        await until(pilot, lambda: app.main.header.unseen_alerts == 0, "the count to clear")
+        assert "new alert" not in header_text(app)
+
+        # enter on the alert selects that session in the table.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.main.table.selected_id == sid
+        assert app.focused is app.main.table
+
+
+async def test_a_new_device_family_alerts_and_a_known_one_is_info(
+    demo_service: DemoService,
+) -> None:
+    app = make_app(demo_service, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        rings = count_bells(app)
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=1)
+        wget = demo_service.state.add_session(user_agent=WGET_UA, ip=GERMAN_IP)
+        known = demo_service.state.add_session(user_agent=CURL_UA, ip=GERMAN_IP)
+        await poll(pilot, app)
+
+        alerts = [m for m in messages(app) if "New sign-in" in m]
+        assert len(alerts) == 1
+        assert "new device: API client" in alerts[0] and "new country" not in alerts[0]
+        assert rings == []  # --no-bell
+        assert app.main.header.unseen_alerts == 1
+
+        await pilot.press("a")
+        await until(pilot, lambda: len(feed(app).entries) == 2, "both sign-ins in the feed")
+        by_id = {e.event.session_id: e for e in feed(app).entries}
+        assert by_id[wget].event.is_alert and not by_id[known].event.is_alert
+        lines = {
+            e.event.session_id: line
+            for e, line in zip(feed(app).entries, feed(app).lines(), strict=True)
+        }
+        assert "ALERT" in lines[wget] and "new device:" in lines[wget]
+        assert "info" in lines[known] and "known device and place" in lines[known]
+
+
+async def test_selecting_an_alert_whose_session_ended_says_so(demo_service: DemoService) -> None:
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=1)
+        sid = demo_service.state.add_session(user_agent=CURL_UA, ip=JAPAN_IP)
+        await poll(pilot, app)
+        demo_service.state.remove_session(sid)
+        await poll(pilot, app)
+        await pilot.press("a")
+        await until(pilot, lambda: feed(app).entries, "the feed to load")
+        assert feed(app).entries[0].event.session_id == sid
+        assert "ended" in feed(app).lines()[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("That session has ended" in m for m in messages(app))
+        assert app.main.table.selected_id != sid
+
+
+async def test_on_alert_command_gets_the_event_json(
+    demo_service: DemoService, tmp_path: Path
+) -> None:
+    out = tmp_path / "event.json"
+    script = "import sys; open(sys.argv[1], 'w').write(sys.stdin.read())"
+    command = shlex.join([sys.executable, "-c", script, str(out)])
+    app = make_app(demo_service, on_alert=command)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=1)
+        sid = demo_service.state.add_session(user_agent=CURL_UA, ip=JAPAN_IP)
+        await poll(pilot, app)
+        await until(pilot, lambda: out.exists() and out.read_text(), "the command to run")
+    event = json.loads(out.read_text())
+    assert event["session_id"] == sid
+    assert event["type"] == "sign-in" and event["severity"] == "alert"
+    assert "new-country" in event["rules"]
+    assert event["account"]
+    assert demo_service.token not in out.read_text()
+
+
+async def test_a_failing_on_alert_command_is_reported_not_fatal(
+    demo_service: DemoService,
+) -> None:
+    app = make_app(demo_service, on_alert="echo 'pager is down' >&2; exit 3")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=1)
+        demo_service.state.add_session(user_agent=CURL_UA, ip=JAPAN_IP)
+        await poll(pilot, app)
+        await until(
+            pilot,
+            lambda: any("on-alert command failed (exit 3)" in m for m in messages(app)),
+            "the failure notification",
+        )
+        assert any("pager is down" in m for m in messages(app))
+        # Still polling, still showing.
+        await poll(pilot, app)
+        assert app.is_running
+
+
+async def test_a_restart_does_not_call_known_sessions_new(demo_service: DemoService) -> None:
+    first = make_app(demo_service)
+    async with first.run_test(size=SIZE) as pilot:
+        await settle(pilot, first)
+        demo_service.clock.advance(minutes=1)
+        sid = demo_service.state.add_session(user_agent=CURL_UA, ip=JAPAN_IP)
+        await poll(pilot, first)
+        assert first.main.header.unseen_alerts == 1  # not looked at before quitting
+
+    demo_service.clock.advance(minutes=1)
+    second = make_app(demo_service)
+    async with second.run_test(size=SIZE) as pilot:
+        await settle(pilot, second)
+        assert not any("New sign-in" in m for m in messages(second))
+        # The alert nobody looked at is still waiting, and only that one.
+        await until(pilot, lambda: second.main.header.unseen_alerts == 1, "the stored count")
+        await pilot.press("a")
+        await until(pilot, lambda: feed(second).entries, "the feed")
+        assert [e.event.session_id for e in feed(second).entries if e.event.is_alert] == [sid]
+        # Tracking goes on: a new session after the restart is still a sign-in.
+        demo_service.state.add_session(user_agent=WGET_UA, ip=GERMAN_IP)
+        await poll(pilot, second)
+        assert any("new device: API client" in m for m in messages(second))
+
+
+async def test_keys_are_in_the_footer_and_the_help(demo_service: DemoService) -> None:
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        shown = {active.binding.key for active in app.main.active_bindings.values()}
+        assert {"h", "a"} <= shown
+        panes = app.main.query_one("#extra", ExtraPanes)
+        await pilot.press("a")
+        await pilot.pause()
+        assert panes.is_showing("alerts")
+        await pilot.press("a")
+        await pilot.pause()
+        assert not panes.is_open("alerts")
+        assert app.focused is app.main.table
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(help_table())
+        text = console.export_text()
+        assert "history of ended sessions" in text and "sign-in alert feed" in text
