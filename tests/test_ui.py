@@ -492,3 +492,16 @@ async def test_q_quits(running: tuple[SessionTuiApp, Pilot[None]]) -> None:
     await pilot.press("q")
     await pilot.pause()
     assert not app.is_running
+
+
+def test_a_poll_started_before_a_revocation_does_not_bring_the_row_back() -> None:
+    from session_tui.model import Session
+    from session_tui.ui.state import AccountState
+
+    account = AccountState(provider=RestProvider("http://127.0.0.1:9", "t"))
+    a, b = Session(id="a"), Session(id="b")
+    account.poll_seq = 3  # poll 3 is in flight when the user revokes "b"
+    SessionTuiApp._forget(None, account, ["b"])  # type: ignore[arg-type]
+    assert SessionTuiApp._drop_revoked(account, [a, b], 3) == [a]  # stale: b left out
+    assert SessionTuiApp._drop_revoked(account, [a, b], 4) == [a, b]  # fresh: the truth
+    assert not account.revoked_here

@@ -171,9 +171,15 @@ class SessionTuiApp(App[None]):
 
     def _start_poll(self, account: AccountState) -> None:
         account.in_flight = True
-        self.run_worker(self._poll(account), group="poll", exclusive=False, exit_on_error=False)
+        account.poll_seq += 1
+        self.run_worker(
+            self._poll(account, account.poll_seq),
+            group="poll",
+            exclusive=False,
+            exit_on_error=False,
+        )
 
-    async def _poll(self, account: AccountState) -> None:
+    async def _poll(self, account: AccountState, seq: int) -> None:
         provider = account.provider
         try:
             sessions = await provider.list_sessions()
@@ -198,10 +204,29 @@ class SessionTuiApp(App[None]):
             self._set_error(account, Connection.ERROR, f"Unexpected error ({type(exc).__name__}).")
         else:
             if provider is account.provider:
-                self._polled(account, sessions)
+                self._polled(account, self._drop_revoked(account, sessions, seq))
         finally:
             account.in_flight = False
             self.main.account_changed(account)
+
+    @staticmethod
+    def _drop_revoked(account: AccountState, sessions: list[Session], seq: int) -> list[Session]:
+        """A listing asked for before a revocation finished may still hold what it ended.
+
+        Showing it would bring the row back for one interval (and tell listeners about a
+        "new" session), so those ids are left out until a poll started after the revocation.
+        """
+        if seq >= account.fresh_from_seq:
+            account.revoked_here.clear()
+            return sessions
+        return [s for s in sessions if s.id not in account.revoked_here]
+
+    def _forget(self, account: AccountState, session_ids: Sequence[str]) -> None:
+        """Sessions this app just ended: out of the listing now, and out of stale polls."""
+        for sid in session_ids:
+            account.sessions.pop(sid, None)
+        account.revoked_here.update(session_ids)
+        account.fresh_from_seq = account.poll_seq + 1
 
     def _polled(self, account: AccountState, sessions: list[Session]) -> None:
         at = self.now()
@@ -312,15 +337,16 @@ class SessionTuiApp(App[None]):
             self._record(account, kind, [session], RevokeOutcome.WRONG_PASSWORD)
             raise
         except NotFound as exc:
-            account.sessions.pop(session.id, None)  # it ended meanwhile: the row can go
+            self._forget(account, [session.id])  # it ended meanwhile: the row can go
             return self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
         except AuthExpired as exc:
             attempt = self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
-            self._signed_out(account, exc)
+            # After the dialog has closed: dismissing pops whatever screen is on top.
+            self.call_later(self._signed_out, account, exc)
             return attempt
         except (CurrentSessionProtected, ProviderError) as exc:
             return self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
-        account.sessions.pop(session.id, None)
+        self._forget(account, [session.id])
         attempt = self._record(account, kind, [session], RevokeOutcome.DONE, revoked=1)
         self._after_revoke(account)
         return attempt
@@ -338,12 +364,11 @@ class SessionTuiApp(App[None]):
             raise
         except AuthExpired as exc:
             attempt = self._record(account, kind, sessions, RevokeOutcome.FAILED, error=str(exc))
-            self._signed_out(account, exc)
+            self.call_later(self._signed_out, account, exc)
             return attempt
         except ProviderError as exc:
             return self._record(account, kind, sessions, RevokeOutcome.FAILED, error=str(exc))
-        for sid in ids:
-            account.sessions.pop(sid, None)
+        self._forget(account, ids)
         attempt = self._record(account, kind, sessions, RevokeOutcome.DONE, revoked=count)
         self._after_revoke(account)
         return attempt
