@@ -1,0 +1,362 @@
+"""The History pane and the audit trail in the running app, on the demo service and a real Synapse.
+
+Every revocation attempted from the app (`r`, `R`, whatever the outcome) is a line in the audit
+log, which the tests read from the file itself; a session this app revoked reads "revoked here"
+in the history, one that went away on its own "ended elsewhere".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from synapse_server import MatrixUser, SynapseServer
+from textual.pilot import Pilot
+from textual.widgets import Tabs
+
+from session_tui import paths
+from session_tui.demo import DemoService
+from session_tui.providers.matrix import MatrixProvider
+from session_tui.providers.rest import RestProvider
+from session_tui.ui.app import AppOptions, SessionTuiApp
+from session_tui.ui.screens.confirm import ConfirmDialog
+from session_tui.ui.widgets.extra_panes import ExtraPanes
+from session_tui.ui.widgets.history_pane import HistoryPane, HistoryTable
+
+SIZE = (120, 32)
+JAPAN_IP = "133.242.0.3"
+CURL_UA = "curl/8.5.0"
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def demo_app(service: DemoService, **options: object) -> SessionTuiApp:
+    provider = RestProvider(service.url, service.token)
+    opts = AppOptions(interval=600, clock=service.clock, **options)  # type: ignore[arg-type]
+    return SessionTuiApp([provider], opts)
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
+    for _ in range(400):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def idle(app: SessionTuiApp) -> bool:
+    """No poll, dialog action or tracking job (SQLite, audit file) still running."""
+    groups = ("tracking", "confirm", "rename")
+    workers = [w for w in (*app.workers, *app.screen.workers) if w.group in groups]
+    return not any(a.in_flight for a in app.accounts) and all(w.is_finished for w in workers)
+
+
+async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    await until(pilot, lambda: all(a.polls or a.error for a in app.accounts), "the first poll")
+    await until(pilot, lambda: idle(app), "the app to go idle")
+    await pilot.pause()
+
+
+async def poll(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    before = app.accounts[0].polls
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: app.accounts[0].polls > before, "a poll")
+    await until(pilot, lambda: idle(app), "tracking to finish")
+    await pilot.pause()
+
+
+def history(app: SessionTuiApp) -> HistoryTable:
+    return app.main.query_one("#history", HistoryPane).table
+
+
+def history_row(app: SessionTuiApp, session_id: str) -> tuple[str, str] | None:
+    """(reason, row text) of the newest history row of that session, read via the tracker."""
+    tracker = app.tracking.service.tracker(app.accounts[0].provider)
+    wanted = [r for r in tracker.history() if r.session_id == session_id]
+    if not wanted:
+        return None
+    table = history(app)
+    key = f"{app.accounts[0].name}\x00{wanted[0].row_id}"
+    if key not in table.rows:
+        return None
+    index = table.get_row_index(key)
+    return table.reasons()[index], table.row_texts()[index]
+
+
+async def open_history(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    await pilot.press("h")
+    await until(pilot, lambda: idle(app), "the history to load")
+    await pilot.pause()
+
+
+def audit_lines() -> list[dict[str, Any]]:
+    path = paths.audit_file()
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def messages(app: SessionTuiApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+# -- the demo service -----------------------------------------------------------------------------
+
+
+async def test_revoked_here_in_history_and_in_the_audit_log(demo_service: DemoService) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=2)
+        sid = demo_service.state.add_session(
+            user_agent=CURL_UA, ip=JAPAN_IP, device_name="[bold red]pwn[/] \x1b[2Jx"
+        )
+        await poll(pilot, app)
+        assert any("new country: Japan" in m for m in messages(app))
+        assert app.main.table.select_id(sid)
+        demo_service.clock.advance(minutes=3)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is app.main, "the dialog to close")
+        await settle(pilot, app)
+        assert sid not in demo_service.state.session_ids()
+
+        await open_history(pilot, app)
+        row = history_row(app, sid)
+        assert row is not None
+        reason, text = row
+        assert reason == "revoked here"
+        assert "[bold red]pwn[/]" in text and "\x1b" not in text  # literal, inert
+        assert "Japan" in text and "3 minutes" in text  # it lasted from sign-in to revoke
+
+    records = audit_lines()
+    assert len(records) == 1
+    record = records[0]
+    assert record["action"] == "revoke" and record["outcome"] == "ok"
+    assert record["session_ids"] == [sid] and record["revoked"] == 1
+    assert record["provider"] == "rest" and record["profile"] == "demo"
+    assert any("curl" in d for d in record["devices"])
+    assert demo_service.token not in paths.audit_file().read_text()
+    assert paths.audit_file().stat().st_mode & 0o777 == 0o600
+
+
+async def test_revoke_all_others_is_audited_and_each_reads_revoked_here(
+    demo_service: DemoService,
+) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        others = demo_service.state.session_ids() - {demo_service.current_id}
+        await open_history(pilot, app)
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is app.main, "the dialog to close")
+        await settle(pilot, app)
+        await poll(pilot, app)
+        assert demo_service.state.session_ids() == {demo_service.current_id}
+        for sid in others:
+            row = history_row(app, sid)
+            assert row is not None and row[0] == "revoked here", (sid, row)
+    [record] = audit_lines()
+    assert record["action"] == "revoke-others" and record["outcome"] == "ok"
+    assert set(record["session_ids"]) == others and record["revoked"] == len(others)
+    assert demo_service.current_id not in record["session_ids"]
+
+
+async def test_a_failed_revoke_is_audited_too(demo_service: DemoService) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
+        app.main.table.select_id(target)
+        demo_service.fail_next(503, message="Maintenance window.")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is app.main, "the dialog to close")
+        await settle(pilot, app)
+        assert target in demo_service.state.session_ids()
+    [record] = audit_lines()
+    assert record["action"] == "revoke" and record["outcome"] == "error"
+    assert record["session_ids"] == [target] and "503" in (record["error"] or "")
+
+
+async def test_a_session_removed_by_the_service_ended_elsewhere(
+    demo_service: DemoService,
+) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await open_history(pilot, app)
+        target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
+        demo_service.clock.advance(minutes=5)
+        demo_service.state.remove_session(target)
+        await poll(pilot, app)
+        row = history_row(app, target)
+        assert row is not None and row[0] == "ended elsewhere"
+        # Newest first: the session that just ended is the top row.
+        assert history(app).reasons()[0] == "ended elsewhere"
+    assert audit_lines() == []  # nothing was revoked from here
+
+
+async def test_history_merges_the_apis_own_record(demo_service: DemoService) -> None:
+    """The demo's API history (sessions that ended before the app ran) shows with its reasons."""
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await open_history(pilot, app)
+        await until(pilot, lambda: history(app).row_count, "rows")
+        api = demo_service.state.history()
+        assert api and history(app).row_count == len(api)
+        for ended in api:
+            row = history_row(app, ended.session.id)
+            assert row is not None and row[0] == ended.end_reason.replace("_", " ")
+
+
+async def test_an_unwritable_audit_log_is_reported_not_fatal(demo_service: DemoService) -> None:
+    paths.audit_file().mkdir(parents=True)  # a directory where the file should be
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
+        app.main.table.select_id(target)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is app.main, "the dialog to close")
+        await settle(pilot, app)
+        assert any("audit log" in m for m in messages(app))
+        assert target not in demo_service.state.session_ids()
+        await open_history(pilot, app)
+        await poll(pilot, app)
+        row = history_row(app, target)
+        assert row is not None and row[0] == "revoked here"  # the mark is kept anyway
+        assert app.is_running
+
+
+async def test_narrow_terminals_show_history_as_a_tab(demo_service: DemoService) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        table, panes = app.main.table, app.main.query_one("#extra", ExtraPanes)
+        tabs = app.main.query_one("#view-tabs", Tabs)
+        assert table.region.width > 0 and not panes.display
+        await open_history(pilot, app)
+        hist = app.main.query_one("#history", HistoryPane)
+        assert hist.region.width >= 76 and table.region.width == 0  # in the table's place
+        assert tabs.region.height > 0 and tabs.active == "tab-history"
+        assert app.focused is history(app)
+        await pilot.press("a")  # the other tab comes to the front
+        await pilot.pause()
+        assert hist.region.width == 0 and tabs.active == "tab-alerts"
+        await pilot.press("h")  # back to the history, not closed
+        await pilot.pause()
+        assert hist.region.width > 0
+        await pilot.press("h")  # closing it shows the alerts, still open behind it
+        await pilot.pause()
+        assert hist.region.width == 0 and tabs.active == "tab-alerts"
+        await pilot.press("a")  # and closing that brings the table back
+        await pilot.pause()
+        assert table.region.width > 0 and app.focused is table
+        assert tabs.region.height == 0
+
+
+async def test_wide_terminals_show_history_below_the_table(demo_service: DemoService) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot, app)
+        await open_history(pilot, app)
+        await pilot.press("a")
+        await pilot.pause()
+        table = app.main.table
+        hist = app.main.query_one("#history", HistoryPane)
+        feed = app.main.query_one("#alerts")
+        assert table.region.height > 5 and hist.region.height > 5 and feed.region.height > 5
+        assert hist.region.y > table.region.y and feed.region.x > hist.region.x
+        assert app.main.query_one("#view-tabs", Tabs).region.height == 0
+
+
+# -- a real Synapse ------------------------------------------------------------------------------
+
+PASSWORD = "pw4"  # short: the pilot types it one key at a time
+
+
+@pytest.fixture
+def alice(synapse: SynapseServer) -> MatrixUser:
+    return synapse.new_user(prefix="hist", password=PASSWORD)
+
+
+def delete_device_elsewhere(
+    synapse: SynapseServer, user: MatrixUser, token: str, device_id: str
+) -> None:
+    """What another client (Element, say) does to sign a device out: DELETE with password UIA."""
+    auth = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": user.localpart},
+        "password": user.password,
+    }
+    with synapse.client(token) as client:
+        first = client.request("DELETE", f"/_matrix/client/v3/devices/{device_id}", json={})
+        if first.status_code == 401:
+            auth["session"] = first.json().get("session")
+            second = client.request(
+                "DELETE", f"/_matrix/client/v3/devices/{device_id}", json={"auth": auth}
+            )
+            second.raise_for_status()
+        else:
+            first.raise_for_status()
+
+
+async def test_matrix_new_login_alerts_and_its_revocation_is_history_and_audit(
+    synapse: SynapseServer, alice: MatrixUser
+) -> None:
+    phone, _ = synapse.login(alice, device_name="iPhone", ip="198.51.100.7")
+    _, token = synapse.login(alice, device_name="TUI", ip="192.0.2.55")
+    provider = MatrixProvider(synapse.base_url, token, user_id=alice.user_id)
+    app = SessionTuiApp([provider], AppOptions(interval=600, profile=alice.user_id))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.main.header.unseen_alerts == 0
+
+        intruder, _ = synapse.login(alice, device_name="Intruder", ip=JAPAN_IP)
+        await poll(pilot, app)
+        assert any("new country: Japan" in m for m in messages(app)), messages(app)
+        assert app.main.header.unseen_alerts == 1
+
+        # The alert jumps to the device; revoke it with the password dialog.
+        await pilot.press("a")
+        await until(pilot, lambda: idle(app), "the feed")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.main.table.selected_id == intruder
+        await pilot.press("r")
+        await until(pilot, lambda: app.screen.id == "confirm-revoke", "the dialog")
+        await pilot.press(*"bad", "enter")
+        await settle(pilot, app)
+        assert app.screen.id == "confirm-revoke"  # wrong password: still asking
+        await pilot.press(*PASSWORD, "enter")
+        await settle(pilot, app)
+        assert app.screen is app.main
+        assert intruder not in synapse.devices(alice, token)
+
+        # Another client signs the phone out.
+        delete_device_elsewhere(synapse, alice, token, phone)
+        await open_history(pilot, app)
+        await poll(pilot, app)
+        revoked, ended = history_row(app, intruder), history_row(app, phone)
+        assert revoked is not None and revoked[0] == "revoked here"
+        assert ended is not None and ended[0] == "ended elsewhere"
+        # The phone was there before the app first looked: its start is honestly a bound.
+        assert " before " in f" {ended[1]}" and "at least" in ended[1]
+
+    wrong, done = audit_lines()
+    assert wrong["outcome"] == "error" and wrong["error"] == "wrong password"
+    assert done["action"] == "revoke" and done["outcome"] == "ok"
+    assert done["session_ids"] == [intruder] and done["provider"] == "matrix"
+    text = paths.audit_file().read_text()
+    assert PASSWORD not in text and token not in text
