@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+
+from textual.pilot import Pilot
 
 from session_tui.demo import DemoService, ManualClock
 from session_tui.providers.rest import RestProvider
@@ -32,16 +36,79 @@ DEMO_SEED = 20261125
 SHOTS: tuple[tuple[str, tuple[int, int], int | None, tuple[str, ...]], ...] = (
     ("main", (120, 32), 2, ()),
     ("revoke-all", (120, 32), None, ("R",)),
+    ("history", (160, 40), None, ("h",)),
+    ("alerts", (120, 32), None, ("a",)),
 )
+
+
+async def _poll(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    """ctrl+r, then wait for the poll and the tracking it sets off (SQLite, in workers)."""
+    before = app.accounts[0].polls
+    await pilot.press("ctrl+r")
+    for _ in range(250):
+        await pilot.pause(0.02)
+        busy = any(w.group in ("tracking", "confirm") and not w.is_finished for w in app.workers)
+        if app.accounts[0].polls > before and not app.accounts[0].in_flight and not busy:
+            return
+    raise SystemExit("the poll did not finish")
+
+
+async def _sign_ins(pilot: Pilot[None], app: SessionTuiApp, service: DemoService) -> str:
+    """Two sign-ins the account never saw the like of, and one from a known device and place."""
+    service.clock.advance(minutes=7)  # type: ignore[union-attr]
+    service.state.add_session(
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        ip="95.91.195.72",
+    )
+    japan = service.state.add_session(user_agent="curl/8.5.0", ip="133.242.0.3")
+    service.clock.advance(minutes=2)  # type: ignore[union-attr]
+    service.state.add_session(
+        user_agent="Wget/1.21.4", ip="95.91.195.72", device_name="nightly backup"
+    )
+    await _poll(pilot, app)
+    return japan
+
+
+async def _alerts_scene(pilot: Pilot[None], app: SessionTuiApp, service: DemoService) -> None:
+    await _sign_ins(pilot, app, service)
+
+
+async def _history_scene(pilot: Pilot[None], app: SessionTuiApp, service: DemoService) -> None:
+    """A sign-in revoked from here, one that ended elsewhere, and the API's own history."""
+    japan = await _sign_ins(pilot, app, service)
+    service.clock.advance(minutes=4)  # type: ignore[union-attr]
+    gone = [s.id for s in service.state.sessions() if s.device_name == "Work laptop"]
+    for sid in gone:
+        service.state.remove_session(sid, reason="unknown")  # no reason the API would name
+    await _poll(pilot, app)
+    service.clock.advance(minutes=3)  # type: ignore[union-attr]
+    app.main.query_one("#sessions", SessionsTable).select_id(japan)
+    await pilot.press("r")
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if isinstance(app.screen, ConfirmDialog):
+            break
+    await pilot.press("y")
+    await _poll(pilot, app)
+
+
+# Shots that need something to have happened first (history and alerts start empty).
+SCENES: dict[str, Callable[[Pilot[None], SessionTuiApp, DemoService], Awaitable[None]]] = {
+    "history": _history_scene,
+    "alerts": _alerts_scene,
+}
 
 
 async def shoot(
     out: Path, stem: str, size: tuple[int, int], row: int | None, keys: Sequence[str]
 ) -> Path:
-    with DemoService(seed=DEMO_SEED, clock=ManualClock(DEMO_NOW), live=False) as service:
+    # A fresh history per picture, and never the user's own state dir.
+    os.environ["SESSION_TUI_STATE_DIR"] = tempfile.mkdtemp(prefix="session-tui-shots-")
+    clock = ManualClock(DEMO_NOW)
+    with DemoService(seed=DEMO_SEED, clock=clock, live=False) as service:
         provider = RestProvider(service.url, service.token)
         provider.server = "127.0.0.1 (demo)"  # not the ephemeral port
-        app = SessionTuiApp([provider], AppOptions(interval=600, clock=lambda: DEMO_NOW))
+        app = SessionTuiApp([provider], AppOptions(interval=600, clock=clock))
         async with app.run_test(size=size) as pilot:
             for _ in range(250):
                 await pilot.pause(0.02)
@@ -49,6 +116,9 @@ async def shoot(
                     break
             else:
                 raise SystemExit("the app never finished its first poll")
+            scene = SCENES.get(stem)
+            if scene is not None:
+                await scene(pilot, app, service)
             if row is not None:
                 app.main.query_one("#sessions", SessionsTable).move_cursor(row=row)
             for key in keys:
@@ -58,6 +128,10 @@ async def shoot(
                     await pilot.pause(0.02)
                     if isinstance(app.screen, ConfirmDialog):
                         break
+            for _ in range(100):  # panes load in workers
+                await pilot.pause(0.02)
+                if not any(w.group == "tracking" and not w.is_finished for w in app.workers):
+                    break
             await pilot.pause(0.1)
             await pilot.wait_for_scheduled_animations()
             path = out / f"{stem}.svg"
