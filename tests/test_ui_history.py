@@ -20,6 +20,7 @@ from session_tui import paths
 from session_tui.demo import DemoService
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.rest import RestProvider
+from session_tui.providers.synapse_admin import SynapseAdminProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.widgets.extra_panes import ExtraPanes
@@ -360,3 +361,74 @@ async def test_matrix_new_login_alerts_and_its_revocation_is_history_and_audit(
     assert done["session_ids"] == [intruder] and done["provider"] == "matrix"
     text = paths.audit_file().read_text()
     assert PASSWORD not in text and token not in text
+
+
+async def test_on_call_force_sign_out_is_audited_and_in_the_watched_accounts_history(
+    synapse: SynapseServer, matrix_admin: MatrixUser
+) -> None:
+    _, operator_token = synapse.login(matrix_admin, device_name="on-call")
+    bob = synapse.new_user(prefix="bob")
+    synapse.login(bob, device_name="iPhone", ip="198.51.100.7")
+    carol = synapse.new_user(prefix="carol")
+    laptop, _ = synapse.login(carol, device_name="Laptop", ip="203.0.113.10")
+    providers = SynapseAdminProvider.watching(
+        synapse.base_url, operator_token, [bob.user_id, carol.user_id]
+    )
+    app = SessionTuiApp(providers, AppOptions(interval=600, profile="on-call"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, app)
+        carols = set(app.accounts[1].sessions)
+        assert laptop in carols
+        await pilot.press("shift+tab", "down", "enter")
+        await pilot.pause()
+        assert app.main.selected == 1
+        await pilot.press("R")
+        await until(pilot, lambda: app.screen.id == "confirm-revoke-all", "the dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: app.screen is app.main, "the dialog to close")
+        await settle(pilot, app)
+        await open_history(pilot, app)
+        await poll(pilot, app)
+        table = history(app)
+        rows = [t for t in table.row_texts() if carol.user_id in t]
+        assert len(rows) == len(carols) and all("revoked here" in t for t in rows)
+        assert not any(bob.user_id in t for t in table.row_texts())
+    [record] = audit_lines()
+    assert record["action"] == "force-sign-out" and record["outcome"] == "ok"
+    assert record["provider"] == "synapse-admin" and record["account"] == carol.user_id
+    assert set(record["session_ids"]) == carols and record["profile"] == "on-call"
+
+
+# -- the words the pane uses ----------------------------------------------------------------------
+
+
+def test_times_and_durations_say_only_what_is_known() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from session_tui.tracking.events import TimeRange
+    from session_tui.ui.widgets.history_pane import duration_text, short_time, when_text
+
+    t0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    later = t0 + timedelta(hours=3)
+    assert when_text(None) == "—"
+    assert when_text(TimeRange.exact(t0)) == short_time(t0)
+    assert when_text(TimeRange.before(t0)) == f"before {short_time(t0)}"
+    between = when_text(TimeRange(t0, t0 + timedelta(minutes=5)))
+    assert between.startswith(f"between {short_time(t0)} and ") and between.count(" ") == 5
+    assert duration_text(TimeRange.exact(t0), TimeRange.exact(later)) == "3 hours"
+    assert duration_text(TimeRange.before(t0), TimeRange.exact(later)) == "at least 3 hours"
+    assert duration_text(TimeRange.exact(t0), TimeRange.before(later)) == "at most 3 hours"
+    assert duration_text(TimeRange.before(t0), TimeRange.before(later)) == "—"
+    assert duration_text(None, TimeRange.exact(later)) == "—"
+    assert duration_text(TimeRange.exact(t0), TimeRange.exact(t0)) == "a moment"
+
+
+def test_revocations_map_to_audit_actions() -> None:
+    from session_tui.tracking.audit import AuditAction
+    from session_tui.ui.hooks import RevokeKind
+    from session_tui.ui.tracking_bridge import audit_action
+
+    assert audit_action(RevokeKind.ONE, "rest") is AuditAction.REVOKE
+    assert audit_action(RevokeKind.OTHERS, "matrix") is AuditAction.REVOKE_OTHERS
+    assert audit_action(RevokeKind.OTHERS, "synapse-admin") is AuditAction.FORCE_SIGN_OUT
+    assert audit_action(RevokeKind.ONE, "synapse-admin") is AuditAction.REVOKE
