@@ -263,3 +263,22 @@ async def test_keys_are_in_the_footer_and_the_help(demo_service: DemoService) ->
         console.print(help_table())
         text = console.export_text()
         assert "history of ended sessions" in text and "sign-in alert feed" in text
+
+
+async def test_hostile_names_in_alerts_stay_literal(demo_service: DemoService) -> None:
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=1)
+        demo_service.state.add_session(
+            user_agent="curl/8.5.0 \x1b[2J", ip=JAPAN_IP, device_name="[bold red]pwn[/]\nx"
+        )
+        await poll(pilot, app)
+        [toast] = [n for n in app._notifications if "New sign-in" in n.message]
+        assert toast.markup is False  # shown as typed, never parsed as Rich markup
+        assert "[bold red]pwn[/]" in toast.message
+        assert "\x1b" not in toast.message and "\n" not in toast.message
+        await pilot.press("a")
+        await until(pilot, lambda: feed(app).entries, "the feed")
+        line = feed(app).lines()[0]
+        assert "[bold red]pwn[/]" in line and "\x1b" not in line

@@ -110,11 +110,13 @@ class TrackingBridge:
                 "That session is still signed in but hidden by the filter; "
                 "clear the filter (/ then escape) to see it.",
                 severity="warning",
+                markup=False,
             )
         else:
             self.app.notify(
                 f"That session has ended: {plain(entry.event.device, 80)}.",
                 title="Not signed in any more",
+                markup=False,
             )
         return False
 
@@ -146,6 +148,7 @@ class TrackingBridge:
             title="Tracking",
             severity="error",
             timeout=8,
+            markup=False,
         )
 
     async def _observe(
@@ -300,6 +303,7 @@ class TrackingBridge:
                 title="Sign-in alerts",
                 severity="warning",
                 timeout=15,
+                markup=False,
             )
         else:
             for event in alerts:
@@ -308,6 +312,7 @@ class TrackingBridge:
                     title="Sign-in alert",
                     severity="warning",
                     timeout=15,
+                    markup=False,
                 )
         if app.options.bell:
             app.bell()
@@ -320,7 +325,9 @@ class TrackingBridge:
         def done(result: HookResult) -> None:
             self._hooks.discard(task)
             if not result.ok and not self._closed:
-                self.app.notify(plain(result.message, 300), title="--on-alert", severity="error")
+                self.app.notify(
+                    plain(result.message, 300), title="--on-alert", severity="error", markup=False
+                )
 
         task = start_on_alert(command, event_json, on_done=done)
         self._hooks.add(task)
