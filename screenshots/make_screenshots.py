@@ -144,7 +144,13 @@ def to_png(svg: Path) -> Path | None:
     if converter is None:
         return None
     png = svg.with_suffix(".png")
-    subprocess.run([converter, str(svg), "-o", str(png)], check=True)
+    # Textual writes runs of spaces as &#160;, which librsvg collapses at the start of a text
+    # element unless told to preserve them: lines would shift. Convert a preserving copy.
+    text = svg.read_text(encoding="utf-8").replace("<svg ", '<svg xml:space="preserve" ', 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        preserved = Path(tmp) / svg.name
+        preserved.write_text(text, encoding="utf-8")
+        subprocess.run([converter, str(preserved), "-o", str(png)], check=True)
     return png
 
 

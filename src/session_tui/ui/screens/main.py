@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 MAX_LISTED = 8  # sessions named one by one in the revoke-all dialog
 
 
+_REVOKE_GROUP = Binding.Group("Revoke one/all")
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -53,8 +56,9 @@ class MainScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # noqa: RUF012
 
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
-        Binding("r", "revoke", "Revoke"),
-        Binding("R", "revoke_others", "Revoke all others"),
+        # One footer entry for both ("r R Revoke one/all") so every key fits at 80 columns.
+        Binding("r", "revoke", "Revoke", group=_REVOKE_GROUP),
+        Binding("R", "revoke_others", "Revoke all others", group=_REVOKE_GROUP),
         Binding("s", "sort", "Sort"),
         Binding("slash", "filter", "Filter"),
         Binding("e", "rename", "Rename"),

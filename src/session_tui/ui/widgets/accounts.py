@@ -5,24 +5,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual import events
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from session_tui.enrich.text import plain
+from session_tui.enrich.text import ELLIPSIS, plain
 from session_tui.ui.state import AccountState, Connection
 
+UNKNOWN_WIDTH = 80
 
-def account_prompt(account: AccountState) -> Text:
-    """ "  3  @bob:example.org": the count first, so a long account name never hides it."""
-    text = Text(no_wrap=True, overflow="ellipsis", end="")
+
+def account_prompt(account: AccountState, width: int = UNKNOWN_WIDTH) -> Text:
+    """ "@bob:example.org  3": the name is cut to fit `width` so the count always shows."""
     if account.connection in (Connection.ERROR, Connection.SIGNED_OUT):
-        text.append("  !", "bold red")
+        count, style = "!", "bold red"
     elif account.polls:
-        text.append(f"{len(account.sessions):>3}", "bold")
+        count, style = str(len(account.sessions)), "bold"
     else:
-        text.append("  …", "dim")
+        count, style = "…", "dim"
+    name = plain(account.name, 120)
+    room = max(width - len(count) - 2, 4)
+    if len(name) > room:
+        name = name[: room - 1] + ELLIPSIS
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append(name)
     text.append("  ")
-    text.append(plain(account.name, 80))
+    text.append(count, style)
     return text
 
 
@@ -31,16 +39,28 @@ class AccountList(OptionList):
 
     DEFAULT_CLASSES = "pane"
 
+    _accounts: Sequence[AccountState] = ()
+
+    def _prompt_width(self) -> int:
+        width = self.scrollable_content_region.width
+        return width - 2 if width > 8 else UNKNOWN_WIDTH  # less the option's own padding
+
     def set_accounts(self, accounts: Sequence[AccountState]) -> None:
         """Refresh the lines in place, keeping the highlighted account."""
+        self._accounts = accounts
+        width = self._prompt_width()
         highlighted = self.highlighted
         if self.option_count != len(accounts):
             self.clear_options()
             self.add_options(
-                Option(account_prompt(a), id=f"account-{i}") for i, a in enumerate(accounts)
+                Option(account_prompt(a, width), id=f"account-{i}") for i, a in enumerate(accounts)
             )
         else:
             for index, account in enumerate(accounts):
-                self.replace_option_prompt_at_index(index, account_prompt(account))
+                self.replace_option_prompt_at_index(index, account_prompt(account, width))
         if highlighted is not None and highlighted < self.option_count:
             self.highlighted = highlighted
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._accounts:
+            self.set_accounts(self._accounts)

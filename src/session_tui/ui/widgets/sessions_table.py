@@ -27,6 +27,7 @@ LAST_ACTIVE_WIDTH = 14
 EXPIRES_WIDTH = 13
 LOCATION_WIDTH = 20
 LOCATION_NARROW_WIDTH = 16
+LOCATION_TIGHT_WIDTH = 13  # "🇩🇪 Berlin, DE"
 IP_FULL_WIDTH = 39  # the longest IPv6 text
 IP_SHORT_WIDTH = 15  # a whole IPv4 address; IPv6 ends in "…" (the details pane has it all)
 DEVICE_MIN_WIDTH = 26
@@ -78,6 +79,8 @@ def compute_layout(width: int, *, has_expiry: bool = True) -> Layout:
     if not has_expiry:
         candidates.append((narrow_loc, short_ip, last))
     candidates.append((narrow_loc, last, expires) if has_expiry else (narrow_loc, last))
+    tight_loc = ("location", LOCATION_TIGHT_WIDTH)  # next to the account list at 80 columns
+    candidates.append((tight_loc, last, expires) if has_expiry else (tight_loc, last))
     for index, rest in enumerate(candidates):
         columns = 1 + len(rest)
         device = width - SCROLLBAR - 2 * CELL_PADDING * columns - sum(w for _, w in rest)
@@ -96,7 +99,8 @@ class SessionsTable(DataTable[Text]):
     """Sessions of one account. Feed it with `show()`; read `selected_id`."""
 
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
-        Binding("enter", "toggle_details", "Details"),
+        # Not in the footer (no room at 80 columns with every key); the help screen has it.
+        Binding("enter", "toggle_details", "Details", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
