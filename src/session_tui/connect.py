@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from session_tui import credentials
+from session_tui import credentials, paths
 from session_tui.config import Profile, get_profile
 from session_tui.errors import AuthExpired, ConfigError, WrongPassword
 from session_tui.providers.base import SessionProvider
@@ -117,10 +120,23 @@ def _open_demo() -> OpenAccounts:
     from session_tui.demo.server import DemoService
     from session_tui.providers.rest import RestProvider
 
+    cleanups: list[Callable[[], None]] = []
+    if not os.environ.get(paths.STATE_DIR_ENV):
+        # The demo invents a new account every run: its history and audit trail live for the
+        # run only, so they neither pile up in the user's state dir nor mix with real accounts.
+        scratch = tempfile.mkdtemp(prefix="session-tui-demo-")
+        os.environ[paths.STATE_DIR_ENV] = scratch
+
+        def forget_scratch() -> None:
+            os.environ.pop(paths.STATE_DIR_ENV, None)
+            shutil.rmtree(scratch, ignore_errors=True)
+
+        cleanups.append(forget_scratch)
     service = DemoService()
     service.start()
+    cleanups.append(service.stop)
     provider = RestProvider(service.url, service.token)
-    return OpenAccounts([provider], profile="demo", cleanups=[service.stop])
+    return OpenAccounts([provider], profile="demo", cleanups=cleanups)
 
 
 def _open_rest(choices: Choices, env: Mapping[str, str]) -> OpenAccounts:

@@ -13,15 +13,17 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "session-tui"
+CONFIG_DIR_ENV = "SESSION_TUI_CONFIG_DIR"
+STATE_DIR_ENV = "SESSION_TUI_STATE_DIR"
 
 
 def config_dir() -> Path:
-    override = os.environ.get("SESSION_TUI_CONFIG_DIR")
+    override = os.environ.get(CONFIG_DIR_ENV)
     return Path(override) if override else platformdirs.user_config_path(APP_NAME)
 
 
 def state_dir() -> Path:
-    override = os.environ.get("SESSION_TUI_STATE_DIR")
+    override = os.environ.get(STATE_DIR_ENV)
     return Path(override) if override else platformdirs.user_state_path(APP_NAME)
 
 
