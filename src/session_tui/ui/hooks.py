@@ -20,8 +20,7 @@ Two equivalent ways in, pick whichever suits the consumer:
 
 The UI side of issue 5 plugs in through `SessionTuiApp.set_unseen_alerts(count)` (shown in the
 header), `SessionTuiApp.select_session(provider, session_id)` (jump to a session, e.g. from an
-alert) and `MainScreen`'s `#panes` container, where extra panes (history, alert feed) mount
-beside the details pane.
+alert) and `MainScreen`'s `ExtraPanes` (`#extra`), which holds the history and alert panes.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The main screen: header, (account list), filter, sessions table, details pane, footer.
 
 It reads the app's `AccountState`s and turns keys into requests to the app; it never calls a
-provider itself. Extra panes (issue 5: history `h`, alert feed `a`) mount into `#panes`, next to
-the details pane, and get their data from the hooks in `session_tui.ui.hooks`.
+provider itself. The history (`h`) and alert feed (`a`) panes live in `ExtraPanes` (`#extra`),
+under the table on wide terminals and in its place on narrow ones; they get their data through
+the hooks in `session_tui.ui.hooks`.
 """
 
 from __future__ import annotations
