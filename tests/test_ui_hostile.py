@@ -110,3 +110,23 @@ def _plain(renderable: object) -> str:
     console = Console(width=100, record=True, color_system=None, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
+
+
+async def test_notifications_quote_hostile_names_literally(demo_service: DemoService) -> None:
+    """Textual parses notification text as markup unless told not to; ours never are."""
+    app, ids = await _run(demo_service, {"markup": {"device_name": MARKUP_NAME, "ip": "1.120.0.1"}})
+    async with app.run_test(size=(120, 32)) as pilot:
+        await _settle(pilot, app)
+        table = app.main.query_one("#sessions", SessionsTable)
+        table.select_id(ids["markup"])
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        await pilot.press("y")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if ids["markup"] not in demo_service.state.session_ids():
+                break
+        await pilot.pause(0.1)
+        shown = list(app._notifications)
+        assert any(MARKUP_NAME in n.message for n in shown), [n.message for n in shown]
+        assert not any(n.markup for n in shown)

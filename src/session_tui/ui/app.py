@@ -16,6 +16,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from session_tui.enrich import Enricher, GeoLocator
@@ -97,6 +98,25 @@ class SessionTuiApp(App[None]):
         # History, sign-in alerts and the audit trail (issue 5) listen like any other consumer.
         self.tracking = TrackingBridge(self)
         self.add_listener(self.tracking)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a notification as plain text, always.
+
+        Notifications quote device names and server messages. Textual parses markup by default,
+        and `Widget.notify` passes `markup=True` explicitly, so the flag is ignored here: every
+        screen and widget notifies through this method, and a device called "[bold red]x"
+        stays literal on every path.
+        """
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- hooks for tracking, alerts and audit (see session_tui.ui.hooks) ---------------------
 
