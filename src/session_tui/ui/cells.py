@@ -51,12 +51,29 @@ def short_place(place: Place) -> str:
     return ""
 
 
+def device_label(view: SessionView) -> str:
+    """What the user agent says ("Firefox 128 on Linux"), or "" when the API gave none.
+
+    Matrix's client API never reports user agents; calling every such device "Unknown client"
+    would be noise, so those rows go by their name (or id) alone.
+    """
+    if not view.session.user_agent:
+        return ""
+    return plain(view.device.label, 120)
+
+
+def primary_name(view: SessionView) -> str:
+    """The name a person knows a session by: its display name, its device, at worst its id."""
+    return view.name or device_label(view) or plain(view.session.id, 60)
+
+
 def device_words(view: SessionView) -> str:
     """ "Work laptop (Firefox 128 on Linux)" or just "Firefox 128 on Linux"."""
-    label = plain(view.device.label, 120)
-    if view.name and view.name != label:
-        return f"{view.name} ({label})"
-    return view.name or label
+    label = device_label(view)
+    primary = primary_name(view)
+    if label and primary != label:
+        return f"{primary} ({label})"
+    return primary
 
 
 def describe(view: SessionView) -> str:
@@ -71,11 +88,11 @@ def device_cell(view: SessionView, is_current: bool) -> Text:
     if is_current:
         text.append(THIS_DEVICE, BADGE_STYLE)
         text.append(" ")
-    label = plain(view.device.label, 120)
-    primary = view.name or label
+    label = device_label(view)
+    primary = primary_name(view)
     text.append(primary, CURRENT_STYLE if is_current else "")
     extra = []
-    if view.name and label != view.name:
+    if label and label != primary:
         extra.append(label)
     type_word = _TYPE_WORD.get(view.device.device_type)
     if type_word:

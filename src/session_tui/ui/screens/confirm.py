@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
@@ -33,6 +33,8 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
     Dismisses with the action's result, or None when cancelled. `WrongPassword` keeps the dialog
     open saying so; another `SessionTuiError` keeps it open with its message (retry or cancel).
     """
+
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
 
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         Binding("y", "confirm", "Yes"),
@@ -74,7 +76,9 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
             yield Static(self._question, id="dialog-question")
             if self._lines:
                 lines = Text("\n", no_wrap=True, overflow="ellipsis").join(self._lines)
-                yield Static(lines, id="dialog-lines")
+                # Scrolls rather than pushing the buttons off a short terminal.
+                with VerticalScroll(id="dialog-lines"):
+                    yield Static(lines)
             if self._note is not None:
                 yield Static(self._note, id="dialog-note")
             if self._password_for is not None:

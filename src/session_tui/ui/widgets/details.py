@@ -46,10 +46,13 @@ def details_renderable(
     if account:
         grid.add_row("Account", Text(plain(account, 120)))
     grid.add_row("Name", _value(view.name))
-    kind = str(device.device_type)
-    device_text = device.label if kind.casefold() in device.label.casefold() else None
-    device_text = device_text or " · ".join(p for p in (device.label, kind) if p)
-    grid.add_row("Device", _value(plain(device_text, 160)))
+    if session.user_agent:
+        kind = str(device.device_type)
+        device_text = device.label if kind.casefold() in device.label.casefold() else None
+        device_text = device_text or " · ".join(p for p in (device.label, kind) if p)
+        grid.add_row("Device", _value(plain(device_text, 160)))
+    else:
+        grid.add_row("Device", Text("not reported by the server", style=cells.DIM_STYLE))
     grid.add_row("IP", _value(view.ip))
     place = view.place
     where = Text()
