@@ -137,9 +137,11 @@ class MainScreen(Screen[None]):
 
     def tick(self) -> None:
         """Every second: "updated N s ago" moves on (with a frozen clock it stays put)."""
-        if self.is_mounted:
-            self.header.now = self.tui.now()
-            self.header.refresh()
+        # The app's timer can fire once more while the app is shutting down and the header
+        # is already gone: skip that tick rather than raise.
+        for header in self.query("#header").results(StatusHeader):
+            header.now = self.tui.now()
+            header.refresh()
 
     def set_unseen_alerts(self, count: int) -> None:
         self._unseen_alerts = count
