@@ -279,3 +279,44 @@ async def test_a_non_admin_token_says_not_a_server_admin(
         state = app.accounts[0]
         assert state.error is not None and "not a server admin" in state.error
         assert state.stopped
+
+
+async def test_on_call_sign_in_again_is_one_dialog_for_every_watched_account(
+    synapse: SynapseServer, matrix_admin: MatrixUser
+) -> None:
+    """The watched accounts share the operator's credential: one password brings all back."""
+    bob = synapse.new_user(prefix="bob")
+    carol = synapse.new_user(prefix="carol")
+    args = build_parser().parse_args(
+        [
+            *("--provider", "matrix", "--homeserver", synapse.base_url),
+            *("--user", matrix_admin.user_id, "--admin"),
+            *("--watch", bob.user_id, "--watch", carol.user_id),
+        ]
+    )
+    opened = open_accounts(args, {"SESSION_TUI_PASSWORD": matrix_admin.password})
+    app = SessionTuiApp(
+        opened.providers,
+        AppOptions(interval=600, profile=opened.profile),
+        reconnect=opened.reconnect,
+    )
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            assert all(a.connection is Connection.CONNECTED for a in app.accounts)
+            # Someone logs the operator's session out (every watched account goes with it).
+            token = opened.providers[0].credential.token  # type: ignore[attr-defined]
+            with synapse.client(token) as c:
+                c.post("/_matrix/client/v3/logout", json={}).raise_for_status()
+            await pilot.press("ctrl+r")
+            await settle(pilot, app)
+            await settle(pilot, app)
+            assert all(a.connection is Connection.SIGNED_OUT for a in app.accounts)
+            assert app.screen.id == "sign-in"
+            await pilot.press(*matrix_admin.password, "enter")
+            for _ in range(4):
+                await settle(pilot, app)
+            assert app.screen is app.main  # no second dialog for the second account
+            assert all(a.connection is Connection.CONNECTED for a in app.accounts)
+    finally:
+        opened.close()

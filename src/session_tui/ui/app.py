@@ -279,7 +279,9 @@ class SessionTuiApp(App[None]):
             self._offer_sign_in(self.accounts.index(account))
 
     def _offer_sign_in(self, index: int) -> None:
-        if index in self._signing_in or self.reconnect is None:
+        # One dialog at a time: watched accounts in on-call mode share one credential, so when it
+        # dies they all sign out together, and one password brings them all back (below).
+        if self._signing_in or self.reconnect is None:
             return
         self._signing_in.add(index)
         account = self.accounts[index]
@@ -318,7 +320,21 @@ class SessionTuiApp(App[None]):
             except Exception as exc:
                 self.log.error(f"closing the old provider: {exc!r}")
         self._start_poll(account)
+        for other in self.accounts:
+            if other is not account and other.connection is Connection.SIGNED_OUT:
+                self.run_worker(
+                    self._sign_in_along(other, password or ""),
+                    group="sign-in",
+                    exit_on_error=False,
+                )
         return True
+
+    async def _sign_in_along(self, account: AccountState, password: str) -> None:
+        """Bring back another signed-out account with the password just accepted."""
+        try:
+            await self._sign_in_again(account, password)
+        except ProviderError as exc:
+            self._set_error(account, Connection.SIGNED_OUT, f"still signed out: {exc}")
 
     # -- revoking -----------------------------------------------------------------------------
 
