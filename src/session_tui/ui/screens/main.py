@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 MAX_LISTED = 8  # sessions named one by one in the revoke-all dialog
 
 
-_REVOKE_GROUP = Binding.Group("Revoke one/all")
+_REVOKE_GROUP = Binding.Group("Revoke")
 
 
 def _plural(count: int, word: str) -> str:
