@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from rich.console import Console
 from rich.text import Text
 from synapse_server import MatrixUser, SynapseServer
 from textual.pilot import Pilot
@@ -243,6 +245,10 @@ async def test_admin_sidebar_lists_watched_accounts_and_force_signs_out(
         sidebar = app.main.query_one("#accounts")
         lines = [str(sidebar.get_option_at_index(i).prompt) for i in range(2)]
         assert lines[0].startswith(bob.user_id) and lines[0].endswith(" 2")
+        # Whose admin token acts is on screen, not only whose sessions these are.
+        header = Console(width=200, record=True, color_system=None, file=io.StringIO())
+        header.print(app.main.header.render())
+        assert f"{bob.user_id} as {matrix_admin.user_id}" in header.export_text()
         assert lines[1].startswith(carol.user_id) and lines[1].endswith(" 2")
         # The admin API gives the user agent, so the device column is parsed.
         assert "iPhone" in app.main.table.cell_text(

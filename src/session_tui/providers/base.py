@@ -21,6 +21,8 @@ class SessionProvider(Protocol):
     account: str  # whose sessions these are, e.g. "@alice:example.org"
     server: str  # where they live, e.g. "matrix.example.org" (never with credentials)
     capabilities: frozenset[Capability]
+    # Who acts, when that is not the account itself: the operator in on-call mode.
+    acting_as: str | None
 
     async def list_sessions(self) -> list[Session]: ...
 
@@ -49,6 +51,7 @@ class ProviderBase:
     account: str = ""
     server: str = ""
     capabilities: frozenset[Capability] = frozenset()
+    acting_as: str | None = None
 
     def __init__(self) -> None:
         self._current_id: str | None = None

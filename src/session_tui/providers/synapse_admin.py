@@ -112,6 +112,11 @@ class SynapseAdminProvider(ProviderBase):
             raise
         return json_of(response)
 
+    @property
+    def acting_as(self) -> str | None:  # type: ignore[override]
+        """The operator whose admin token acts on the watched account, once known."""
+        return self.credential.operator.user_id if self.credential.operator else None
+
     async def operator(self) -> WhoAmI:
         """Whose admin token this is: learned once per credential."""
         if self.credential.operator is None:

@@ -63,6 +63,9 @@ class StatusHeader(Widget):
             provider = account.provider
             left.append(" ")
             left.append(plain(account.name, 80), "bold")
+            if provider.acting_as and provider.acting_as != account.name:
+                left.append(" as ", "dim")
+                left.append(plain(provider.acting_as, 80))
             left.append("  ")
             left.append(plain(provider.kind, 20), "dim")
             if provider.server:
