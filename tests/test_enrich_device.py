@@ -204,3 +204,7 @@ def test_a_native_android_app_is_not_labelled_android_on_android() -> None:
     info = parse_device("Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A.240805.005)")
     assert info.label == "Android 14"
     assert info.device_type is DeviceType.MOBILE
+
+
+def test_session_tui_itself_is_an_api_client() -> None:
+    assert parse_device("session-tui/0.1.0").label == "API client: session-tui 0.1"

@@ -50,6 +50,7 @@ _VERSION = r"(?:/v?(?P<major>\d+)(?:\.(?P<minor>\d+))?[\w.+-]*)?(?=[\s/;(),]|$)"
 # (pattern matched at the start of the user agent, display name). Order matters only where one
 # name is a prefix of another (python-urllib3 before python-urllib).
 _API_CLIENTS: tuple[tuple[str, str], ...] = (
+    (r"session-tui", "session-tui"),  # ourselves: a terminal client of the session API
     (r"curl", "curl"),
     (r"wget", "Wget"),
     (r"python-httpx", "python-httpx"),
