@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument(
         "--city-db", type=Path, metavar="FILE", help="a MaxMind-format City database (.mmdb)"
     )
+    view.add_argument(
+        "--retention-days",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="keep the history of ended sessions and sign-ins this long (default 90)",
+    )
     admin = parser.add_argument_group("on-call mode (Synapse admin API)")
     admin.add_argument("--admin", action="store_true", help="use the server admin API")
     admin.add_argument(
@@ -130,12 +137,21 @@ def _run_app(args: argparse.Namespace) -> int:
     from session_tui.connect import open_accounts
     from session_tui.ui.app import AppOptions, SessionTuiApp
 
+    # Refuse bad numbers before anything signs in or prompts for a password.
+    for value, flag in (
+        (args.interval, "--interval"),
+        (args.online_window, "--online-window"),
+        (args.retention_days, "--retention-days"),
+    ):
+        if value is not None:
+            _positive(value, flag, 1.0)
     accounts = open_accounts(args, os.environ)
     try:
         options = AppOptions(
             interval=_positive(args.interval or accounts.interval, "--interval", 5.0),
             online_window=timedelta(minutes=_positive(args.online_window, "--online-window", 5.0)),
             city_db=args.city_db or accounts.city_db,
+            retention=timedelta(days=_positive(accounts.retention_days, "--retention-days", 90.0)),
             bell=not args.no_bell,
             on_alert=args.on_alert,
             profile=accounts.profile,

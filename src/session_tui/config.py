@@ -13,6 +13,7 @@ user = "@ops:example.org"
 admin = true
 watch = ["@bob:example.org", "@carol:example.org"]
 interval = 10
+retention_days = 30
 ```
 
 Flags on the command line win over the profile. Unknown keys are errors, because a misspelt
@@ -44,6 +45,7 @@ class Profile:
     interval: float | None = None
     allow_insecure_http: bool = False
     city_db: Path | None = None
+    retention_days: float | None = None
 
 
 _KEYS = {
@@ -56,6 +58,7 @@ _KEYS = {
     "interval": (int, float),
     "allow_insecure_http": bool,
     "city_db": str,
+    "retention_days": (int, float),
 }
 
 
@@ -87,6 +90,9 @@ def _profile(name: str, table: Any, where: Path) -> Profile:
     interval = table.get("interval")
     if interval is not None and interval <= 0:
         raise ConfigError(f"{where}: profile {name!r}: interval must be positive.")
+    retention = table.get("retention_days")
+    if retention is not None and retention <= 0:
+        raise ConfigError(f"{where}: profile {name!r}: retention_days must be positive.")
     city_db = table.get("city_db")
     return Profile(
         name=name,
@@ -99,6 +105,7 @@ def _profile(name: str, table: Any, where: Path) -> Profile:
         interval=float(interval) if interval is not None else None,
         allow_insecure_http=table.get("allow_insecure_http", False),
         city_db=Path(city_db).expanduser() if city_db else None,
+        retention_days=float(retention) if retention is not None else None,
     )
 
 

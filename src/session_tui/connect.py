@@ -46,6 +46,7 @@ class OpenAccounts:
     reconnect: Reconnect | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     city_db: Path | None = None  # from the profile, when the command line gave none
+    retention_days: float | None = None  # history kept this long (profile or flag)
 
     def close(self) -> None:
         for cleanup in reversed(self.cleanups):
@@ -66,6 +67,7 @@ class Choices:
     interval: float | None = None
     allow_insecure_http: bool = False
     city_db: Path | None = None
+    retention_days: float | None = None
 
 
 def resolve_choices(args: argparse.Namespace) -> Choices:
@@ -90,6 +92,7 @@ def resolve_choices(args: argparse.Namespace) -> Choices:
             getattr(args, "allow_insecure_http", False) or prof.allow_insecure_http
         ),
         city_db=pick("city_db", prof.city_db),
+        retention_days=pick("retention_days", prof.retention_days),
     )
 
 
@@ -113,6 +116,7 @@ def open_accounts(
         opened.profile = choices.profile
     opened.interval = choices.interval
     opened.city_db = choices.city_db
+    opened.retention_days = choices.retention_days
     return opened
 
 

@@ -63,6 +63,7 @@ class AppOptions:
     bell: bool = True  # ring the terminal bell on alerts (issue 5)
     on_alert: str | None = None  # command run for each alert (issue 5)
     profile: str = "demo"
+    retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long (issue 5)
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     listeners: list[SessionListener] = field(default_factory=list)
 

@@ -67,7 +67,7 @@ class TrackingBridge:
         self.app = app
         options = app.options
         self.service = service or TrackingService(
-            options.profile, clock=options.clock, locator=app.geo
+            options.profile, retention=options.retention, clock=options.clock, locator=app.geo
         )
         self._lock = asyncio.Lock()
         self._merged: set[int] = set()  # providers whose API history was merged this run
