@@ -12,61 +12,21 @@ import io
 import json
 import shlex
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
-from textual.pilot import Pilot
+from ui_support import CURL_UA, JAPAN_IP, SIZE, poll, settle, until
+from ui_support import demo_app as make_app
 
 from session_tui.demo import DemoService
-from session_tui.providers.rest import RestProvider
-from session_tui.ui.app import AppOptions, SessionTuiApp
+from session_tui.ui.app import SessionTuiApp
 from session_tui.ui.screens.help import HelpScreen, help_table
 from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList
 from session_tui.ui.widgets.extra_panes import ExtraPanes
 from session_tui.ui.widgets.header import StatusHeader
 
-SIZE = (120, 32)
-JAPAN_IP = "133.242.0.3"  # a public address in Japan; the demo has no Japanese session
 GERMAN_IP = "95.91.195.72"  # Germany, which the demo account already uses
-CURL_UA = "curl/8.5.0"
 WGET_UA = "Wget/1.21.4"  # an API client family the demo account never used
-
-
-def make_app(service: DemoService, **options: object) -> SessionTuiApp:
-    provider = RestProvider(service.url, service.token)
-    opts = AppOptions(interval=600, clock=service.clock, **options)  # type: ignore[arg-type]
-    return SessionTuiApp([provider], opts)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
-    for _ in range(300):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def idle(app: SessionTuiApp) -> bool:
-    """No poll in flight and no tracking job (SQLite, audit) left to run."""
-    busy = any(a.in_flight for a in app.accounts)
-    tracking = any(w.group == "tracking" and not w.is_finished for w in app.workers)
-    return not busy and not tracking
-
-
-async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
-    await until(pilot, lambda: all(a.polls or a.error for a in app.accounts), "the first poll")
-    await until(pilot, lambda: idle(app), "polls and tracking to finish")
-    await pilot.pause()
-
-
-async def poll(pilot: Pilot[None], app: SessionTuiApp) -> None:
-    """One more poll (ctrl+r), and everything it set off."""
-    before = app.accounts[0].polls
-    await pilot.press("ctrl+r")
-    await until(pilot, lambda: app.accounts[0].polls > before, "a poll")
-    await until(pilot, lambda: idle(app), "tracking to finish")
-    await pilot.pause()
 
 
 def messages(app: SessionTuiApp) -> list[str]:

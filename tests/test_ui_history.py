@@ -8,65 +8,24 @@ in the history, one that went away on its own "ended elsewhere".
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from synapse_server import MatrixUser, SynapseServer
 from textual.pilot import Pilot
 from textual.widgets import Tabs
+from ui_support import CURL_UA, JAPAN_IP, SIZE, demo_app, idle, poll, settle, until
 
 from session_tui import paths
 from session_tui.demo import DemoService
 from session_tui.providers.matrix import MatrixProvider
-from session_tui.providers.rest import RestProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.widgets.extra_panes import ExtraPanes
 from session_tui.ui.widgets.history_pane import HistoryPane, HistoryTable
 
-SIZE = (120, 32)
-JAPAN_IP = "133.242.0.3"
-CURL_UA = "curl/8.5.0"
-
-
 # -- helpers --------------------------------------------------------------------------------------
-
-
-def demo_app(service: DemoService, **options: object) -> SessionTuiApp:
-    provider = RestProvider(service.url, service.token)
-    opts = AppOptions(interval=600, clock=service.clock, **options)  # type: ignore[arg-type]
-    return SessionTuiApp([provider], opts)
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
-    for _ in range(400):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def idle(app: SessionTuiApp) -> bool:
-    """No poll, dialog action or tracking job (SQLite, audit file) still running."""
-    groups = ("tracking", "confirm", "rename")
-    workers = [w for w in (*app.workers, *app.screen.workers) if w.group in groups]
-    return not any(a.in_flight for a in app.accounts) and all(w.is_finished for w in workers)
-
-
-async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
-    await until(pilot, lambda: all(a.polls or a.error for a in app.accounts), "the first poll")
-    await until(pilot, lambda: idle(app), "the app to go idle")
-    await pilot.pause()
-
-
-async def poll(pilot: Pilot[None], app: SessionTuiApp) -> None:
-    before = app.accounts[0].polls
-    await pilot.press("ctrl+r")
-    await until(pilot, lambda: app.accounts[0].polls > before, "a poll")
-    await until(pilot, lambda: idle(app), "tracking to finish")
-    await pilot.pause()
 
 
 def history(app: SessionTuiApp) -> HistoryTable:

@@ -1,0 +1,56 @@
+"""Helpers for driving the real app in tests: build it on the demo, wait until it is quiet.
+
+Waiting is by condition, never by fixed sleeps: polls, tracking (SQLite, audit file) and dialog
+actions all run in workers, and a test may look only once they are done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from session_tui.demo import DemoService
+from session_tui.providers.rest import RestProvider
+from session_tui.ui.app import AppOptions, SessionTuiApp
+
+SIZE = (120, 32)
+JAPAN_IP = "133.242.0.3"  # a public address in Japan; the demo account has no Japanese session
+CURL_UA = "curl/8.5.0"
+
+
+def demo_app(service: DemoService, **options: object) -> SessionTuiApp:
+    """The app on the demo service, polling only when told (ctrl+r), on the service's clock."""
+    provider = RestProvider(service.url, service.token)
+    opts = AppOptions(interval=600, clock=service.clock, **options)  # type: ignore[arg-type]
+    return SessionTuiApp([provider], opts)
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], what: str) -> None:
+    for _ in range(400):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def idle(app: SessionTuiApp) -> bool:
+    """No poll, dialog action or tracking job (SQLite, audit file) still running."""
+    groups = ("tracking", "confirm", "rename")
+    workers = [w for w in (*app.workers, *app.screen.workers) if w.group in groups]
+    return not any(a.in_flight for a in app.accounts) and all(w.is_finished for w in workers)
+
+
+async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    await until(pilot, lambda: all(a.polls or a.error for a in app.accounts), "the first poll")
+    await until(pilot, lambda: idle(app), "the app to go idle")
+    await pilot.pause()
+
+
+async def poll(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    """One more poll (ctrl+r), and everything it set off."""
+    before = app.accounts[0].polls
+    await pilot.press("ctrl+r")
+    await until(pilot, lambda: app.accounts[0].polls > before, "a poll")
+    await until(pilot, lambda: idle(app), "tracking to finish")
+    await pilot.pause()
