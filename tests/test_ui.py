@@ -101,9 +101,11 @@ async def test_r_on_current_session_refuses(
     assert current in table(app).visible_ids
 
 
+@pytest.mark.parametrize("confirm_key", ["y", "enter"])
 async def test_revoke_one_through_dialog(
-    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService, confirm_key: str
 ) -> None:
+    """y and enter confirm, even though the focus starts on Cancel."""
     app, pilot = running
     t = table(app)
     before = demo_service.state.session_ids()
@@ -115,7 +117,7 @@ async def test_revoke_one_through_dialog(
     assert isinstance(app.focused, Button) and app.focused.id == "cancel"
     question = dialog.query_one("#dialog-question", Static).render()
     assert str(question).startswith("Revoke ")
-    await pilot.press("y")
+    await pilot.press(confirm_key)
     await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
     await settle(pilot, app)
     assert target not in t.visible_ids
@@ -123,11 +125,11 @@ async def test_revoke_one_through_dialog(
     assert any(m.startswith("Revoked ") for m in notifications(app))
 
 
-@pytest.mark.parametrize("keys", [["n"], ["escape"], ["enter"]], ids=["n", "escape", "enter"])
+@pytest.mark.parametrize("keys", [["n"], ["escape"], ["space"]], ids=["n", "escape", "space"])
 async def test_cancel_changes_nothing(
     running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService, keys: list[str]
 ) -> None:
-    """n and escape cancel; enter presses the focused button, which is Cancel."""
+    """n and escape cancel; space presses the focused button, which is Cancel."""
     app, pilot = running
     t = table(app)
     before = demo_service.state.session_ids()

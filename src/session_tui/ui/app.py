@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import rich
+from rich.segment import Segments
+from rich.traceback import Traceback
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -118,6 +121,18 @@ class SessionTuiApp(App[None]):
         """
         del markup
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _fatal_error(self) -> None:
+        """Report a crash without local variables.
+
+        Textual's own crash report (this method, overridden) prints every frame's locals, and
+        a frame of a revoke or sign-in may hold a password or token: that must never reach the
+        screen. The traceback itself still says where it happened.
+        """
+        self.bell()
+        report = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
 
     # -- hooks for tracking, alerts and audit (see session_tui.ui.hooks) ---------------------
 

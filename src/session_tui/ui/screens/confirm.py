@@ -1,8 +1,8 @@
 """A modal confirm dialog that runs its action itself, so a wrong password can be retried.
 
 Used for revoke, revoke-all and signing in again. Cancel has the focus unless a password is
-asked for; `y` confirms and `n`/escape cancel (except while typing the password, where they are
-just letters). The password lives only in the input while the dialog is open and is cleared as
+asked for; `y` and `enter` confirm, `n` and escape cancel, space presses the focused button
+(while typing the password, y, n and space are just letters and enter submits it). The password lives only in the input while the dialog is open and is cleared as
 soon as it has been used; it is never stored, logged or put in a message.
 """
 
@@ -38,6 +38,10 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
 
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         Binding("y", "confirm", "Yes"),
+        # The issue's contract: enter confirms, wherever the focus is. Cancel has the focus so
+        # that space or a stray click on it cancels, and `n`/`escape` always do.
+        Binding("enter", "confirm", "Confirm", priority=True),
+        Binding("space", "press_focused", "Press", show=False),
         Binding("n", "cancel_key", "No"),
         Binding("escape", "cancel", "Cancel"),
     ]
@@ -128,14 +132,21 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
             self._show_error(NEED_PASSWORD)
             self.query_one("#dialog-password", Input).focus()
             return
-        self._run(password)
+        self._run()
 
     def action_cancel_key(self) -> None:
         self.action_cancel()
 
+    def action_press_focused(self) -> None:
+        """Space presses the focused button, as in most dialogs (enter is the default action)."""
+        if isinstance(self.focused, Button):
+            self.focused.press()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # While the password field has focus, y and n are letters of the password.
-        return not (action in ("confirm", "cancel_key") and isinstance(self.focused, Input))
+        # While the password field has focus, y and n are letters of the password (and enter
+        # submits the field, which confirms too).
+        in_field = isinstance(self.focused, Input)
+        return not (action in ("confirm", "cancel_key", "press_focused") and in_field)
 
     @on(Button.Pressed, "#confirm")
     def _confirm_pressed(self) -> None:
@@ -158,8 +169,11 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         if busy:
             self.query_one("#dialog-error", Static).update(Text("Working…", style="dim"))
 
-    @work(exclusive=True, group="confirm")
-    async def _run(self, password: str | None) -> None:
+    # The password is read inside the worker, never passed to it: a worker's arguments end up
+    # in its description, which Textual logs and prints in tracebacks.
+    @work(exclusive=True, group="confirm", description="confirm dialog action")
+    async def _run(self) -> None:
+        password = self._password()
         self._set_busy(True)
         try:
             result = await self._action(password)
@@ -173,6 +187,12 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
             self._set_busy(False)
             self._clear_password()
             self._show_error(str(exc))
+            return
+        except Exception as exc:  # a bug or a library surprise: say so, never crash with it
+            self.log.error(f"confirm action failed: {type(exc).__name__}")
+            self._set_busy(False)
+            self._clear_password()
+            self._show_error(f"Unexpected error ({type(exc).__name__}); nothing was confirmed.")
             return
         finally:
             password = None

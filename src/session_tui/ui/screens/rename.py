@@ -69,8 +69,13 @@ class RenameDialog(ModalScreen[str | None]):
             button.disabled = True
         try:
             await self._action(name)
-        except SessionTuiError as exc:
-            self.query_one("#dialog-error", Static).update(Text(str(exc), style="bold red"))
+        except Exception as exc:  # typed errors say what happened; anything else must not crash
+            message = (
+                str(exc)
+                if isinstance(exc, SessionTuiError)
+                else f"Unexpected error ({type(exc).__name__}); the name was not changed."
+            )
+            self.query_one("#dialog-error", Static).update(Text(message, style="bold red"))
             for button in self.query(Button):
                 button.disabled = False
             return
