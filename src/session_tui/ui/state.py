@@ -9,6 +9,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from session_tui.enrich.text import plain
 from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
 
@@ -47,8 +48,12 @@ class AccountState:
 
     @property
     def name(self) -> str:
-        """The account as the user knows it (never a credential)."""
-        return self.provider.account or self.provider.kind
+        """The account as the user knows it (never a credential), safe to show anywhere.
+
+        It comes from the server (a REST listing's email, say), so it is untrusted text: made
+        plain here once, for the header, dialogs, notifications and the audit trail alike.
+        """
+        return plain(self.provider.account, 120) or self.provider.kind
 
     @property
     def current_id(self) -> str | None:
