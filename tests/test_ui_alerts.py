@@ -242,3 +242,28 @@ async def test_hostile_names_in_alerts_stay_literal(demo_service: DemoService) -
         await until(pilot, lambda: feed(app).entries, "the feed")
         line = feed(app).lines()[0]
         assert "[bold red]pwn[/]" in line and "\x1b" not in line
+
+
+async def test_on_a_narrow_screen_an_alert_leads_back_to_the_visible_table(
+    demo_service: DemoService,
+) -> None:
+    """History opened first, then the alerts: enter must show the sessions, not the history."""
+    app = make_app(demo_service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=2)
+        sid = demo_service.state.add_session(user_agent=CURL_UA, ip=JAPAN_IP)
+        await poll(pilot, app)
+        await pilot.press("h")
+        await pilot.pause()
+        await pilot.press("a")
+        await until(pilot, lambda: feed(app).entries, "the feed to load")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.main.table.selected_id == sid
+        assert app.main.table.display and app.main.table.region.height > 0
+        assert app.focused is app.main.table
+        # And `a` (or `h`) on the front tab goes back to the sessions, not to the other pane.
+        await pilot.press("h", "h")
+        await pilot.pause()
+        assert app.main.table.region.height > 0

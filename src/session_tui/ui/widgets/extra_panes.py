@@ -78,8 +78,11 @@ class ExtraPanes(Vertical):
         On a narrow screen a pane that is open but behind the other one comes to the front
         instead of closing, since that is what the user can see the key do.
         """
-        if name in self.open and (name == self.front or not self.screen.has_class("-narrow")):
-            self.close(name)
+        narrow = self.screen.has_class("-narrow")
+        if name in self.open and (name == self.front or not narrow):
+            # On a narrow screen the panes are tabs over the table: leaving the front one goes
+            # back to the sessions, not to whichever pane happens to be behind it.
+            self.close(None if narrow else name)
             return False
         self.show(name)
         return True
@@ -147,5 +150,5 @@ class ExtraPanes(Vertical):
         bridge = self.bridge
         if bridge is not None and bridge.alert_chosen(event.entry):
             if self.screen.has_class("-narrow"):
-                self.close("alerts")
+                self.close()  # every pane: the table must be what the user sees now
             self._focus_sessions()
