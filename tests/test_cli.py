@@ -18,6 +18,10 @@ from session_tui.ui.app import AppOptions, SessionTuiApp
         (["--interval", "0"], "--interval must be a positive number"),
         (["--online-window", "-5"], "--online-window must be a positive number"),
         (["--retention-days", "0"], "--retention-days must be a positive number"),
+        (["--interval", "nan"], "--interval must be a positive number"),
+        (["--interval", "0.1"], "--interval must be between 0.5 and"),
+        (["--online-window", "inf"], "--online-window must be a positive number"),
+        (["--retention-days", "1e12"], "--retention-days must be between"),
         (["--provider", "rest"], "needs --url"),
         (
             ["--provider", "matrix", "--homeserver", "http://matrix.example.org", "--user", "@a:b"],

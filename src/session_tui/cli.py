@@ -6,6 +6,7 @@ Flag, subcommand and environment-variable names are a contract with users' scrip
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -97,11 +98,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(value: float | None, name: str, default: float) -> float:
+# What each number may be: a poll faster than twice a second only loads the server, and the
+# upper ends are far past any use (they also keep timedelta and the timers from overflowing).
+LIMITS: dict[str, tuple[float, float, float]] = {  # flag: (default, lowest, highest)
+    "--interval": (5.0, 0.5, 86_400.0),
+    "--online-window": (5.0, 0.1, 10_080.0),
+    "--retention-days": (90.0, 0.01, 36_500.0),
+}
+
+
+def _number(value: float | None, flag: str) -> float:
+    """The flag's value (or the profile's, or the default), refused when out of its range."""
+    default, lowest, highest = LIMITS[flag]
     if value is None:
         return default
-    if value <= 0:
-        raise ConfigError(f"{name} must be a positive number.")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{flag} must be a positive number.")
+    if not lowest <= value <= highest:
+        raise ConfigError(f"{flag} must be between {lowest:g} and {highest:g}.")
     return value
 
 
@@ -138,25 +152,23 @@ def _run_app(args: argparse.Namespace) -> int:
     from session_tui.ui.app import AppOptions, SessionTuiApp
 
     # Refuse bad numbers before anything signs in or prompts for a password.
-    for value, flag in (
-        (args.interval, "--interval"),
-        (args.online_window, "--online-window"),
-        (args.retention_days, "--retention-days"),
-    ):
-        if value is not None:
-            _positive(value, flag, 1.0)
+    _number(args.interval, "--interval")
+    _number(args.online_window, "--online-window")
+    _number(args.retention_days, "--retention-days")
     accounts = open_accounts(args, os.environ)
     try:
+        # Profile values (accounts.*) already carry the flags laid over them.
         options = AppOptions(
-            interval=_positive(args.interval or accounts.interval, "--interval", 5.0),
-            online_window=timedelta(minutes=_positive(args.online_window, "--online-window", 5.0)),
+            interval=_number(accounts.interval, "--interval"),
+            online_window=timedelta(minutes=_number(args.online_window, "--online-window")),
             city_db=args.city_db or accounts.city_db,
-            retention=timedelta(days=_positive(accounts.retention_days, "--retention-days", 90.0)),
+            retention=timedelta(days=_number(accounts.retention_days, "--retention-days")),
             bell=not args.no_bell,
             on_alert=args.on_alert,
             profile=accounts.profile,
         )
-        SessionTuiApp(accounts.providers, options, reconnect=accounts.reconnect).run()
+        app = SessionTuiApp(accounts.providers, options, reconnect=accounts.reconnect)
+        app.run()
     finally:
         accounts.close()
-    return 0
+    return app.return_code or 0
