@@ -11,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from session_tui.errors import (
@@ -20,9 +21,11 @@ from session_tui.errors import (
     NotAdmin,
     ProviderError,
     RateLimited,
+    Unreachable,
     WrongPassword,
 )
-from session_tui.providers.matrix import MatrixProvider, password_login
+from session_tui.providers.http import request_failed
+from session_tui.providers.matrix import MatrixProvider, password_login, password_login_sync
 from session_tui.providers.synapse_admin import SynapseAdminProvider
 
 WHOAMI = {"user_id": "@alice:localhost", "device_id": "TUI", "is_guest": False}
@@ -166,3 +169,70 @@ async def test_admin_403_is_not_admin(canned: Canned) -> None:
         assert "@alice:localhost is not a server admin" in str(caught.value)
     finally:
         await p.aclose()
+
+
+# -- answers that are not well-formed HTTP or JSON, for the async and the sync sender ----------
+
+PASSWORD = "correct horse battery staple"
+
+
+async def test_a_body_that_fails_its_content_encoding_is_a_bad_response(
+    canned: Canned, provider: MatrixProvider
+) -> None:
+    answer(canned, 200, b"not gzip at all", **{"Content-Encoding": "gzip"})
+    with pytest.raises(BadResponse, match="cannot be decoded") as caught:
+        await provider.revoke("OTHER", password=PASSWORD)
+    assert PASSWORD not in str(caught.value) and TOKEN not in str(caught.value)
+
+
+async def test_json_nested_too_deeply_is_a_bad_response(
+    canned: Canned, provider: MatrixProvider
+) -> None:
+    answer(canned, 200, b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(BadResponse, match="nested too deeply"):
+        await provider.revoke("OTHER", password=PASSWORD)
+    answer(canned, 403, b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(Forbidden):  # the status still speaks when the body cannot
+        await provider.revoke("OTHER", password=PASSWORD)
+
+
+def test_the_sync_sign_in_maps_the_same_failures(canned: Canned) -> None:
+    url = f"http://127.0.0.1:{canned.server_address[1]}"
+    answer(canned, 200, b"not gzip at all", **{"Content-Encoding": "gzip"})
+    with pytest.raises(BadResponse, match="cannot be decoded") as caught:
+        password_login_sync(url, "@alice:localhost", PASSWORD)
+    assert PASSWORD not in str(caught.value)
+    answer(canned, 200, b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(BadResponse, match="nested too deeply"):
+        password_login_sync(url, "@alice:localhost", PASSWORD)
+
+
+def test_failures_without_an_answer_and_with_a_broken_one_are_told_apart() -> None:
+    request = httpx.Request("GET", f"https://example.org/?access_token={TOKEN}")
+    cases = [
+        (httpx.ConnectError("refused", request=request), Unreachable),
+        (httpx.ReadTimeout("slow", request=request), Unreachable),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response."), Unreachable),
+        (httpx.RemoteProtocolError("illegal status line", request=request), BadResponse),
+        (httpx.TooManyRedirects(f"loop via {request.url}", request=request), BadResponse),
+        (httpx.DecodingError("incorrect header check", request=request), BadResponse),
+    ]
+    for exc, kind in cases:
+        error = request_failed(exc, "example.org")
+        assert type(error) is kind, exc
+        assert TOKEN not in str(error) and "example.org" in str(error)
+
+
+HOSTILE = "[bold]EVIL[/] \x1b[31mred\x1b]0;pwned\x07 \u2028line2 \u202eevil \ufeffbom"
+
+
+async def test_server_sentences_lose_whole_escape_sequences_and_invisible_characters(
+    canned: Canned, provider: MatrixProvider
+) -> None:
+    answer(canned, 403, {"errcode": "M_FORBIDDEN", "error": HOSTILE})
+    with pytest.raises(Forbidden) as caught:
+        await provider.rename("X", "new")
+    text = str(caught.value)
+    for leftover in ("[31m", "pwned", "\u2028", "\u202e", "\ufeff", "\x1b"):
+        assert leftover not in text
+    assert "[bold]EVIL[/] red line2 evil bom" in text

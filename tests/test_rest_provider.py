@@ -188,11 +188,21 @@ async def test_live_service_changes_as_its_clock_moves(live_demo_service: DemoSe
 
 @pytest.mark.parametrize(
     "url",
-    ["http://sessions.example.com", "ftp://127.0.0.1", "https://user:pw@example.com"],
+    [
+        "http://sessions.example.com",
+        "ftp://127.0.0.1",
+        "https://user:pw@example.com",
+        "ftp://u:secretpw@example.com",
+        "ftp:u:secretpw@example.com",
+        "https://u:secret/pw@example.com",
+        "http://127.0.0.1:notaport",
+        "http://[::1",
+    ],
 )
 def test_insecure_or_odd_urls_are_refused(url: str) -> None:
-    with pytest.raises(InsecureURLError):
+    with pytest.raises(InsecureURLError) as caught:
         RestProvider(url, "t")
+    assert "secret" not in str(caught.value)
 
 
 async def test_plain_http_elsewhere_only_when_asked() -> None:
@@ -319,6 +329,8 @@ async def test_canned_good_answer_is_read(canned: Canned) -> None:
         (listing(good_session(location={"city": 3})), "'sessions[0].location.city'"),
         (listing(good_session(), good_session(id="s2")), "current"),
         (listing(good_session(), good_session(current=False)), "twice"),
+        (listing(good_session(current=False)), "marked no session as current"),
+        ({"account": {"id": "a1"}, "sessions": []}, "listed no sessions at all"),
     ],
 )
 async def test_wrong_shapes_are_bad_responses_naming_the_field(
@@ -458,3 +470,58 @@ async def test_history_mapping_and_unknown_reasons(canned: Canned) -> None:
     assert first.reason is EndReason.SIGNED_OUT
     assert first.ended_at is not None and first.ended_at.hour == 11
     assert second.reason is EndReason.ENDED_ELSEWHERE and second.ended_at is None
+
+
+# -- answers that are not well-formed HTTP or JSON --------------------------------------------
+
+
+async def test_a_body_that_fails_its_content_encoding_is_a_bad_response(canned: Canned) -> None:
+    canned.answers["/v1/sessions"] = (
+        200,
+        "application/json",
+        b"not gzip at all",
+        {"Content-Encoding": "gzip"},
+    )
+    with pytest.raises(BadResponse, match="cannot be decoded") as caught:
+        await listed(canned)
+    assert "tok-123" not in str(caught.value)
+
+
+async def test_json_nested_too_deeply_is_a_bad_response(canned: Canned) -> None:
+    canned.raw("/v1/sessions", "[" * 100_000 + "]" * 100_000, ctype="application/json")
+    with pytest.raises(BadResponse, match="nested too deeply"):
+        await listed(canned)
+
+
+async def test_an_error_body_nested_too_deeply_keeps_its_status(canned: Canned) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    canned.raw("/v1/sessions", nested, status=500, ctype="application/json")
+    with pytest.raises(ProviderError, match="500") as caught:
+        await listed(canned)
+    assert type(caught.value) is ProviderError
+
+
+HOSTILE = "[bold]EVIL[/] \x1b[31mRED\x1b]0;pwned\x07 \u2028L2 \u202eRTL \ufeffBOM \x9b31m"
+
+
+async def test_server_messages_lose_whole_escape_sequences_and_invisible_characters(
+    canned: Canned,
+) -> None:
+    canned.json("/v1/sessions", {"error": {"code": "x", "message": HOSTILE}}, status=500)
+    with pytest.raises(ProviderError) as caught:
+        await listed(canned)
+    text = str(caught.value)
+    for leftover in ("[31m", "pwned", "31m", "\u2028", "\u202e", "\ufeff", "\x1b", "\x9b"):
+        assert leftover not in text
+    assert "[bold]EVIL[/] RED L2 RTL BOM" in text  # markup stays literal, words stay
+
+
+async def test_our_token_split_by_an_invisible_character_is_still_redacted(
+    canned: Canned,
+) -> None:
+    canned.json(
+        "/v1/sessions", {"error": {"code": "x", "message": "you sent tok\u200b-123"}}, status=401
+    )
+    with pytest.raises(AuthExpired) as caught:
+        await listed(canned)
+    assert "tok-123" not in str(caught.value) and "[token]" in str(caught.value)

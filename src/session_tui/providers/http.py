@@ -14,7 +14,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from session_tui import __version__
-from session_tui.errors import BadResponse, InsecureURLError, RateLimited, Unreachable
+from session_tui.errors import (
+    BadResponse,
+    InsecureURLError,
+    ProviderError,
+    RateLimited,
+    Unreachable,
+)
+from session_tui.text import plain
 
 USER_AGENT = f"session-tui/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=10.0)
@@ -36,11 +43,18 @@ def check_url(url: str, *, allow_insecure_http: bool = False) -> str:
     Plain http would send the bearer token in clear, so it is allowed only to loopback or when
     the user asked for it explicitly.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureURLError(f"Not an http(s) URL: {url!r}")
-    if parts.username or parts.password:
+    # Credentials first, and no message below echoes a URL with an "@" in it: whatever precedes
+    # the "@" may be a password, even when the URL is too mangled to parse as userinfo.
+    shown = f": {plain(url, 200)!r}" if "@" not in url else ""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise InsecureURLError(f"Not a valid URL{shown}.") from None
+    if "@" in parts.netloc:
         raise InsecureURLError("Put credentials in the token, not in the URL.")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureURLError(f"Not an http(s) URL{shown}.")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
         raise InsecureURLError(
             f"Refusing plain http to {parts.hostname}: the token would travel unencrypted. "
@@ -58,24 +72,70 @@ def make_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.A
     )
 
 
+def request_failed(exc: httpx.HTTPError, host: str) -> ProviderError:
+    """The typed error for any way an httpx request can fail, for the async and sync senders.
+
+    No answer at all (DNS, refused, TLS, timeout) is `Unreachable`; an answer that is not
+    well-formed HTTP (a body that fails its Content-Encoding, a redirect loop, a garbled status
+    line or headers) is `BadResponse`. The sentence names the host and the kind of failure
+    only: never the URL, the headers or httpx's own text, which may quote what we sent.
+    """
+    kind = type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return Unreachable(f"{host} did not answer in time.")
+    if isinstance(exc, httpx.DecodingError):
+        return BadResponse(f"{host} sent a response body that cannot be decoded ({kind}).")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return BadResponse(f"{host} redirected too many times ({kind}).")
+    if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith("Server disconnected"):
+        # A server going down (or a restart racing a kept-alive connection): no answer at all.
+        return Unreachable(f"{host} closed the connection without answering.")
+    if isinstance(exc, httpx.ProtocolError):
+        return BadResponse(f"{host} did not speak valid HTTP ({kind}).")
+    if isinstance(exc, httpx.TransportError):
+        return Unreachable(f"Cannot reach {host}: {kind}.")
+    return BadResponse(f"The request to {host} failed: {kind}.")
+
+
 async def send(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """One request, with transport failures turned into `Unreachable`."""
+    """One request; every httpx failure comes out as a typed error (see `request_failed`)."""
     try:
         return await client.request(method, path, **kwargs)
-    except httpx.TimeoutException as exc:
-        raise Unreachable(f"{client.base_url.host} did not answer in time.") from exc
-    except httpx.TransportError as exc:
-        raise Unreachable(f"Cannot reach {client.base_url.host}: {type(exc).__name__}.") from exc
+    except httpx.HTTPError as exc:
+        raise request_failed(exc, client.base_url.host) from exc
+
+
+def send_sync(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """`send` for the synchronous client the CLI uses before any event loop exists."""
+    try:
+        return client.request(method, path, **kwargs)
+    except httpx.HTTPError as exc:
+        raise request_failed(exc, client.base_url.host) from exc
 
 
 def json_of(response: httpx.Response) -> Any:
+    """The body as JSON, or `BadResponse`: not JSON, not UTF-8, or nested too deeply to read."""
     try:
         return response.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        what = (
+            "JSON nested too deeply to read"
+            if isinstance(exc, RecursionError)
+            else ("something that is not JSON")
+        )
         raise BadResponse(
             f"{response.request.method} {response.request.url.path} answered "
-            f"{response.status_code} with something that is not JSON."
+            f"{response.status_code} with {what}."
         ) from exc
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The body as JSON, or None when it is not readable JSON: for error answers, where the
+    status already says what happened and the body can only add detail."""
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        return None
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

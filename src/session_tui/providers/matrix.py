@@ -11,7 +11,6 @@ Signing in (password login) and signing out live here too, in a synchronous form
 
 from __future__ import annotations
 
-import re
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,6 @@ from session_tui.errors import (
     NotFound,
     ProviderError,
     ReauthRequired,
-    Unreachable,
     WrongPassword,
 )
 from session_tui.model import Capability, Session
@@ -37,17 +35,18 @@ from session_tui.providers.http import (
     check_url,
     from_epoch_ms,
     json_of,
+    json_or_none,
     make_client,
     optional_str,
     rate_limited,
     send,
+    send_sync,
 )
+from session_tui.text import plain_uncached
 
 CLIENT_API = "/_matrix/client/v3"
 PASSWORD_LOGIN = "m.login.password"
 TOKEN_ERRCODES = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
 
 
 def default_device_name() -> str:
@@ -62,22 +61,12 @@ def host_of(homeserver: str) -> str:
 def server_text(body: Any, limit: int = 200) -> str:
     """The server's own `error` sentence, made harmless: it is shown to the user verbatim."""
     text = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(text, str):
-        return ""
-    text = _CONTROL.sub(" ", text).strip()
-    return text[: limit - 1] + "…" if len(text) > limit else text
+    return plain_uncached(text[: limit * 64], limit) if isinstance(text, str) else ""
 
 
 def errcode_of(body: Any) -> str | None:
     code = body.get("errcode") if isinstance(body, dict) else None
     return code if isinstance(code, str) else None
-
-
-def _body_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def raise_for_matrix(response: httpx.Response, host: str) -> None:
@@ -89,7 +78,7 @@ def raise_for_matrix(response: httpx.Response, host: str) -> None:
     status = response.status_code
     if 200 <= status < 300:
         return
-    body = _body_or_none(response)
+    body = json_or_none(response)
     code = errcode_of(body)
     said = server_text(body)
     if status == 401 and isinstance(body, dict) and "flows" in body:
@@ -300,7 +289,7 @@ def _login_body(user: str, password: str, device_name: str) -> dict[str, Any]:
 
 
 def _login_result(response: httpx.Response, host: str) -> LoginResult:
-    if response.status_code == 403 and errcode_of(_body_or_none(response)) == "M_FORBIDDEN":
+    if response.status_code == 403 and errcode_of(json_or_none(response)) == "M_FORBIDDEN":
         raise WrongPassword(f"{host} refused the user name or password.")
     if response.status_code == 401:
         # /login never takes a token; a 401 here is the server refusing the credentials too.
@@ -321,15 +310,6 @@ def sync_client(homeserver: str, token: str | None = None) -> httpx.Client:
     return httpx.Client(
         base_url=homeserver, headers=headers, timeout=DEFAULT_TIMEOUT, follow_redirects=False
     )
-
-
-def sync_send(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    try:
-        return client.request(method, path, **kwargs)
-    except httpx.TimeoutException as exc:
-        raise Unreachable(f"{client.base_url.host} did not answer in time.") from exc
-    except httpx.TransportError as exc:
-        raise Unreachable(f"Cannot reach {client.base_url.host}: {type(exc).__name__}.") from exc
 
 
 async def password_login(
@@ -360,7 +340,7 @@ def password_login_sync(
     base = check_url(homeserver, allow_insecure_http=allow_insecure_http)
     body = _login_body(user, password, device_name or default_device_name())
     with sync_client(base) as client:
-        response = sync_send(client, "POST", f"{CLIENT_API}/login", json=body)
+        response = send_sync(client, "POST", f"{CLIENT_API}/login", json=body)
     return _login_result(response, host_of(base))
 
 
@@ -368,7 +348,7 @@ def whoami_sync(homeserver: str, token: str, *, allow_insecure_http: bool = Fals
     """Check a token at start-up, so a dead stored credential leads to a prompt, not an error."""
     base = check_url(homeserver, allow_insecure_http=allow_insecure_http)
     with sync_client(base, token) as client:
-        response = sync_send(client, "GET", f"{CLIENT_API}/account/whoami")
+        response = send_sync(client, "GET", f"{CLIENT_API}/account/whoami")
     raise_for_matrix(response, host_of(base))
     return parse_whoami(json_of(response))
 
@@ -377,7 +357,7 @@ def logout_sync(homeserver: str, token: str, *, allow_insecure_http: bool = Fals
     """Log our device out. True if it was signed in, False if the token was already dead."""
     base = check_url(homeserver, allow_insecure_http=allow_insecure_http)
     with sync_client(base, token) as client:
-        response = sync_send(client, "POST", f"{CLIENT_API}/logout", json={})
+        response = send_sync(client, "POST", f"{CLIENT_API}/logout", json={})
     try:
         raise_for_matrix(response, host_of(base))
     except AuthExpired:

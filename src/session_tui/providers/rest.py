@@ -26,11 +26,13 @@ from session_tui.providers.base import ProviderBase
 from session_tui.providers.http import (
     check_url,
     json_of,
+    json_or_none,
     make_client,
     parse_time,
     rate_limited,
     send,
 )
+from session_tui.text import plain_uncached
 
 SESSIONS = "/v1/sessions"
 SESSION_FIELDS = frozenset(
@@ -53,6 +55,7 @@ END_REASONS = {
     "signed_out": EndReason.SIGNED_OUT,
 }
 MAX_SERVER_MESSAGE = 200
+MAX_RAW_MESSAGE = 16_384  # what of an error sentence is read at all; real ones are far shorter
 
 
 class RestProvider(ProviderBase):
@@ -93,6 +96,13 @@ class RestProvider(ProviderBase):
         if len(current) > 1:
             raise BadResponse(
                 f"The server marks {len(current)} sessions as current; exactly one may be."
+            )
+        if not current:
+            # We are signed in, so our own session is active and must be in the list, marked.
+            # Without it the current-session guard would have nothing to protect.
+            listed = "marked no session as current" if sessions else "listed no sessions at all"
+            raise BadResponse(
+                f"The server {listed}; refusing to act, as our own session could not be protected."
             )
         return sessions
 
@@ -163,10 +173,7 @@ class RestProvider(ProviderBase):
 
     def _server_words(self, response: httpx.Response) -> tuple[str | None, str | None]:
         """The error body's code and a cleaned, short message; never our token."""
-        try:
-            body = response.json()
-        except ValueError:
-            return None, None
+        body = json_or_none(response)
         error = body.get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
             return None, None
@@ -174,12 +181,14 @@ class RestProvider(ProviderBase):
         message = error.get("message")
         if not isinstance(message, str):
             return code, None
-        message = "".join(ch for ch in message if ch.isprintable()).strip()
-        if self._token and self._token in message:
-            message = message.replace(self._token, "[token]")
-        if len(message) > MAX_SERVER_MESSAGE:
-            message = message[: MAX_SERVER_MESSAGE - 1] + "…"
-        return code, message or None
+        # Redact before and after cleaning (a zero-width character inside our token would hide
+        # it from the first pass and vanish in the cleaning), and before cutting to length.
+        message = self._redact(message)[:MAX_RAW_MESSAGE]
+        message = self._redact(plain_uncached(message, MAX_RAW_MESSAGE))
+        return code, plain_uncached(message, MAX_SERVER_MESSAGE) or None
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._token, "[token]") if self._token else text
 
     def _read_account(self, value: Any) -> None:
         if not isinstance(value, dict):

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from session_tui.errors import AuthExpired, Forbidden, NotAdmin
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase
-from session_tui.providers.http import check_url, json_of, make_client, send
+from session_tui.providers.http import check_url, json_of, make_client, send, send_sync
 from session_tui.providers.matrix import (
     CLIENT_API,
     WhoAmI,
@@ -24,7 +24,6 @@ from session_tui.providers.matrix import (
     parse_whoami,
     raise_for_matrix,
     sync_client,
-    sync_send,
 )
 
 ADMIN_API = "/_synapse/admin/v2"
@@ -161,10 +160,10 @@ def check_admin_sync(homeserver: str, token: str, *, allow_insecure_http: bool =
     base = check_url(homeserver, allow_insecure_http=allow_insecure_http)
     host = host_of(base)
     with sync_client(base, token) as client:
-        response = sync_send(client, "GET", f"{CLIENT_API}/account/whoami")
+        response = send_sync(client, "GET", f"{CLIENT_API}/account/whoami")
         raise_for_matrix(response, host)
         me = parse_whoami(json_of(response))
-        probe = sync_send(client, "GET", f"{ADMIN_API}/users/{quote(me.user_id, safe='')}")
+        probe = send_sync(client, "GET", f"{ADMIN_API}/users/{quote(me.user_id, safe='')}")
     if probe.status_code in (401, 403):
         try:
             raise_for_matrix(probe, host)
