@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import stat
+import subprocess
+import sys
 from collections.abc import Sequence
 
 import pytest
@@ -79,6 +82,27 @@ async def test_password_login_creates_our_device_and_a_private_credential(
         assert len(our_devices(synapse, matrix_user)) == 1
     finally:
         await close(again)
+
+
+async def test_the_password_from_the_environment_is_not_left_for_child_processes(
+    synapse: SynapseServer, matrix_user: MatrixUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SESSION_TUI_PASSWORD", matrix_user.password)
+    opened = open_accounts(
+        build_parser().parse_args(matrix_args(synapse, matrix_user)), os.environ, prompt=no_prompt
+    )
+    try:
+        assert len(our_devices(synapse, matrix_user)) == 1  # the password did sign us in
+        assert "SESSION_TUI_PASSWORD" not in os.environ
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(sorted(os.environ))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "SESSION_TUI_PASSWORD" not in child.stdout
+    finally:
+        await close(opened)
 
 
 async def test_the_prompt_is_asked_and_a_wrong_password_retried(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
 
+import pytest
 from test_tracking_support import CURL, IP_BR, T0, session
 
 from session_tui.tracking.events import AlertRule, Severity, SignIn, TimeRange
@@ -81,3 +83,24 @@ async def test_start_returns_at_once_and_reports_later(tmp_path: Path) -> None:
     gate.write_text("go")
     await task
     assert [r.returncode for r in results] == [1]
+
+
+async def test_command_never_sees_our_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SESSION_TUI_TOKEN", "TOKEN-SHOULD-NOT-LEAK")
+    monkeypatch.setenv("SESSION_TUI_PASSWORD", "PW-SHOULD-NOT-LEAK")
+    monkeypatch.setenv("SESSION_TUI_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("PAGER_ROUTE", "ops-team")
+    out = tmp_path / "env.json"
+    script = (
+        "import json, os, sys; sys.stdin.read(); "
+        f"open({str(out)!r}, 'w').write(json.dumps(dict(os.environ)))"
+    )
+    result = await run_on_alert(f"{PY} -c {shlex.quote(script)}", _alert_json(), timeout=30)
+    assert result.ok, result.message
+    text = out.read_text()
+    assert "SHOULD-NOT-LEAK" not in text
+    env = json.loads(text)
+    assert not [name for name in env if name.startswith("SESSION_TUI_")]
+    assert env["PAGER_ROUTE"] == "ops-team" and env["PATH"] == os.environ["PATH"]

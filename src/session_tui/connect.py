@@ -5,7 +5,8 @@ The CLI and the app only see `OpenAccounts`; how a provider was signed in stays 
 Matrix credentials are tried in a fixed order: `SESSION_TUI_TOKEN`, then the token stored by an
 earlier password login, then a password (`SESSION_TUI_PASSWORD`, else a prompt without echo,
 before the app takes over the terminal). A password login creates a device named
-"session-tui on <hostname>" and stores its token, never the password, in a 0600 file.
+"session-tui on <hostname>" and stores its token, never the password, in a 0600 file; the
+password leaves the process environment as soon as it is read, so no child process inherits it.
 """
 
 from __future__ import annotations
@@ -184,9 +185,10 @@ def _sign_in(
     homeserver: str, user: str | None, insecure: bool, env: Mapping[str, str], prompt: Prompt
 ) -> _SignIn:
     """Find a working token: environment, then stored, then a password login."""
-    from session_tui.cli import PASSWORD_ENV, TOKEN_ENV
+    from session_tui.cli import TOKEN_ENV
     from session_tui.providers.matrix import password_login_sync, whoami_sync
 
+    from_env = _take_password(env)
     token = env.get(TOKEN_ENV)
     if token:
         me = whoami_sync(homeserver, token, allow_insecure_http=insecure)
@@ -206,7 +208,6 @@ def _sign_in(
         except AuthExpired:
             credentials.remove(key)
             _say(f"The stored sign-in for {user} no longer works (signed out elsewhere).")
-    from_env = env.get(PASSWORD_ENV)
     tries = 1 if from_env else PASSWORD_TRIES
     for attempt in range(1, tries + 1):
         password = from_env or prompt(f"Password for {user} on {homeserver}: ")
@@ -220,6 +221,22 @@ def _sign_in(
         _store(key, homeserver, result.user_id, result.access_token, result.device_id)
         return _SignIn(result.access_token, result.user_id)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _take_password(env: Mapping[str, str]) -> str | None:
+    """The password from `SESSION_TUI_PASSWORD`, taken out of the process environment.
+
+    Whatever this process starts later (the `--on-alert` command, a browser, a pager) inherits
+    `os.environ`, so the password leaves it as soon as we hold it. A plain mapping handed in
+    instead (tests, an embedding program) is the caller's and is left as it is; the process
+    environment still loses the variable when it holds the same password.
+    """
+    from session_tui.cli import PASSWORD_ENV
+
+    password = env.get(PASSWORD_ENV) or None
+    if password is not None and os.environ.get(PASSWORD_ENV) == password:
+        del os.environ[PASSWORD_ENV]
+    return password
 
 
 def _store(key: str, homeserver: str, user_id: str, token: str, device_id: str | None) -> None:

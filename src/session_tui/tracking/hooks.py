@@ -12,13 +12,15 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from session_tui.enrich.text import plain
 
 DEFAULT_TIMEOUT_S = 30.0
 _STDERR_TAIL = 400
+# Our own variables (the token, the password, directory overrides) are for us, not the hook.
+PRIVATE_ENV_PREFIX = "SESSION_TUI_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,17 @@ class HookResult:
         return f"{head}: {self.stderr_tail}" if self.stderr_tail else head
 
 
+def hook_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment the command runs with: ours minus every `SESSION_TUI_*` variable.
+
+    `SESSION_TUI_TOKEN` and `SESSION_TUI_PASSWORD` are credentials; a pager script, or whatever
+    it starts, has no business with them. Everything else (PATH, HOME, DISPLAY...) is kept so the
+    command finds its tools and its desktop.
+    """
+    source = os.environ if environ is None else environ
+    return {k: v for k, v in source.items() if not k.upper().startswith(PRIVATE_ENV_PREFIX)}
+
+
 def _tail(data: bytes) -> str:
     text = data.decode("utf-8", errors="replace")[-_STDERR_TAIL * 4 :]
     cleaned = plain(text, 10 * _STDERR_TAIL)
@@ -69,6 +82,7 @@ async def run_on_alert(
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
+            env=hook_env(),
         )
     except (OSError, ValueError) as exc:
         return HookResult(command, None, error=plain(str(exc), 200) or type(exc).__name__)
