@@ -3,6 +3,7 @@ the API's own history, and what the history pane gets."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 
@@ -204,3 +205,102 @@ def test_an_old_end_elsewhere_is_not_relabelled(tmp_path) -> None:
         tracker.mark_revoked(["b"])
         (row,) = tracker.history()
         assert row.reason is EndReason.ENDED_ELSEWHERE
+
+
+# -- polls that change nothing are not written ----------------------------------------------
+
+
+def _wal_size(db) -> int:
+    wal = db.with_name(db.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def _stored_poll_time(db) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT value FROM meta WHERE key = 'last_poll_at'").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _ours(clock: FakeClock):
+    """Our own session: the contract counts every listing as its activity."""
+    return replace(session("me", current=True), last_active_at=clock.now)
+
+
+def test_unchanged_polls_write_nothing_but_changes_keep_their_timing(tmp_path) -> None:
+    clock, db = FakeClock(), tmp_path / "h.sqlite3"
+    with Tracker("alice", db, clock=clock) as tracker:
+        tracker.observe([_ours(clock), session("b", CHROME_WINDOWS)])
+        first_write, wal = _stored_poll_time(db), _wal_size(db)
+        for _ in range(20):
+            clock.advance(seconds=10)
+            assert tracker.observe([_ours(clock), session("b", CHROME_WINDOWS)]) == []
+        assert _wal_size(db) == wal, "20 identical polls grew the WAL"
+        assert _stored_poll_time(db) == first_write
+        last_quiet = clock.now
+        clock.advance(seconds=10)
+        (event,) = tracker.observe([_ours(clock)])
+    assert isinstance(event, Ended) and event.session_id == "b"
+    # Timed against the last poll that saw it, not the last one that was written.
+    assert event.ended == TimeRange(last_quiet, clock.now)
+
+
+def test_activity_that_moved_far_enough_is_written(tmp_path) -> None:
+    clock, db = FakeClock(), tmp_path / "h.sqlite3"
+    with Tracker("alice", db, clock=clock) as tracker:
+        tracker.observe([_ours(clock)])
+        first_write = _stored_poll_time(db)
+        clock.advance(minutes=4)
+        tracker.observe([_ours(clock)])
+        assert _stored_poll_time(db) == first_write
+        clock.advance(minutes=2)
+        tracker.observe([_ours(clock)])
+        assert _stored_poll_time(db) != first_write
+
+
+def test_pruning_still_runs_hourly_through_quiet_polls(tmp_path) -> None:
+    clock, db = FakeClock(), tmp_path / "h.sqlite3"
+    with Tracker("alice", db, clock=clock) as tracker:
+        tracker.observe([session("a")])
+        first_write = _stored_poll_time(db)
+        for _ in range(5):
+            clock.advance(minutes=10)
+            tracker.observe([session("a")])
+        assert _stored_poll_time(db) == first_write
+        clock.advance(minutes=10)
+        tracker.observe([session("a")])  # an hour since the last prune
+        assert _stored_poll_time(db) != first_write
+
+
+def test_the_last_quiet_poll_is_written_on_close(tmp_path) -> None:
+    clock, db = FakeClock(), tmp_path / "h.sqlite3"
+    with Tracker("alice", db, clock=clock) as first:
+        first.observe([session("a")])
+        clock.advance(minutes=30)
+        first.observe([session("a")])
+    last_seen = clock.now
+    clock.advance(hours=2)
+    with Tracker("alice", db, clock=clock) as second:
+        (event,) = second.observe([session("a"), session("z", CURL, IP_BR)])
+    assert isinstance(event, SignIn)
+    assert event.signed_in == TimeRange(last_seen, clock.now)
+
+
+def test_a_quiet_poll_is_not_trusted_after_another_instance_wrote(tmp_path) -> None:
+    clock, db = FakeClock(), tmp_path / "h.sqlite3"
+    with Tracker("alice", db, clock=clock) as one:
+        one.observe([session("a"), session("b", CHROME_WINDOWS)])
+        with Tracker("alice", db, clock=clock) as two:
+            clock.advance(seconds=10)
+            assert two.observe([session("a"), session("b", CHROME_WINDOWS)]) == []  # quiet
+            clock.advance(seconds=10)
+            (ended,) = one.observe([session("a")])
+            assert ended.session_id == "b"
+            written = _stored_poll_time(db)
+        # Closing `two` does not write its quiet poll (of the older snapshot) over the newer one.
+        assert _stored_poll_time(db) == written
+        with Tracker("alice", db, clock=clock) as three:
+            clock.advance(seconds=10)
+            assert three.observe([session("a")]) == []  # `one` already reported it
+            assert [e.session_id for e in three.events()] == ["b"]

@@ -8,8 +8,8 @@ sign-ins. Keeping it pure is what lets every end reason be tested with a fake cl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from session_tui.model import EndReason, Session
 from session_tui.tracking.describe import Describer
@@ -38,6 +38,31 @@ class Snapshot:
     @property
     def is_baseline(self) -> bool:
         return self.taken_at is None
+
+
+def unchanged(previous: Snapshot, current: Iterable[Session], granularity: timedelta) -> bool:
+    """True when `current` would add nothing worth writing down to `previous`.
+
+    Same sessions, same fields; only `last_active_at` may have moved, by less than
+    `granularity`. The contract counts every listing as activity of our own session, so without
+    that slack no poll would ever be "unchanged". A baseline is never unchanged.
+    """
+    if previous.is_baseline:
+        return False
+    by_id = {s.id: s for s in current}
+    if by_id.keys() != previous.sessions.keys():
+        return False
+    for sid, now in by_id.items():
+        old = previous.sessions[sid]
+        if old == now:
+            continue
+        if old.last_active_at is None or now.last_active_at is None:
+            return False
+        if abs(now.last_active_at - old.last_active_at) >= granularity:
+            return False
+        if replace(old, last_active_at=now.last_active_at) != now:
+            return False
+    return True
 
 
 def signed_in_range(session: Session, previous_poll: datetime | None, now: datetime) -> TimeRange:

@@ -10,7 +10,8 @@ Why it looks like this:
 - A `schema_version` table and numbered migrations, applied in one transaction on open, so an
   older file upgrades in place and two instances opening it at once do not both migrate.
 
-All methods except `write()` itself and the read-only queries expect to run inside `write()`.
+All methods except `write()`/`read()` themselves and the read-only queries expect to run inside
+`write()`.
 """
 
 from __future__ import annotations
@@ -328,6 +329,15 @@ class HistoryStore:
             raise
         self.conn.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: several queries see the same state, and nothing is written."""
+        self.conn.execute("BEGIN DEFERRED")
+        try:
+            yield self.conn
+        finally:
+            self.conn.execute("COMMIT")
+
     # -- meta ---------------------------------------------------------------------------------
 
     def get_time(self, key: str) -> datetime | None:
@@ -375,6 +385,13 @@ class HistoryStore:
                 _range_text(signed_in),
                 stamp,
             ),
+        )
+
+    def refresh_known(self, session: Session, at: datetime) -> None:
+        """Bring a known session's snapshot and last-seen time up to `at` (no insert)."""
+        self.conn.execute(
+            "UPDATE known_sessions SET snapshot = ?, last_seen_at = ? WHERE id = ?",
+            (_dumps(session_to_dict(session)), time_to_text(at), session.id),
         )
 
     def known_ids(self) -> set[str]:

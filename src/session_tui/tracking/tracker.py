@@ -4,13 +4,21 @@
 diff, grade sign-ins, persist. Because the snapshot is read inside the transaction, a second app
 instance on the same account sees what the first one already recorded and does not report it
 again, and a restart diffs against what was stored, so existing sessions are not new sign-ins.
+
+Most polls change nothing, and writing each one anyway grew the WAL by megabytes an hour. So a
+poll first compares the listing with the stored snapshot in a read transaction, and when nothing
+but last-activity times moved (a little) it writes nothing: the tracker remembers that poll in
+memory instead, so the next change is still timed against it, and writes it down on `close()`.
+A full write still happens at least hourly, with the pruning.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +28,7 @@ from session_tui.enrich.geo import GeoLocator
 from session_tui.model import EndedSession, EndReason, Session
 from session_tui.tracking.alerts import classify_all
 from session_tui.tracking.describe import Describer
-from session_tui.tracking.diff import diff, signed_in_range
+from session_tui.tracking.diff import Snapshot, diff, signed_in_range, unchanged
 from session_tui.tracking.events import Ended, Event, EventKind, SignIn, TimeRange
 from session_tui.tracking.store import (
     LAST_POLL,
@@ -32,6 +40,8 @@ from session_tui.tracking.store import (
 
 DEFAULT_RETENTION = timedelta(days=90)
 PRUNE_EVERY = timedelta(hours=1)
+# A last-activity time that moved less than this since the stored snapshot is not worth a write.
+ACTIVITY_GRANULARITY = timedelta(minutes=5)
 # A poll may notice a revoked session gone before `mark_revoked` runs; an "ended elsewhere" this
 # recent is that race, not an older end being relabelled.
 REVOKE_RACE_WINDOW = timedelta(minutes=2)
@@ -39,6 +49,19 @@ REVOKE_RACE_WINDOW = timedelta(minutes=2)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class QuietPoll:
+    """The latest poll that was not written, because it matched the stored snapshot.
+
+    Valid only while the stored snapshot is still the one it was compared with (`stored_at`,
+    the snapshot's time): then it is a more recent picture of the same sessions.
+    """
+
+    stored_at: datetime
+    at: datetime
+    sessions: dict[str, Session]
 
 
 class Tracker:
@@ -66,12 +89,18 @@ class Tracker:
         self.path = store_path or paths.history_db(account_key)
         self._lock = threading.Lock()
         self._store = HistoryStore(self.path, self.describer)
+        self._quiet: QuietPoll | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Write down the last unwritten poll, if still current, and close the file."""
         with self._lock:
-            self._store.close()
+            try:
+                with contextlib.suppress(sqlite3.Error):
+                    self._flush_quiet()
+            finally:
+                self._store.close()
 
     def __enter__(self) -> Tracker:
         return self
@@ -95,11 +124,18 @@ class Tracker:
         """
         now = at or self.clock()
         current = list({s.id: s for s in sessions}.values())
+        with self._lock:
+            if self._nothing_to_write(current, now):
+                return []
+            return self._record(current, now)
+
+    def _record(self, current: list[Session], now: datetime) -> list[Event]:
         store = self._store
-        with self._lock, store.write():
-            snapshot = store.load_snapshot()
+        with store.write():
+            snapshot = self._latest(store.load_snapshot())
             if snapshot.taken_at is not None and now < snapshot.taken_at:
                 return []
+            self._quiet = None
             events = diff(snapshot, current, now, store.revocations(), self.describer)
             events = classify_all(events, store.known_places(), self.describer)
             stored: list[Event] = []
@@ -124,6 +160,54 @@ class Tracker:
             store.set_time(LAST_POLL, now)
             self._maybe_prune(now)
         return stored
+
+    def _nothing_to_write(self, current: list[Session], now: datetime) -> bool:
+        """True when this poll needs no write: stale, or the same as the stored snapshot.
+
+        Read in one read transaction, which leaves the WAL alone. A matching poll is kept as
+        `_quiet`; anything else (a change, a first poll, pruning due) goes to `_record`.
+        """
+        store = self._store
+        with store.read():
+            stored = store.load_snapshot()
+            last_prune = store.get_time(LAST_PRUNE)
+        if stored.taken_at is None:
+            return False
+        latest = self._latest(stored)
+        if latest.taken_at is not None and now < latest.taken_at:
+            return True  # older than what is known: _record would ignore it too
+        if last_prune is None or now - last_prune >= PRUNE_EVERY or now < last_prune:
+            return False
+        if not unchanged(stored, current, ACTIVITY_GRANULARITY):
+            return False
+        self._quiet = QuietPoll(stored.taken_at, now, {s.id: s for s in current})
+        return True
+
+    def _latest(self, stored: Snapshot) -> Snapshot:
+        """The stored snapshot, or the quiet poll that is a newer picture of it."""
+        quiet = self._quiet
+        if (
+            quiet is None
+            or stored.taken_at is None
+            or quiet.stored_at != stored.taken_at
+            or quiet.at <= stored.taken_at
+        ):
+            return stored
+        return Snapshot(quiet.at, quiet.sessions, stored.signed_in)
+
+    def _flush_quiet(self) -> None:
+        """Store the last quiet poll, unless another instance wrote a newer snapshot meanwhile."""
+        quiet, self._quiet = self._quiet, None
+        if quiet is None:
+            return
+        store = self._store
+        with store.write():
+            if store.get_time(LAST_POLL) != quiet.stored_at:
+                return
+            for session in quiet.sessions.values():
+                store.refresh_known(session, quiet.at)
+            store.learn(quiet.sessions.values(), quiet.at)
+            store.set_time(LAST_POLL, quiet.at)
 
     # -- revocations --------------------------------------------------------------------------
 
