@@ -12,7 +12,14 @@ from test_tracking_support import CHROME_WINDOWS, IP_DE, T0, session
 from session_tui import paths
 from session_tui.cli import main
 from session_tui.errors import WrongPassword
-from session_tui.tracking.audit import AuditAction, append, log_revocation, make_record
+from session_tui.model import Session
+from session_tui.tracking.audit import (
+    AuditAction,
+    append,
+    device_summary,
+    log_revocation,
+    make_record,
+)
 
 TOKEN = "syt_YWxpY2U_secretTokenValue_1a2b3c"
 PASSWORD = "correct horse battery staple"
@@ -66,7 +73,18 @@ def test_file_is_created_0600_and_holds_no_secrets(isolated_dirs) -> None:
     assert second["outcome"] == "error"
     assert second["action"] == "force-sign-out"
     assert "[redacted]" in second["error"]
-    assert second["devices"][1] == "Unknown client, Unknown"
+    assert second["devices"][1] == "D2, Unknown"  # no user agent, no name: its id
+
+
+def test_devices_without_a_user_agent_are_named_as_the_table_names_them() -> None:
+    """Matrix's client API gives no user agent: the name alone (or the id), never "Unknown
+    client"; a user agent that says nothing is still called unknown."""
+    iphone = Session(id="CADPAFUCUP", display_name="iPhone", ip=IP_DE)
+    assert device_summary(iphone).startswith("iPhone, ")
+    assert device_summary(Session(id="MUQUBWRDNC")) == "MUQUBWRDNC, Unknown"
+    assert device_summary(Session(id="s1", display_name="box", user_agent="???")).startswith(
+        "box (Unknown client), "
+    )
 
 
 def test_existing_loose_file_is_made_private(isolated_dirs) -> None:

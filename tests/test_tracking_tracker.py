@@ -304,3 +304,17 @@ def test_a_quiet_poll_is_not_trusted_after_another_instance_wrote(tmp_path) -> N
             clock.advance(seconds=10)
             assert three.observe([session("a")]) == []  # `one` already reported it
             assert [e.session_id for e in three.events()] == ["b"]
+
+
+def test_history_and_alerts_name_a_device_without_user_agent_by_its_name(tmp_path) -> None:
+    clock = FakeClock()
+    phone = session("CADPAFUCUP", None, name="iPhone")
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        tracker.observe([session("me", current=True)])
+        clock.advance(seconds=10)
+        signed_in = tracker.observe([session("me", current=True), phone, session("X1", None)])
+        clock.advance(seconds=10)
+        tracker.observe([session("me", current=True)])
+        rows = tracker.history()
+    assert sorted(event.device for event in signed_in) == ["X1", "iPhone"]
+    assert sorted(row.device for row in rows) == ["X1", "iPhone"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from session_tui.enrich.device import DeviceInfo, parse_device
 from session_tui.enrich.geo import GeoLocator, Place
+from session_tui.enrich.naming import agent_label, device_words
 from session_tui.enrich.text import plain
 from session_tui.model import Session
 
@@ -84,9 +85,10 @@ class Describer:
         return (place.country_code, place.city or "")
 
     def device_label(self, session: Session) -> str:
-        label = device_of(session).label
-        name = plain(session.display_name, 64)
-        return f"{name} ({label})" if name and name != label else label
+        """The session in words, by the table's rule (`enrich.naming`): "iPhone" for a Matrix
+        device without a user agent, "Work laptop (Firefox 128 on Linux)", or the id."""
+        agent = agent_label(session.user_agent, device_of(session))
+        return device_words(plain(session.display_name, 64), agent, session.id)
 
     def location_label(self, session: Session) -> str:
         place = self.place(session)
