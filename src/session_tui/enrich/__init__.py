@@ -48,7 +48,9 @@ class SessionView:
 class Enricher:
     """Turns sessions into views; remembers the last view of each session id."""
 
-    def __init__(self, geo: GeoLocator | None = None, max_cached: int = 2048) -> None:
+    # Polls walk every session in the same order, so a cache smaller than the account would be
+    # emptied by each poll before it helped: size it for large accounts (a view is small).
+    def __init__(self, geo: GeoLocator | None = None, max_cached: int = 20_000) -> None:
         self.geo = geo if geo is not None else GeoLocator()
         self._max_cached = max_cached
         self._views: OrderedDict[str, SessionView] = OrderedDict()

@@ -55,6 +55,9 @@ class RowText(Text):
         self.row_id = row_id
 
 
+MASS_REMOVAL = 64  # more rows than this gone in one poll: rebuild rather than remove each
+
+
 def _same(a: object, b: Text) -> bool:
     return isinstance(a, Text) and a.plain == b.plain and a.spans == b.spans and a.style == b.style
 
@@ -242,8 +245,15 @@ class SessionsTable(DataTable[Text]):
         wanted = [v for v in ordered(self._views, self.sort_column) if matches(v, self.filter_text)]
         wanted_ids = [v.session.id for v in wanted]
         keep = set(wanted_ids)
-        for row_id in self.visible_ids:
-            if row_id not in keep:
+        gone = [row_id for row_id in self.visible_ids if row_id not in keep]
+        if len(gone) > MASS_REMOVAL:
+            # DataTable.remove_row re-indexes every remaining row, so ending many sessions at
+            # once (revoke-all on a big account) one row at a time is quadratic: start afresh.
+            scroll_y = self.scroll_y
+            self.clear()
+            self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
+        else:
+            for row_id in gone:
                 self.remove_row(row_id)
         shown = set(self.visible_ids)
         for view in wanted:
