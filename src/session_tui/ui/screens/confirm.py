@@ -2,8 +2,9 @@
 
 Used for revoke, revoke-all and signing in again. Cancel has the focus unless a password is
 asked for; `y` and `enter` confirm, `n` and escape cancel, space presses the focused button
-(while typing the password, y, n and space are just letters and enter submits it). The password lives only in the input while the dialog is open and is cleared as
-soon as it has been used; it is never stored, logged or put in a message.
+(while typing the password, y, n and space are just letters and enter submits it). The
+password lives only in the input while the dialog is open and is cleared as soon as it has
+been used; it is never stored, logged or put in a message.
 """
 
 from __future__ import annotations
