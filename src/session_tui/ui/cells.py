@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from rich.style import Style
 from rich.text import Text
 
-from session_tui.enrich import DeviceType, Place, SessionView
+from session_tui.enrich import DeviceType, Place, SessionView, naming
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import MISSING, expires_text, is_online, last_active_text
 
@@ -52,28 +52,17 @@ def short_place(place: Place) -> str:
 
 
 def device_label(view: SessionView) -> str:
-    """What the user agent says ("Firefox 128 on Linux"), or "" when the API gave none.
-
-    Matrix's client API never reports user agents; calling every such device "Unknown client"
-    would be noise, so those rows go by their name (or id) alone.
-    """
-    if not view.session.user_agent:
-        return ""
-    return plain(view.device.label, 120)
+    """What the user agent says, or "" when the API gave none (see `enrich.naming`)."""
+    return naming.agent_label(view.session.user_agent, view.device)
 
 
 def primary_name(view: SessionView) -> str:
-    """The name a person knows a session by: its display name, its device, at worst its id."""
-    return view.name or device_label(view) or plain(view.session.id, 60)
+    return naming.primary_name(view.name, device_label(view), view.session.id)
 
 
 def device_words(view: SessionView) -> str:
     """ "Work laptop (Firefox 128 on Linux)" or just "Firefox 128 on Linux"."""
-    label = device_label(view)
-    primary = primary_name(view)
-    if label and primary != label:
-        return f"{primary} ({label})"
-    return primary
+    return naming.device_words(view.name, device_label(view), view.session.id)
 
 
 def describe(view: SessionView) -> str:
