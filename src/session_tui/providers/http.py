@@ -155,7 +155,7 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 def rate_limited(response: httpx.Response, retry_after: float | None = None) -> RateLimited:
     wait = retry_after if retry_after is not None else retry_after_seconds(response)
-    hint = f" Retrying in {wait:.0f} s." if wait is not None else ""
+    hint = f" It asks us to wait {wait:.0f} s." if wait is not None else ""
     return RateLimited(f"The server is rate limiting us.{hint}", retry_after=wait)
 
 
