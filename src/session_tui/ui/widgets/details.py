@@ -70,10 +70,12 @@ def details_renderable(
     grid.add_row("Last active", _when(last, ("Online, " if online else "") + ago_text(last, now)))
     grid.add_row("Expires", _when(session.expires_at, expires_text(session.expires_at, now)))
     grid.add_row("Created", _when(session.created_at, ago_text(session.created_at, now)))
-    grid.add_row("Browser", _value(plain(device.browser, 120)))
-    grid.add_row("OS", _value(plain(device.os, 120)))
+    if session.user_agent:  # without one, "Device: not reported by the server" says it all
+        grid.add_row("Browser", _value(plain(device.browser, 120)))
+        grid.add_row("OS", _value(plain(device.os, 120)))
     grid.add_row("Session id", Text(plain(session.id, 200)))
-    grid.add_row("User agent", _value(plain(session.user_agent, USER_AGENT_LEN)))
+    if session.user_agent:
+        grid.add_row("User agent", _value(plain(session.user_agent, USER_AGENT_LEN)))
 
     outer = Table.grid(expand=True)
     outer.add_column(overflow="fold")
