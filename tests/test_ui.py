@@ -295,12 +295,21 @@ async def test_server_error_shows_and_recovers(
     assert account.connection is Connection.CONNECTED and account.error is None
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "says"),
+    [(120, "waiting 120 s"), (float("inf"), "waiting 3600 s"), (1e12, "waiting 3600 s")],
+    ids=["120", "inf", "1e12"],
+)
 async def test_rate_limit_waits_for_retry_after(
-    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+    running: tuple[SessionTuiApp, Pilot[None]],
+    demo_service: DemoService,
+    retry_after: float,
+    says: str,
 ) -> None:
+    """A server's wait is honoured, but never an endless one ("inf" once crashed the app)."""
     app, pilot = running
     account = app.accounts[0]
-    demo_service.fail_next(429, retry_after=120)
+    demo_service.fail_next(429, retry_after=retry_after)
     await pilot.press("ctrl+r")
     await until(pilot, lambda: account.connection is Connection.RATE_LIMITED, "rate limit")
     polls = account.polls
@@ -309,6 +318,7 @@ async def test_rate_limit_waits_for_retry_after(
     await pilot.pause(0.2)
     assert account.polls == polls and not account.in_flight
     assert any("rate limited; retrying in" in m for m in notifications(app))
+    assert any(says in m for m in notifications(app)), notifications(app)
 
 
 async def test_signed_out_elsewhere_stops_polling(

@@ -5,6 +5,8 @@ The UI turns each into a plain sentence on screen; nothing here may carry a toke
 
 from __future__ import annotations
 
+import math
+
 
 class SessionTuiError(Exception):
     """Base of every error this application raises on purpose."""
@@ -49,12 +51,27 @@ class WrongPassword(ProviderError):
     """The password given for re-authentication was refused; the user may retry."""
 
 
+MAX_RETRY_AFTER = 3600.0  # seconds: longer than this from a server is a bug or hostile
+
+
+def clamp_wait(seconds: float | None) -> float | None:
+    """A server's "retry after" as a usable wait: finite, not negative, at most an hour.
+
+    It comes from a header or a JSON number, so it may be "inf", 1e400 or a century.
+    """
+    if seconds is None:
+        return None
+    if not math.isfinite(seconds):
+        return MAX_RETRY_AFTER
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
+
+
 class RateLimited(ProviderError):
-    """Too many requests; `retry_after` is in seconds when the server said."""
+    """Too many requests; `retry_after` is in seconds (clamped) when the server said."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after = clamp_wait(retry_after)
 
 
 class Unreachable(ProviderError):

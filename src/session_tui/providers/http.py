@@ -20,6 +20,7 @@ from session_tui.errors import (
     ProviderError,
     RateLimited,
     Unreachable,
+    clamp_wait,
 )
 from session_tui.text import plain
 
@@ -143,18 +144,18 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        return clamp_wait(float(value))
     except ValueError:
         pass
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return clamp_wait((when - datetime.now(UTC)).total_seconds())
 
 
 def rate_limited(response: httpx.Response, retry_after: float | None = None) -> RateLimited:
-    wait = retry_after if retry_after is not None else retry_after_seconds(response)
+    wait = clamp_wait(retry_after if retry_after is not None else retry_after_seconds(response))
     hint = f" It asks us to wait {wait:.0f} s." if wait is not None else ""
     return RateLimited(f"The server is rate limiting us.{hint}", retry_after=wait)
 
