@@ -517,3 +517,14 @@ def test_a_poll_started_before_a_revocation_does_not_bring_the_row_back() -> Non
     assert SessionTuiApp._drop_revoked(account, [a, b], 3) == [a]  # stale: b left out
     assert SessionTuiApp._drop_revoked(account, [a, b], 4) == [a, b]  # fresh: the truth
     assert not account.revoked_here
+
+
+async def test_a_token_refused_from_the_start_is_not_called_signed_out_elsewhere(
+    demo_service: DemoService,
+) -> None:
+    app = SessionTuiApp([RestProvider(demo_service.url, "not-the-token")], AppOptions(interval=600))
+    async with app.run_test() as pilot:
+        account = app.accounts[0]
+        await until(pilot, lambda: account.connection is Connection.SIGNED_OUT, "the refusal")
+        assert account.error is not None and "refused this access token" in account.error
+        assert "elsewhere" not in account.error

@@ -283,7 +283,13 @@ class SessionTuiApp(App[None]):
 
     def _signed_out(self, account: AccountState, exc: AuthExpired) -> None:
         account.stopped = True
-        if self.reconnect is None:
+        if account.polls == 0 and self.reconnect is None:
+            # Never worked at all: a mistyped token, not a session ended elsewhere.
+            message = (
+                "The server refused this access token on the first request: check "
+                "SESSION_TUI_TOKEN (or the profile) and start session-tui again."
+            )
+        elif self.reconnect is None:
             message = (
                 "This session was signed out elsewhere: its access token no longer works. "
                 "Polling stopped; start session-tui again to sign in."
