@@ -528,3 +528,17 @@ async def test_a_token_refused_from_the_start_is_not_called_signed_out_elsewhere
         await until(pilot, lambda: account.connection is Connection.SIGNED_OUT, "the refusal")
         assert account.error is not None and "refused this access token" in account.error
         assert "elsewhere" not in account.error
+
+
+async def test_help_fits_a_24_row_terminal(demo_service: DemoService) -> None:
+    """The hint that says how to close the help stays on screen; the key list scrolls."""
+    app = SessionTuiApp(
+        [RestProvider(demo_service.url, demo_service.token)], AppOptions(interval=600)
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await pilot.pause()
+        hint = app.screen.query_one("#help-hint")
+        assert 0 < hint.region.height and hint.region.bottom <= 24 - 1

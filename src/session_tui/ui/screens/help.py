@@ -27,7 +27,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("q", "quit"),
 )
 RENAME_KEY = ("e", "rename the selected session")
-ACCOUNTS_KEY = ("tab", "switch between the account list and the sessions")
+ACCOUNTS_KEY = ("shift+tab", "move between the account list and the sessions")
 
 
 def help_table(extra: Sequence[tuple[str, str]] = ()) -> Table:
@@ -41,6 +41,8 @@ def help_table(extra: Sequence[tuple[str, str]] = ()) -> Table:
 
 class HelpScreen(ModalScreen[None]):
     """Closes on escape, `?` or `q`."""
+
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
 
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         Binding("escape,question_mark,q", "close", "Close"),
