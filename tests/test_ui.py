@@ -541,4 +541,4 @@ async def test_help_fits_a_24_row_terminal(demo_service: DemoService) -> None:
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         await pilot.pause()
         hint = app.screen.query_one("#help-hint")
-        assert 0 < hint.region.height and hint.region.bottom <= 24 - 1
+        assert hint.region.height > 0 and hint.region.bottom <= 24 - 1
