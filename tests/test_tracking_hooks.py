@@ -13,7 +13,7 @@ import pytest
 from test_tracking_support import CURL, IP_BR, T0, session
 
 from session_tui.tracking.events import AlertRule, Severity, SignIn, TimeRange
-from session_tui.tracking.hooks import HookResult, run_on_alert, start_on_alert
+from session_tui.tracking.hooks import AlertCommands, HookResult, run_on_alert, start_on_alert
 
 PY = shlex.quote(sys.executable)
 
@@ -104,3 +104,56 @@ async def test_command_never_sees_our_credentials(
     env = json.loads(text)
     assert not [name for name in env if name.startswith("SESSION_TUI_")]
     assert env["PAGER_ROUTE"] == "ops-team" and env["PATH"] == os.environ["PATH"]
+
+
+async def test_alert_commands_run_a_few_at_once_and_refuse_beyond_the_queue(
+    tmp_path: Path,
+) -> None:
+    gate, log = tmp_path / "gate", tmp_path / "log"
+    script = (
+        "import os, sys, time, pathlib; sys.stdin.read()\n"
+        f"log = pathlib.Path({str(log)!r})\n"
+        "with log.open('a') as f: f.write('start\\n')\n"
+        f"while not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.02)\n"
+    )
+    results: list[HookResult] = []
+    commands = AlertCommands(f"{PY} -c {shlex.quote(script)}", results.append, limit=2, backlog=1)
+    accepted = [commands.submit("{}") for _ in range(5)]
+    assert accepted == [True, True, True, False, False]
+    assert commands.pending == 3
+    for _ in range(500):
+        if log.exists() and log.read_text().count("start") >= 2:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)  # a third command, if one were let through, would show by now
+    assert log.read_text().count("start") == 2  # the third waits for a free slot
+    gate.write_text("go")
+    for _ in range(500):
+        if commands.pending == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert [r.ok for r in results] == [True, True, True]
+    assert log.read_text().count("start") == 3
+    assert commands.submit("{}")  # room again once the queue drained
+    await commands.aclose()
+
+
+async def test_closing_alert_commands_kills_and_reaps_them(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    command = f"cat >/dev/null; echo $$ >> {shlex.quote(str(pids))}; exec sleep 60"
+    results: list[HookResult] = []
+    commands = AlertCommands(command, results.append, limit=2, backlog=5)
+    for _ in range(4):
+        assert commands.submit("{}")
+    for _ in range(500):
+        if pids.exists() and len(pids.read_text().split()) == 2:
+            break
+        await asyncio.sleep(0.02)
+    started = [int(p) for p in pids.read_text().split()]
+    await commands.aclose()
+    assert commands.pending == 0 and results == []  # cancelled runs report nothing
+    for pid in started:
+        with pytest.raises(ProcessLookupError):  # killed and reaped: not even a zombie
+            os.kill(pid, 0)
+    assert len(pids.read_text().split()) == 2  # the queued two never started
+    assert not commands.submit("{}")  # closed for good

@@ -8,8 +8,10 @@ same state dir must not call the sessions it already knew new.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -267,3 +269,76 @@ async def test_on_a_narrow_screen_an_alert_leads_back_to_the_visible_table(
         await pilot.press("h", "h")
         await pilot.pause()
         assert app.main.table.region.height > 0
+
+
+def _runs(log: Path) -> tuple[int, int, int]:
+    """(started, ended, most at once) from the lines the `--on-alert` command appended."""
+    started = ended = running = most = 0
+    for line in log.read_text().splitlines() if log.exists() else []:
+        if line.startswith("start"):
+            started, running = started + 1, running + 1
+            most = max(most, running)
+        elif line.startswith("end"):
+            ended, running = ended + 1, running - 1
+    return started, ended, most
+
+
+async def test_a_wave_of_alerts_runs_a_few_commands_at_a_time(
+    demo_service: DemoService, tmp_path: Path
+) -> None:
+    """80 alerts in one poll: 4 commands at once, 50 waiting, and one word about the rest."""
+    log = tmp_path / "runs.log"
+    target = shlex.quote(str(log))
+    command = f'cat >/dev/null; echo "start $$" >> {target}; sleep 0.2; echo "end $$" >> {target}'
+    app = make_app(demo_service, on_alert=command)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=1)
+        for n in range(80):
+            demo_service.state.add_session(user_agent=f"{WGET_UA}.{n}", ip=JAPAN_IP)
+        await poll(pilot, app)
+        dropped = [m for m in messages(app) if "not passed to --on-alert" in m]
+        assert dropped == ["26 alerts were not passed to --on-alert (too many at once)"]
+        for _ in range(1000):  # 54 runs of 0.2 s, 4 at a time: wait for them by condition
+            if _runs(log)[1] >= 54:
+                break
+            await pilot.pause(0.02)
+        started, ended, most = _runs(log)
+        assert (started, ended) == (54, 54)
+        assert most <= 4
+        assert not any("on-alert command" in m for m in messages(app))  # none failed
+
+
+async def test_quitting_stops_the_running_on_alert_commands(
+    demo_service: DemoService, tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+    command = f"cat >/dev/null; echo $$ >> {shlex.quote(str(pids))}; exec sleep 60"
+    app = make_app(demo_service, on_alert=command)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        demo_service.clock.advance(minutes=1)
+        demo_service.state.add_session(user_agent=CURL_UA, ip=JAPAN_IP)
+        demo_service.state.add_session(user_agent=WGET_UA, ip=JAPAN_IP)
+        await poll(pilot, app)
+        await until(
+            pilot,
+            lambda: pids.exists() and len(pids.read_text().split()) == 2,
+            "both commands to start",
+        )
+    started = [int(pid) for pid in pids.read_text().split()]
+    for _ in range(500):
+        alive = [pid for pid in started if _alive(pid)]
+        if not alive:
+            break
+        await asyncio.sleep(0.02)
+    assert alive == [], "a command outlived the app"
+
+
+def _alive(pid: int) -> bool:
+    """Running or not yet reaped (a zombie still answers signal 0)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

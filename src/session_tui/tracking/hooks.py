@@ -4,6 +4,10 @@ The command is the user's own (a pager, `notify-send`, a webhook script), so it 
 shell as typed. It must never hold up the app: it runs as an asyncio subprocess, is killed after
 a timeout, and whatever goes wrong (not found, non-zero exit, timeout) comes back as a
 `HookResult` to report, never as an exception.
+
+A server can add hundreds of sessions between two polls (a script, an attack), and one shell
+per alert then means hundreds of processes at once. `AlertCommands` runs a few at a time with a
+bounded queue behind them; what does not fit is refused, and the caller says how many.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from dataclasses import dataclass
 from session_tui.enrich.text import plain
 
 DEFAULT_TIMEOUT_S = 30.0
+MAX_RUNNING = 4  # commands running at once
+MAX_WAITING = 50  # commands queued behind them; alerts beyond these are not passed on
 _STDERR_TAIL = 400
 # Our own variables (the token, the password, directory overrides) are for us, not the hook.
 PRIVATE_ENV_PREFIX = "SESSION_TUI_"
@@ -136,3 +142,75 @@ def start_on_alert(
 
         task.add_done_callback(report)
     return task
+
+
+class AlertCommands:
+    """The `--on-alert` runs of one app: `limit` at once, `backlog` more queued, no more.
+
+    Use from inside the running loop. `submit` never waits: it queues the run or, when the
+    queue is full, refuses it (False) so the caller can say so once instead of piling up
+    processes. `on_done` gets each finished run's result, on the loop's thread.
+    """
+
+    def __init__(
+        self,
+        command: str,
+        on_done: Callable[[HookResult], None] | None = None,
+        *,
+        limit: int = MAX_RUNNING,
+        backlog: int = MAX_WAITING,
+        timeout: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        if limit < 1 or backlog < 0:
+            raise ValueError("limit must be at least 1 and backlog not negative")
+        self.command = command
+        self.on_done = on_done
+        self.capacity = limit + backlog
+        self.timeout = timeout
+        self._slots = asyncio.Semaphore(limit)
+        self._tasks: set[asyncio.Task[HookResult]] = set()
+        self._closed = False
+
+    @property
+    def pending(self) -> int:
+        """Runs not finished yet, running or queued."""
+        return len(self._tasks)
+
+    def submit(self, event_json: str) -> bool:
+        """Queue one run; False (and nothing started) when full or closed."""
+        if self._closed or len(self._tasks) >= self.capacity:
+            return False
+        task = asyncio.get_running_loop().create_task(self._run(event_json))
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return True
+
+    def cancel(self) -> list[asyncio.Task[HookResult]]:
+        """Refuse new runs and cancel the rest: running commands are killed and reaped as the
+        cancellation lands (see `run_on_alert`). Returns the tasks, for whoever can await them."""
+        self._closed = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        return tasks
+
+    async def aclose(self) -> None:
+        """`cancel`, and wait until every command we started is killed and reaped."""
+        tasks = self.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self, event_json: str) -> HookResult:
+        async with self._slots:
+            return await run_on_alert(self.command, event_json, self.timeout)
+
+    def _finished(self, task: asyncio.Task[HookResult]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled() or self.on_done is None:
+            return
+        exc = task.exception()
+        if exc is not None:  # run_on_alert reports rather than raises; this is a bug's way out
+            reason = plain(str(exc), 200) or type(exc).__name__
+            self.on_done(HookResult(self.command, None, error=reason))
+            return
+        self.on_done(task.result())

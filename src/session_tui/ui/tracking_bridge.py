@@ -8,7 +8,8 @@ happened, so a revocation is recorded before the poll that no longer lists the s
 poll calls the end "revoked here".
 
 What comes back is shown on the UI thread: a notification per alert (and the bell unless
-`--no-bell`), the `--on-alert` command per alert (fire and forget; a failure is a notification),
+`--no-bell`), the `--on-alert` command per alert (fire and forget, a few at a time with a bounded
+queue; a failure is a notification, and so is a wave too big to pass on whole),
 the unseen count in the header, and fresh contents for whichever pane is open. Nothing here is
 fatal: a broken history file or an unwritable audit log is reported and the dashboard goes on.
 """
@@ -25,7 +26,7 @@ from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking.audit import AuditAction, AuditError
 from session_tui.tracking.events import EventKind
-from session_tui.tracking.hooks import HookResult, start_on_alert
+from session_tui.tracking.hooks import AlertCommands, HookResult
 from session_tui.tracking.service import PollResult, TrackingService
 from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.widgets.alert_feed import FeedEntry
@@ -71,7 +72,7 @@ class TrackingBridge:
         )
         self._lock = asyncio.Lock()
         self._merged: set[int] = set()  # providers whose API history was merged this run
-        self._hooks: set[asyncio.Task[HookResult]] = set()
+        self._commands: AlertCommands | None = None  # made on the first alert, in the loop
         self._closed = False
         self._feed: list[FeedEntry] = []  # the feed as last read, before "still signed in"
 
@@ -123,8 +124,8 @@ class TrackingBridge:
     def close(self) -> None:
         """On quit: stop running --on-alert commands and close the history files."""
         self._closed = True
-        for task in list(self._hooks):
-            task.cancel()
+        if self._commands is not None:
+            self._commands.cancel()
         self.service.close()
 
     # -- workers ----------------------------------------------------------------------------
@@ -317,20 +318,26 @@ class TrackingBridge:
         if app.options.bell:
             app.bell()
         command = app.options.on_alert
-        if command:
-            for event in alerts:
-                self._run_hook(command, event.to_json(account=provider.account))
-
-    def _run_hook(self, command: str, event_json: str) -> None:
-        def done(result: HookResult) -> None:
-            self._hooks.discard(task)
-            if not result.ok and not self._closed:
-                self.app.notify(
-                    plain(result.message, 300), title="--on-alert", severity="error", markup=False
+        if command and not self._closed:
+            if self._commands is None:
+                self._commands = AlertCommands(command, on_done=self._hook_done)
+            submit = self._commands.submit
+            refused = sum(not submit(e.to_json(account=provider.account)) for e in alerts)
+            if refused:
+                app.notify(
+                    f"{prefix}{refused} alert{' was' if refused == 1 else 's were'} not passed "
+                    "to --on-alert (too many at once)",
+                    title="--on-alert",
+                    severity="warning",
+                    timeout=15,
+                    markup=False,
                 )
 
-        task = start_on_alert(command, event_json, on_done=done)
-        self._hooks.add(task)
+    def _hook_done(self, result: HookResult) -> None:
+        if not result.ok and not self._closed:
+            self.app.notify(
+                plain(result.message, 300), title="--on-alert", severity="error", markup=False
+            )
 
     def _panes(self) -> ExtraPanes | None:
         main = self.app.main
