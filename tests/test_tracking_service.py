@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from test_tracking_support import CURL
 
 from session_tui import paths
 from session_tui.model import EndReason
 from session_tui.tracking.audit import AuditAction
 from session_tui.tracking.events import AlertRule, Ended, EventKind, SignIn
-from session_tui.tracking.service import TrackingService, account_key
+from session_tui.tracking.service import TrackingClosed, TrackingService, account_key
 
 
 async def test_poll_revoke_and_history_on_the_demo(demo_service, demo_provider) -> None:
@@ -112,3 +113,29 @@ def test_account_key_ignores_the_loopback_port() -> None:
     assert account_key(Seen("127.0.0.1:4711")) == account_key(Seen("127.0.0.1:5822"))
     assert account_key(Seen("127.0.0.1:4711"), "demo") == "demo:rest:alice@example.com@127.0.0.1"
     assert account_key(Seen("api.example.com:8443")).endswith("@api.example.com:8443")
+
+
+async def test_a_closed_service_opens_no_history_file_again(demo_service, demo_provider) -> None:
+    """A job still queued when the app quit must not reopen (and leak) a history file."""
+    service = TrackingService("demo", clock=demo_service.clock)
+    sessions = await demo_provider.list_sessions()
+    service.observe(demo_provider, sessions)
+    service.close()
+    db = paths.history_db(account_key(demo_provider, "demo"))
+    stamp = db.stat().st_mtime_ns
+    with pytest.raises(TrackingClosed):
+        service.observe(demo_provider, sessions)
+    with pytest.raises(TrackingClosed):
+        service.tracker(demo_provider)
+    assert list(service.trackers()) == [] and service.closed
+    assert db.stat().st_mtime_ns == stamp
+    service.close()  # twice is fine
+
+    # A revocation that did happen is still audited, though its history is closed.
+    other = next(s for s in sessions if not s.is_current)
+    service.record_revocation(
+        demo_provider, action=AuditAction.REVOKE, session_ids=[other.id], revoked=1
+    )
+    (line,) = paths.audit_file().read_text().splitlines()
+    assert json.loads(line)["session_ids"] == [other.id]
+    assert list(service.trackers()) == []

@@ -4,10 +4,15 @@ The app watches one account (or several in on-call mode); this holds one `Tracke
 opened on first use, and turns a revocation attempt into an audit line plus a "revoked here"
 mark. The UI stays thin: call `observe` from a thread worker after each successful poll, show
 what comes back, and call `record_revocation` after each attempt.
+
+`close` is final: a job that was still queued when the app quit must not open a history file
+again (and leave it open, with nobody to close it), so after it every call that needs a
+tracker raises `TrackingClosed`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -50,6 +55,10 @@ def account_key(provider: SessionProvider, profile: str | None = None) -> str:
     return f"{profile}:{key}" if profile else key
 
 
+class TrackingClosed(RuntimeError):
+    """The service was closed (the app is quitting); nothing more is recorded."""
+
+
 @dataclass(frozen=True, slots=True)
 class PollResult:
     """What one poll changed for one account."""
@@ -82,10 +91,18 @@ class TrackingService:
         self.audit_path = audit_path
         self._trackers: dict[str, Tracker] = {}
         self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def tracker(self, provider: SessionProvider) -> Tracker:
+        """The account's tracker, opened on first use; `TrackingClosed` once `close` ran."""
         key = account_key(provider, self.profile)
         with self._lock:
+            if self._closed:
+                raise TrackingClosed("tracking is closed; no history file is opened again")
             if key not in self._trackers:
                 self._trackers[key] = Tracker(
                     key,
@@ -121,7 +138,9 @@ class TrackingService:
         """
         when = at or self.clock()
         if error is None:
-            self.tracker(provider).mark_revoked(session_ids, when)
+            # Quitting: the history is closed, but the audit line is still owed.
+            with contextlib.suppress(TrackingClosed):
+                self.tracker(provider).mark_revoked(session_ids, when)
         return audit.log_revocation(
             self.audit_path,
             account=provider.account,
@@ -147,7 +166,9 @@ class TrackingService:
         return self._open()
 
     def close(self) -> None:
+        """Close every history file; for good (see the module doc). Safe to call twice."""
         with self._lock:
+            self._closed = True
             trackers, self._trackers = list(self._trackers.values()), {}
         for tracker in trackers:
             tracker.close()

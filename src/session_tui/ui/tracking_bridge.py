@@ -12,6 +12,9 @@ What comes back is shown on the UI thread: a notification per alert (and the bel
 queue; a failure is a notification, and so is a wave too big to pass on whole),
 the unseen count in the header, and fresh contents for whichever pane is open. Nothing here is
 fatal: a broken history file or an unwritable audit log is reported and the dashboard goes on.
+
+On quit, `aclose` stops the commands and closes the history files off the UI thread; once it
+(or `close`) has run, jobs still queued do nothing and the service opens no file again.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from session_tui.providers.base import SessionProvider
 from session_tui.tracking.audit import AuditAction, AuditError
 from session_tui.tracking.events import EventKind
 from session_tui.tracking.hooks import AlertCommands, HookResult
-from session_tui.tracking.service import PollResult, TrackingService
+from session_tui.tracking.service import PollResult, TrackingClosed, TrackingService
 from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.widgets.alert_feed import FeedEntry
 from session_tui.ui.widgets.extra_panes import ExtraPanes, PaneName
@@ -121,8 +124,21 @@ class TrackingBridge:
             )
         return False
 
+    async def aclose(self) -> None:
+        """On quit, from the UI loop: stop the --on-alert commands, close the history files.
+
+        The commands are killed and reaped before this returns. Closing a history file writes
+        the last quiet poll and may wait for a tracking job still on its thread, so that part
+        runs on a thread too; jobs queued behind it see `_closed` and do nothing.
+        """
+        self._closed = True
+        if self._commands is not None:
+            await self._commands.aclose()
+        async with self._lock:  # let a job already on its thread finish first
+            await asyncio.to_thread(self.service.close)
+
     def close(self) -> None:
-        """On quit: stop running --on-alert commands and close the history files."""
+        """`aclose` for callers outside a coroutine: blocks on the SQLite work; prefer `aclose`."""
         self._closed = True
         if self._commands is not None:
             self._commands.cancel()
@@ -137,13 +153,21 @@ class TrackingBridge:
             return
         self.app.run_worker(job, group="tracking", exit_on_error=False)  # type: ignore[arg-type]
 
-    async def _off_thread(self, fn: Callable[[], T]) -> T:
-        """Run SQLite or file work on a thread, one job at a time, in the order asked."""
+    async def _off_thread(self, fn: Callable[[], T], *, after_close: bool = False) -> T:
+        """Run SQLite or file work on a thread, one job at a time, in the order asked.
+
+        Once closed, jobs still queued are refused (`TrackingClosed`), except `after_close`
+        ones: the audit line of a revocation that did happen is written even while quitting.
+        """
         async with self._lock:
+            if self._closed and not after_close:
+                raise TrackingClosed("tracking is closed")
             return await asyncio.to_thread(fn)
 
     def _trouble(self, what: str, exc: BaseException) -> None:
         self.app.log.error(f"tracking: {what} failed: {exc!r}")
+        if self._closed or isinstance(exc, TrackingClosed):
+            return  # quitting: a job that lost the race with close has nothing to say
         self.app.notify(
             f"{what} failed: {plain(str(exc), 200) or type(exc).__name__}",
             title="Tracking",
@@ -201,7 +225,7 @@ class TrackingBridge:
             )
 
         try:
-            await self._off_thread(work)
+            await self._off_thread(work, after_close=True)
         except AuditError as exc:
             self._trouble("Writing the audit log", exc)
         except Exception as exc:
