@@ -81,9 +81,14 @@ async def test_table_matches_service_and_marks_current(
     assert t.cell_text(current, "device").startswith("This device")
     others = [sid for sid in t.visible_ids if sid != current]
     assert others and not any("This device" in t.cell_text(s, "device") for s in others)
-    # Most recently active first.
-    order = [app.accounts[0].sessions[sid].last_active_at for sid in t.visible_ids]
-    assert order == sorted(order, reverse=True)
+    # Most recently active first, as the column reads: the Online rows (this device first)
+    # share the top, then the rest by the minute.
+    assert t.visible_ids[0] == current
+    words = [t.cell_text(sid, "last_active") for sid in t.visible_ids]
+    online = [w for w in words if "Online" in w]
+    assert words[: len(online)] == online
+    rest = [app.accounts[0].sessions[sid].last_active_at for sid in t.visible_ids[len(online) :]]
+    assert rest == sorted(rest, reverse=True)
     assert app.accounts[0].connection is Connection.CONNECTED
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 import ipaddress
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from session_tui.enrich import SessionView
+from session_tui.enrich.times import DEFAULT_ONLINE_WINDOW, is_online
 from session_tui.ui.cells import device_words, short_place
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -58,13 +59,37 @@ def _aware(when: datetime | None, default: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def sort_key(view: SessionView, column: SortColumn) -> tuple[Any, ...]:
-    """A key for `sorted()` (ascending); missing values always go last. Ties break by id."""
+def _activity_key(view: SessionView, now: datetime | None, window: timedelta) -> tuple[Any, ...]:
+    """Most recent first, by what the column shows rather than to the millisecond.
+
+    Sessions in use move their last-active time on every poll; sorted exactly, the "Online" rows
+    would swap places every few seconds under the user's cursor. So every Online row shares one
+    place (this device first, then by name), and the rest are ordered by the minute.
+    """
+    session = view.session
+    if session.last_active_at is None:
+        return (True, 0, 0, "", session.id)
+    last = _aware(session.last_active_at, _NEVER)
+    if now is not None and is_online(last, now, window):
+        return (False, 0, 0 if session.is_current else 1, device_words(view).casefold(), session.id)
+    minute = -int(last.timestamp() // 60) if now is not None else -last.timestamp()
+    return (False, 1, minute, device_words(view).casefold(), session.id)
+
+
+def sort_key(
+    view: SessionView,
+    column: SortColumn,
+    now: datetime | None = None,
+    window: timedelta = DEFAULT_ONLINE_WINDOW,
+) -> tuple[Any, ...]:
+    """A key for `sorted()` (ascending); missing values always go last. Ties break by id.
+
+    Without `now`, last activity sorts exactly (for callers that show exact times).
+    """
     session = view.session
     sid = session.id
     if column is SortColumn.LAST_ACTIVE:
-        last = _aware(session.last_active_at, _NEVER)
-        return (session.last_active_at is None, -last.timestamp() if last > _NEVER else 0, sid)
+        return _activity_key(view, now, window)
     if column is SortColumn.EXPIRES:
         expires = _aware(session.expires_at, _FOREVER)
         return (session.expires_at is None, expires, sid)
@@ -78,5 +103,10 @@ def sort_key(view: SessionView, column: SortColumn) -> tuple[Any, ...]:
     raise ValueError(column)
 
 
-def ordered(views: Iterable[SessionView], column: SortColumn) -> list[SessionView]:
-    return sorted(views, key=lambda v: sort_key(v, column))
+def ordered(
+    views: Iterable[SessionView],
+    column: SortColumn,
+    now: datetime | None = None,
+    window: timedelta = DEFAULT_ONLINE_WINDOW,
+) -> list[SessionView]:
+    return sorted(views, key=lambda v: sort_key(v, column, now, window))

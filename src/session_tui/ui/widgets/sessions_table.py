@@ -242,7 +242,8 @@ class SessionsTable(DataTable[Text]):
             self._rebuild(layout)
         selected = (self.selected_id or self._pending_id) if keep_cursor else None
         cursor_index = self.cursor_row
-        wanted = [v for v in ordered(self._views, self.sort_column) if matches(v, self.filter_text)]
+        ordered_views = ordered(self._views, self.sort_column, self._now, self._window)
+        wanted = [v for v in ordered_views if matches(v, self.filter_text)]
         wanted_ids = [v.session.id for v in wanted]
         keep = set(wanted_ids)
         gone = [row_id for row_id in self.visible_ids if row_id not in keep]
