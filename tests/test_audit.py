@@ -7,6 +7,7 @@ import os
 import stat
 from datetime import timedelta
 
+import pytest
 from test_tracking_support import CHROME_WINDOWS, IP_DE, T0, session
 
 from session_tui import paths
@@ -156,3 +157,10 @@ def test_audit_command_skips_a_broken_line(isolated_dirs, capsys) -> None:
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 2
     assert "skipped 1" in captured.err
+
+
+def test_json_output_stays_json_when_there_is_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "No revocations recorded yet" in captured.err

@@ -246,8 +246,11 @@ def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | No
         print("session-tui audit: --limit must be at least 1.", file=sys.stderr)
         return 2
     target = path or paths.audit_file()
+    # With --json, standard output stays JSON Lines (empty when there is nothing): the
+    # friendly sentence goes to standard error, for scripts that pipe the output on.
+    quiet_out = sys.stderr if args.json else out
     if not target.exists():
-        print("No revocations recorded yet.", file=out)
+        print("No revocations recorded yet.", file=quiet_out)
         return 0
     selected: list[tuple[str, dict[str, Any]]] = []
     skipped = 0
@@ -268,7 +271,7 @@ def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | No
         print(f"session-tui audit: skipped {skipped} unreadable line(s).", file=sys.stderr)
     if not selected:
         suffix = f" for {plain(args.account, 120)}" if args.account else ""
-        print(f"No revocations recorded yet{suffix}.", file=out)
+        print(f"No revocations recorded yet{suffix}.", file=quiet_out)
         return 0
     if args.json:
         for _line, data in selected:

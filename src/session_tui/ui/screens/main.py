@@ -292,8 +292,9 @@ class MainScreen(Screen[None]):
         session = view.session
         if session.is_current or session.id == account.current_id:
             self.notify(
-                "This is the session session-tui is signed in with; it cannot be revoked "
-                "from here. Sign out of session-tui instead.",
+                "This is the session session-tui is signed in with (This device); it cannot "
+                "be revoked from here. Revoke it from another device, or end it where you "
+                "signed in.",
                 title="Not revoked",
                 severity="warning",
             )
