@@ -7,6 +7,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 
 import pytest
@@ -264,6 +265,34 @@ async def test_reconnect_after_our_session_was_revoked(
             await fresh.aclose()
     finally:
         await close(opened)
+
+
+async def test_signing_in_again_writes_the_credential_off_the_event_loop(
+    synapse: SynapseServer, matrix_user: MatrixUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dialog's sign-in runs on the UI loop: the file write must not block it."""
+    opened = open_with(
+        matrix_args(synapse, matrix_user), {"SESSION_TUI_PASSWORD": matrix_user.password}
+    )
+    [provider] = opened.providers
+    assert opened.reconnect is not None
+    real_save = credentials.save
+    saved_on: list[int] = []
+
+    def save(*args: object, **kwargs: object) -> None:
+        saved_on.append(threading.get_ident())
+        real_save(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(credentials, "save", save)
+    try:
+        fresh = await opened.reconnect(provider, matrix_user.password)
+        await fresh.aclose()
+    finally:
+        await close(opened)
+    assert saved_on and threading.get_ident() not in saved_on
+    key = credentials.credential_key(synapse.base_url, matrix_user.user_id)
+    stored = credentials.load(key)
+    assert stored is not None and stored.access_token
 
 
 async def test_admin_mode_opens_one_provider_per_watched_account(

@@ -12,6 +12,7 @@ password leaves the process environment as soon as it is read, so no child proce
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
 import shutil
@@ -273,7 +274,10 @@ def _open_matrix(choices: Choices, env: Mapping[str, str], prompt: Prompt | None
         result = await password_login(
             homeserver, login_user, password, allow_insecure_http=insecure
         )
-        _store(key, homeserver, result.user_id, result.access_token, result.device_id)
+        # Runs on the UI loop (the sign-in dialog): the file write goes to a thread.
+        await asyncio.to_thread(
+            _store, key, homeserver, result.user_id, result.access_token, result.device_id
+        )
         return result.access_token
 
     providers: list[SessionProvider]
