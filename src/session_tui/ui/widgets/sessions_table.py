@@ -78,6 +78,7 @@ def compute_layout(width: int, *, has_expiry: bool = True) -> Layout:
     candidates: list[tuple[tuple[str, int], ...]] = [
         (loc, full_ip, last, expires),
         (loc, short_ip, last, expires),
+        (narrow_loc, short_ip, last, expires),  # keeps the IP at 100 columns
     ]
     if not has_expiry:
         candidates.append((narrow_loc, short_ip, last))
