@@ -177,7 +177,7 @@ class SessionTuiApp(App[None]):
                 await account.provider.aclose()
             except Exception as exc:
                 self.log.error(f"closing {account.name}: {exc!r}")
-        self.tracking.close()
+        await self.tracking.aclose()  # SQLite and waiting for hooks: off the UI thread
         self.geo.close()
 
     # -- polling ------------------------------------------------------------------------------
