@@ -23,6 +23,7 @@ from session_tui.ui.app import AppOptions, SessionTuiApp
         (["--online-window", "inf"], "--online-window must be a positive number"),
         (["--retention-days", "1e12"], "--retention-days must be between"),
         (["--provider", "rest"], "needs --url"),
+        (["--provider", "matrix", "--watch", "@bob:example.org"], "--watch is for on-call"),
         (
             ["--provider", "matrix", "--homeserver", "http://matrix.example.org", "--user", "@a:b"],
             "Refusing plain http",

@@ -106,6 +106,9 @@ def open_accounts(
     choices = resolve_choices(args)
     if choices.admin and choices.provider != "matrix":
         raise ConfigError("--admin (on-call mode) works with --provider matrix only.")
+    if choices.watch and not choices.admin:
+        # Silently showing your own sessions instead of the watched accounts' would mislead.
+        raise ConfigError("--watch is for on-call mode: add --admin (or `admin = true`).")
     if choices.provider == "demo":
         opened = _open_demo()
     elif choices.provider == "rest":
