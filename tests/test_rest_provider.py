@@ -165,9 +165,11 @@ async def test_stopped_service_is_unreachable(
     demo_service: DemoService, demo_provider: RestProvider
 ) -> None:
     await demo_provider.list_sessions()
+    port = demo_service.port
     demo_service.stop()
-    with pytest.raises(Unreachable):
+    with pytest.raises(Unreachable) as caught:
         await demo_provider.list_sessions()
+    assert f"127.0.0.1:{port}" in str(caught.value)  # which local server
 
 
 async def test_live_service_changes_as_its_clock_moves(live_demo_service: DemoService) -> None:

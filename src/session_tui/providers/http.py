@@ -98,12 +98,17 @@ def request_failed(exc: httpx.HTTPError, host: str) -> ProviderError:
     return BadResponse(f"The request to {host} failed: {kind}.")
 
 
+def _where(url: httpx.URL) -> str:
+    """host, or host:port when the port is not the default one (two local servers differ)."""
+    return f"{url.host}:{url.port}" if url.port else url.host
+
+
 async def send(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
     """One request; every httpx failure comes out as a typed error (see `request_failed`)."""
     try:
         return await client.request(method, path, **kwargs)
     except httpx.HTTPError as exc:
-        raise request_failed(exc, client.base_url.host) from exc
+        raise request_failed(exc, _where(client.base_url)) from exc
 
 
 def send_sync(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -111,7 +116,7 @@ def send_sync(client: httpx.Client, method: str, path: str, **kwargs: Any) -> ht
     try:
         return client.request(method, path, **kwargs)
     except httpx.HTTPError as exc:
-        raise request_failed(exc, client.base_url.host) from exc
+        raise request_failed(exc, _where(client.base_url)) from exc
 
 
 def json_of(response: httpx.Response) -> Any:
