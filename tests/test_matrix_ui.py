@@ -326,3 +326,33 @@ async def test_on_call_sign_in_again_is_one_dialog_for_every_watched_account(
             assert all(a.connection is Connection.CONNECTED for a in app.accounts)
     finally:
         opened.close()
+
+
+async def test_a_rename_that_finds_our_token_dead_offers_to_sign_in_again(
+    synapse: SynapseServer, matrix_user: MatrixUser
+) -> None:
+    args = build_parser().parse_args(
+        ["--provider", "matrix", "--homeserver", synapse.base_url, "--user", matrix_user.user_id]
+    )
+    opened = open_accounts(args, {"SESSION_TUI_PASSWORD": matrix_user.password})
+    app = SessionTuiApp(
+        opened.providers,
+        AppOptions(interval=600, profile=opened.profile),
+        reconnect=opened.reconnect,
+    )
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            client = opened.providers[0]._client  # type: ignore[attr-defined]
+            token = client.headers["Authorization"].removeprefix("Bearer ")
+            with synapse.client(token) as c:  # our session ends elsewhere, unseen by a poll
+                c.post("/_matrix/client/v3/logout", json={}).raise_for_status()
+            await pilot.press("e")
+            await pilot.pause()
+            await pilot.press("ctrl+u", *"Renamed", "enter")
+            for _ in range(3):
+                await settle(pilot, app)
+            assert app.screen.id == "sign-in"
+            assert app.accounts[0].connection is Connection.SIGNED_OUT
+    finally:
+        opened.close()

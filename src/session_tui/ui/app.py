@@ -432,7 +432,13 @@ class SessionTuiApp(App[None]):
         return attempt
 
     async def rename(self, account: AccountState, session_id: str, name: str) -> None:
-        await account.provider.rename(session_id, name)
+        try:
+            await account.provider.rename(session_id, name)
+        except AuthExpired as exc:
+            # The rename dialog shows the error; signing in again opens above it, and the
+            # rename can then be retried with the new credential.
+            self.call_later(self._signed_out, account, exc)
+            raise
         self._after_revoke(account)
 
     def _after_revoke(self, account: AccountState) -> None:
