@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from session_tui.cli import build_parser
-from session_tui.connect import open_accounts
+from session_tui.connect import OpenAccounts, open_accounts
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
@@ -81,6 +81,22 @@ async def filter_to(pilot: Pilot[None], app: SessionTuiApp, text: str) -> None:
 def dialog_text(app: SessionTuiApp, widget_id: str) -> str:
     rendered = app.screen.query_one(f"#{widget_id}", Static).render()
     return rendered.plain if isinstance(rendered, Text) else str(rendered)
+
+
+def signed_in(
+    synapse: SynapseServer, user: MatrixUser, *more: str
+) -> tuple[OpenAccounts, SessionTuiApp]:
+    """The app as `session-tui --provider matrix ...` opens it: a password login, `reconnect`."""
+    args = build_parser().parse_args(
+        ["--provider", "matrix", "--homeserver", synapse.base_url, "--user", user.user_id, *more]
+    )
+    opened = open_accounts(args, {"SESSION_TUI_PASSWORD": user.password})
+    app = SessionTuiApp(
+        opened.providers,
+        AppOptions(interval=600, profile=opened.profile),
+        reconnect=opened.reconnect,
+    )
+    return opened, app
 
 
 async def test_the_table_lists_the_server_and_marks_the_current_device(
@@ -176,16 +192,8 @@ async def test_rename_with_e_changes_it_on_the_server(
 async def test_a_revoked_own_session_is_detected_and_signing_in_again_works(
     synapse: SynapseServer, matrix_user: MatrixUser
 ) -> None:
-    args = build_parser().parse_args(
-        ["--provider", "matrix", "--homeserver", synapse.base_url, "--user", matrix_user.user_id]
-    )
-    opened = open_accounts(args, {"SESSION_TUI_PASSWORD": matrix_user.password})
+    opened, app = signed_in(synapse, matrix_user)
     provider = opened.providers[0]
-    app = SessionTuiApp(
-        opened.providers,
-        AppOptions(interval=600, profile=opened.profile),
-        reconnect=opened.reconnect,
-    )
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
@@ -293,18 +301,8 @@ async def test_on_call_sign_in_again_is_one_dialog_for_every_watched_account(
     """The watched accounts share the operator's credential: one password brings all back."""
     bob = synapse.new_user(prefix="bob")
     carol = synapse.new_user(prefix="carol")
-    args = build_parser().parse_args(
-        [
-            *("--provider", "matrix", "--homeserver", synapse.base_url),
-            *("--user", matrix_admin.user_id, "--admin"),
-            *("--watch", bob.user_id, "--watch", carol.user_id),
-        ]
-    )
-    opened = open_accounts(args, {"SESSION_TUI_PASSWORD": matrix_admin.password})
-    app = SessionTuiApp(
-        opened.providers,
-        AppOptions(interval=600, profile=opened.profile),
-        reconnect=opened.reconnect,
+    opened, app = signed_in(
+        synapse, matrix_admin, "--admin", "--watch", bob.user_id, "--watch", carol.user_id
     )
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -331,15 +329,7 @@ async def test_on_call_sign_in_again_is_one_dialog_for_every_watched_account(
 async def test_a_rename_that_finds_our_token_dead_offers_to_sign_in_again(
     synapse: SynapseServer, matrix_user: MatrixUser
 ) -> None:
-    args = build_parser().parse_args(
-        ["--provider", "matrix", "--homeserver", synapse.base_url, "--user", matrix_user.user_id]
-    )
-    opened = open_accounts(args, {"SESSION_TUI_PASSWORD": matrix_user.password})
-    app = SessionTuiApp(
-        opened.providers,
-        AppOptions(interval=600, profile=opened.profile),
-        reconnect=opened.reconnect,
-    )
+    opened, app = signed_in(synapse, matrix_user)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
