@@ -93,7 +93,7 @@ def test_flags_override_the_profile() -> None:
         ["--profile", "work", "--user", "@alice2:example.org", "--interval", "3", "--admin"]
     )
     choices = resolve_choices(args)
-    assert choices.profile == "work"
+    assert choices.name == "work"
     assert choices.provider == "matrix"
     assert choices.homeserver == "https://matrix.example.org"
     assert choices.user == "@alice2:example.org"
@@ -116,4 +116,4 @@ def test_watch_flags_replace_the_profile_list() -> None:
 def test_without_a_profile_the_flags_alone_count() -> None:
     choices = resolve_choices(build_parser().parse_args([]))
     assert choices.provider == "demo"
-    assert choices.profile is None
+    assert choices.name == ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import os
 import shutil
@@ -55,47 +56,31 @@ class OpenAccounts:
             cleanup()
 
 
-@dataclass(frozen=True, slots=True)
-class Choices:
-    """The command line laid over the profile: a flag that was given wins."""
-
-    profile: str | None
-    provider: str
-    url: str | None = None
-    homeserver: str | None = None
-    user: str | None = None
-    admin: bool = False
-    watch: tuple[str, ...] = ()
-    interval: float | None = None
-    allow_insecure_http: bool = False
-    city_db: Path | None = None
-    retention_days: float | None = None
+# Flags that, when given, replace the profile's value of the same name.
+_VALUE_FLAGS = ("provider", "url", "homeserver", "user", "interval", "city_db", "retention_days")
+# Switches that, when given, turn the profile's setting on.
+_SWITCH_FLAGS = ("admin", "allow_insecure_http")
 
 
-def resolve_choices(args: argparse.Namespace) -> Choices:
+def resolve_choices(args: argparse.Namespace) -> Profile:
+    """The command line laid over the profile (a flag that was given wins), as one `Profile`.
+
+    `name` is the profile's name, "" without one; `provider` defaults to the demo.
+    """
     name = getattr(args, "profile", None)
-    prof = get_profile(name) if name else Profile(name="")
-
-    def pick(flag: str, from_profile: Any) -> Any:
+    profile = get_profile(name) if name else Profile(name="")
+    given: dict[str, Any] = {}
+    for flag in _VALUE_FLAGS:
         value = getattr(args, flag, None)
-        return value if value is not None else from_profile
-
-    watch = getattr(args, "watch", None)
-    return Choices(
-        profile=name,
-        provider=str(pick("provider", prof.provider) or "demo"),
-        url=pick("url", prof.url),
-        homeserver=pick("homeserver", prof.homeserver),
-        user=pick("user", prof.user),
-        admin=bool(getattr(args, "admin", False) or prof.admin),
-        watch=tuple(watch) if watch else prof.watch,
-        interval=pick("interval", prof.interval),
-        allow_insecure_http=bool(
-            getattr(args, "allow_insecure_http", False) or prof.allow_insecure_http
-        ),
-        city_db=pick("city_db", prof.city_db),
-        retention_days=pick("retention_days", prof.retention_days),
-    )
+        if value is not None:
+            given[flag] = value
+    for flag in _SWITCH_FLAGS:
+        if getattr(args, flag, False):
+            given[flag] = True
+    if getattr(args, "watch", None):
+        given["watch"] = tuple(args.watch)
+    resolved = dataclasses.replace(profile, **given)
+    return resolved if resolved.provider else dataclasses.replace(resolved, provider="demo")
 
 
 def open_accounts(
@@ -117,8 +102,8 @@ def open_accounts(
         opened = _open_matrix(choices, env, prompt)
     else:
         raise ConfigError(f"Unknown provider {choices.provider!r}.")
-    if choices.profile:
-        opened.profile = choices.profile
+    if choices.name:
+        opened.profile = choices.name
     opened.interval = choices.interval
     opened.city_db = choices.city_db
     opened.retention_days = choices.retention_days
@@ -148,7 +133,7 @@ def _open_demo() -> OpenAccounts:
     return OpenAccounts([provider], profile="demo", cleanups=cleanups)
 
 
-def _open_rest(choices: Choices, env: Mapping[str, str]) -> OpenAccounts:
+def _open_rest(choices: Profile, env: Mapping[str, str]) -> OpenAccounts:
     from session_tui.cli import TOKEN_ENV
     from session_tui.providers.rest import RestProvider
 
@@ -252,7 +237,7 @@ def _store(key: str, homeserver: str, user_id: str, token: str, device_id: str |
     )
 
 
-def _open_matrix(choices: Choices, env: Mapping[str, str], prompt: Prompt | None) -> OpenAccounts:
+def _open_matrix(choices: Profile, env: Mapping[str, str], prompt: Prompt | None) -> OpenAccounts:
     from session_tui.providers.http import check_url
     from session_tui.providers.matrix import MatrixProvider, password_login
     from session_tui.providers.synapse_admin import (
