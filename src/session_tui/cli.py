@@ -21,17 +21,9 @@ PASSWORD_ENV = "SESSION_TUI_PASSWORD"
 SUBCOMMANDS = ("logout", "audit")
 
 
-def _connection_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("connection")
-    group.add_argument(
-        "--provider",
-        choices=("demo", "rest", "matrix"),
-        help="which session API to use (default: the embedded demo service)",
-    )
+def account_options(group: argparse._ActionsContainer) -> None:
+    """Which account: shared by the app and `session-tui logout`."""
     group.add_argument("--profile", metavar="NAME", help="a named profile from the config file")
-    group.add_argument(
-        "--url", metavar="URL", help="base URL of a REST session API (--provider rest)"
-    )
     group.add_argument("--homeserver", metavar="URL", help="Matrix homeserver URL")
     group.add_argument("--user", metavar="USER", help="Matrix user id, e.g. @alice:example.org")
     group.add_argument(
@@ -39,6 +31,19 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow plain http to hosts other than loopback (sends the token unencrypted)",
     )
+
+
+def _connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--provider",
+        choices=("demo", "rest", "matrix"),
+        help="which session API to use (default: the embedded demo service)",
+    )
+    group.add_argument(
+        "--url", metavar="URL", help="base URL of a REST session API (--provider rest)"
+    )
+    account_options(group)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -316,14 +316,9 @@ def _logout_parser() -> argparse.ArgumentParser:
         description="Sign out the device session-tui created for a Matrix account, and forget "
         "its stored token.",
     )
-    parser.add_argument("--profile", metavar="NAME", help="a named profile from the config file")
-    parser.add_argument("--homeserver", metavar="URL", help="Matrix homeserver URL")
-    parser.add_argument("--user", metavar="USER", help="Matrix user id, e.g. @alice:example.org")
-    parser.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        help="allow plain http to hosts other than loopback",
-    )
+    from session_tui.cli import account_options
+
+    account_options(parser)
     return parser
 
 
