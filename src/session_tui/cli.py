@@ -15,35 +15,11 @@ from pathlib import Path
 
 from session_tui import __version__
 from session_tui.errors import ConfigError, SessionTuiError
+from session_tui.options import PASSWORD_ENV, TOKEN_ENV, account_options
 
-TOKEN_ENV = "SESSION_TUI_TOKEN"
-PASSWORD_ENV = "SESSION_TUI_PASSWORD"
 SUBCOMMANDS = ("logout", "audit")
 
-
-def account_options(group: argparse._ActionsContainer) -> None:
-    """Which account: shared by the app and `session-tui logout`."""
-    group.add_argument("--profile", metavar="NAME", help="a named profile from the config file")
-    group.add_argument("--homeserver", metavar="URL", help="Matrix homeserver URL")
-    group.add_argument("--user", metavar="USER", help="Matrix user id, e.g. @alice:example.org")
-    group.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        help="allow plain http to hosts other than loopback (sends the token unencrypted)",
-    )
-
-
-def _connection_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("connection")
-    group.add_argument(
-        "--provider",
-        choices=("demo", "rest", "matrix"),
-        help="which session API to use (default: the embedded demo service)",
-    )
-    group.add_argument(
-        "--url", metavar="URL", help="base URL of a REST session API (--provider rest)"
-    )
-    account_options(group)
+__all__ = ["PASSWORD_ENV", "TOKEN_ENV", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run only the demo service in the foreground and print its URL and token",
     )
-    _connection_options(parser)
+    parser.add_argument(
+        "--list-providers",
+        action="store_true",
+        help="list the installed session API providers (plugins included) and exit",
+    )
+    account_options(parser.add_argument_group("account"))
     view = parser.add_argument_group("display")
     view.add_argument(
         "--interval", type=float, default=None, metavar="SECONDS", help="poll interval (default 5)"
@@ -84,14 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="keep the history of ended sessions and sign-ins this long (default 90)",
     )
-    admin = parser.add_argument_group("on-call mode (Synapse admin API)")
+    admin = parser.add_argument_group("on-call mode (Synapse or Better Auth admin API)")
     admin.add_argument("--admin", action="store_true", help="use the server admin API")
     admin.add_argument(
         "--watch",
         action="append",
         default=None,
         metavar="USER",
-        help="an account to watch in admin mode (repeatable)",
+        help="an account to watch in admin mode (repeatable): a Matrix id or an e-mail",
     )
     alerts = parser.add_argument_group("alerts")
     alerts.add_argument("--no-bell", action="store_true", help="do not ring the bell on alerts")
@@ -130,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args_list and args_list[0] in SUBCOMMANDS:
             return _subcommand(args_list[0], args_list[1:])
         args = build_parser().parse_args(args_list)
+        if args.list_providers:
+            from session_tui.registry import describe
+
+            print(describe())
+            return 0
         if args.demo_server:
             from session_tui.demo.server import run_foreground
 
@@ -149,7 +135,7 @@ def _subcommand(name: str, argv: list[str]) -> int:
         return audit_main(argv)
     from session_tui.connect import logout_main
 
-    return logout_main(argv)
+    return logout_main(argv, os.environ)
 
 
 def _run_app(args: argparse.Namespace) -> int:

@@ -6,6 +6,11 @@ provider = "matrix"
 homeserver = "https://matrix.example.org"
 user = "@alice:example.org"
 
+[profiles.shop]
+provider = "allauth"            # or "better-auth"; see `session-tui --list-providers`
+base_url = "https://shop.example.com"
+user = "alice@example.com"
+
 [profiles.oncall]
 provider = "matrix"
 homeserver = "https://matrix.example.org"
@@ -27,10 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from session_tui import paths
+from session_tui import paths, registry
 from session_tui.errors import ConfigError
-
-PROVIDERS = ("demo", "rest", "matrix")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,8 @@ class Profile:
     homeserver: str | None = None
     user: str | None = None
     url: str | None = None
+    base_url: str | None = None
+    base_path: str | None = None
     admin: bool = False
     watch: tuple[str, ...] = ()
     interval: float | None = None
@@ -53,6 +58,8 @@ _KEYS = {
     "homeserver": str,
     "user": str,
     "url": str,
+    "base_url": str,
+    "base_path": str,
     "admin": bool,
     "watch": list,
     "interval": (int, float),
@@ -83,9 +90,9 @@ def _profile(name: str, table: Any, where: Path) -> Profile:
     if not all(isinstance(w, str) and w for w in watch):
         raise ConfigError(f"{where}: profile {name!r}: watch must be a list of user ids.")
     provider = table.get("provider")
-    if provider is not None and provider not in PROVIDERS:
+    if provider is not None and provider not in registry.names():
         raise ConfigError(
-            f"{where}: profile {name!r}: provider must be one of {', '.join(PROVIDERS)}."
+            f"{where}: profile {name!r}: provider must be one of {', '.join(registry.names())}."
         )
     interval = table.get("interval")
     if interval is not None and interval <= 0:
@@ -100,6 +107,8 @@ def _profile(name: str, table: Any, where: Path) -> Profile:
         homeserver=table.get("homeserver"),
         user=table.get("user"),
         url=table.get("url"),
+        base_url=table.get("base_url"),
+        base_path=table.get("base_path"),
         admin=table.get("admin", False),
         watch=tuple(watch),
         interval=float(interval) if interval is not None else None,

@@ -32,6 +32,7 @@ class StoredCredential:
     access_token: str
     device_id: str | None = None
     created_at: str | None = None  # RFC 3339, when we logged in
+    provider: str | None = None  # None: Matrix (files written before other providers existed)
 
     def __repr__(self) -> str:  # the token must not reach logs or tracebacks
         return (
@@ -40,9 +41,14 @@ class StoredCredential:
         )
 
 
-def credential_key(homeserver: str, user: str) -> str:
-    """One account: the homeserver URL without trailing slash, and the user as typed."""
-    return f"{homeserver.rstrip('/')} {user}"
+def credential_key(server: str, user: str, *, provider: str = "matrix") -> str:
+    """One account: the server URL without trailing slash, and the user as typed.
+
+    Matrix keys carry no provider name (they predate the others); the rest do, so one site
+    serving two session APIs keeps two sign-ins apart.
+    """
+    base = f"{server.rstrip('/')} {user}"
+    return base if provider == "matrix" else f"{provider} {base}"
 
 
 def _path(path: Path | None) -> Path:
@@ -110,6 +116,7 @@ def load(key: str, path: Path | None = None) -> StoredCredential | None:
             access_token=str(entry["access_token"]),
             device_id=entry.get("device_id"),
             created_at=entry.get("created_at"),
+            provider=entry.get("provider"),
         )
     except KeyError:
         return None
