@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["demo_fixtures", "synapse_server"]
+pytest_plugins = [
+    "demo_fixtures",
+    "synapse_server",
+    "allauth_server",
+    "better_auth_server",
+    "contract_backends",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,7 @@ async def test_listing_maps_the_contract(
         Capability.EXPIRY,
         Capability.HISTORY,
         Capability.BULK_REVOKE,
+        Capability.ACTIVITY,
     }
     assert {s.id for s in sessions} == demo_service.state.session_ids()
     current = [s for s in sessions if s.is_current]

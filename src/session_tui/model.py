@@ -74,3 +74,4 @@ class Capability(enum.StrEnum):
     EXPIRY = "expiry"  # sessions have an expiry time
     HISTORY = "history"  # the API keeps its own list of ended sessions
     BULK_REVOKE = "bulk-revoke"  # revoke-all-others is one request
+    ACTIVITY = "activity"  # sessions say when they were last active (else "Last active" is empty)

@@ -261,6 +261,9 @@ class DemoService:
         self._authenticate(authorization)
         self._injected_failure()
         state = self.state
+        if state.current_id not in state.session_ids():
+            # The token's own session was ended (from elsewhere): the token dies with it.
+            raise ApiError(401, "unauthorized", "This session has ended; sign in again.")
         state.touch(state.current_id)
         rest = path[len(API_PREFIX) :]
         if rest == "":

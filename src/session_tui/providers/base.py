@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol, runtime_checkable
 
-from session_tui.errors import CurrentSessionProtected
+from session_tui.errors import CurrentSessionProtected, NotFound
 from session_tui.model import Capability, EndedSession, Session
 
 
@@ -69,10 +69,18 @@ class ProviderBase:
         return sessions
 
     async def revoke(self, session_id: str, *, password: str | None = None) -> None:
-        if self._current_id is None:
-            await self.list_sessions()
+        """Revoke one session, after a fresh listing has shown it is there and not ours.
+
+        The listing costs one request, and buys two things no API gives alike: the current
+        session is known for certain, and a session that already ended is `NotFound` (the UI
+        says "already gone") even where the server answers 200 for a missing one (Synapse,
+        Better Auth).
+        """
+        listed = {s.id for s in await self.list_sessions()}
         if session_id == self._current_id:
             raise CurrentSessionProtected()
+        if session_id not in listed:
+            raise NotFound(f"{self.server or 'The server'} no longer lists that session.")
         await self._revoke_one(session_id, password)
 
     async def revoke_others(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,10 +65,36 @@ def check_url(url: str, *, allow_insecure_http: bool = False) -> str:
     return url.rstrip("/")
 
 
+def no_cookies() -> CookieJar:
+    """A cookie jar that keeps nothing.
+
+    Every provider authenticates with a header. A cookie a server sets would otherwise ride
+    along on later requests, and some servers then switch to browser rules: Better Auth refuses
+    a POST that carries a cookie but no matching Origin.
+    """
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def _headers(extra: dict[str, str] | None) -> dict[str, str]:
+    return {"User-Agent": USER_AGENT, "Accept": "application/json", **(extra or {})}
+
+
 def make_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=base_url,
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+        headers=_headers(headers),
+        cookies=no_cookies(),
+        timeout=DEFAULT_TIMEOUT,
+        follow_redirects=False,
+    )
+
+
+def make_sync_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.Client:
+    """The blocking twin of `make_client`, for signing in before any event loop runs."""
+    return httpx.Client(
+        base_url=base_url,
+        headers=_headers(headers),
+        cookies=no_cookies(),
         timeout=DEFAULT_TIMEOUT,
         follow_redirects=False,
     )
@@ -145,7 +172,9 @@ def json_or_none(response: httpx.Response) -> Any:
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+    """The wait a 429 or 503 asks for: `Retry-After` (seconds or a date), or Better Auth's
+    `X-Retry-After` (seconds)."""
+    value = response.headers.get("Retry-After") or response.headers.get("X-Retry-After")
     if not value:
         return None
     try:
@@ -191,6 +220,29 @@ def from_epoch_ms(value: Any, field: str) -> datetime | None:
         return datetime.fromtimestamp(value / 1000, UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise BadResponse(f"Field {field!r} is out of range.") from exc
+
+
+def from_epoch_seconds(value: Any, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadResponse(f"Field {field!r} should be seconds since the epoch.")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BadResponse(f"Field {field!r} is out of range.") from exc
+
+
+def optional_ip(value: Any, field: str) -> str | None:
+    """An IP address in its usual short form; "" (some servers' "unknown") is None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Field {field!r} should be an IP address, got {type(value).__name__}.")
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise BadResponse(f"Field {field!r} is not an IP address.") from None
 
 
 def optional_str(obj: dict[str, Any], key: str) -> str | None:

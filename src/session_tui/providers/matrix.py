@@ -30,13 +30,12 @@ from session_tui.errors import (
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase
 from session_tui.providers.http import (
-    DEFAULT_TIMEOUT,
-    USER_AGENT,
     check_url,
     from_epoch_ms,
     json_of,
     json_or_none,
     make_client,
+    make_sync_client,
     optional_str,
     rate_limited,
     send,
@@ -200,7 +199,12 @@ class MatrixProvider(ProviderBase):
 
     kind = "matrix"
     capabilities = frozenset(
-        {Capability.RENAME, Capability.REAUTH_TO_REVOKE, Capability.BULK_REVOKE}
+        {
+            Capability.RENAME,
+            Capability.REAUTH_TO_REVOKE,
+            Capability.BULK_REVOKE,
+            Capability.ACTIVITY,
+        }
     )
 
     def __init__(
@@ -304,12 +308,7 @@ def _login_result(response: httpx.Response, host: str) -> LoginResult:
 
 
 def sync_client(homeserver: str, token: str | None = None) -> httpx.Client:
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return httpx.Client(
-        base_url=homeserver, headers=headers, timeout=DEFAULT_TIMEOUT, follow_redirects=False
-    )
+    return make_sync_client(homeserver, {"Authorization": f"Bearer {token}"} if token else None)
 
 
 async def password_login(

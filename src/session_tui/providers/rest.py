@@ -65,7 +65,9 @@ class RestProvider(ProviderBase):
     """
 
     kind = "rest"
-    capabilities = frozenset({Capability.EXPIRY, Capability.HISTORY, Capability.BULK_REVOKE})
+    capabilities = frozenset(
+        {Capability.EXPIRY, Capability.HISTORY, Capability.BULK_REVOKE, Capability.ACTIVITY}
+    )
 
     def __init__(self, base_url: str, token: str, *, allow_insecure_http: bool = False) -> None:
         super().__init__()

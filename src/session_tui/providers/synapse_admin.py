@@ -57,7 +57,7 @@ class SynapseAdminProvider(ProviderBase):
     """The devices of one watched account, seen and force-signed-out by a server admin."""
 
     kind = "synapse-admin"
-    capabilities = frozenset({Capability.BULK_REVOKE})
+    capabilities = frozenset({Capability.BULK_REVOKE, Capability.ACTIVITY})
 
     def __init__(
         self,

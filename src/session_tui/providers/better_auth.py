@@ -1,0 +1,476 @@
+"""Better Auth sites: `list-sessions` and the revoke calls, as a bearer client.
+
+Facts this module relies on, measured against better-auth 1.7 (see docs/providers.md):
+- The bearer plugin takes the raw session token as `Authorization: Bearer`. A cookie on a
+  POST without the site's Origin is refused, so our clients never keep cookies.
+- `list-sessions` marks no session as current and carries every session's raw **token**, which
+  works as a credential at once. Revoking one takes that token, not the id. The tokens are
+  kept here, in memory, for the revoke only: never in a `Session`, so never shown, stored,
+  logged, audited or printed.
+- Every revoke answers 200, whether or not anything was deleted: a revoke is confirmed by
+  listing again. A dead token gets 401 from `list-sessions` (and 200 `null` from
+  `get-session`). `list-sessions` answers 403 SESSION_NOT_FRESH for a session signed in more
+  than `freshAge` (a day by default) ago.
+- 429 carries `X-Retry-After`. Errors are `{"message", "code"}`; an unknown path is an empty
+  404. There is no "last active" field, only `updatedAt`, which moves when the session is
+  refreshed (about once a day), so it is not shown as activity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from session_tui.errors import (
+    AuthExpired,
+    BadResponse,
+    Forbidden,
+    NotAdmin,
+    NotFound,
+    ProviderError,
+    WrongPassword,
+)
+from session_tui.model import Capability, Session
+from session_tui.providers.base import ProviderBase
+from session_tui.providers.http import (
+    check_url,
+    json_of,
+    json_or_none,
+    make_client,
+    make_sync_client,
+    optional_ip,
+    optional_str,
+    parse_time,
+    rate_limited,
+    send,
+    send_sync,
+)
+from session_tui.text import plain_uncached
+
+DEFAULT_BASE_PATH = "/api/auth"
+
+
+class SessionNotFresh(AuthExpired):
+    """Better Auth lists sessions only for a recently signed-in session: sign in again."""
+
+
+def api_root(base_url: str, base_path: str | None) -> str:
+    path = "/" + (base_path or DEFAULT_BASE_PATH).strip("/")
+    return base_url.rstrip("/") + (path if path != "/" else "")
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _code_and_message(body: Any) -> tuple[str | None, str]:
+    if not isinstance(body, dict):
+        return None, ""
+    code = body.get("code") if isinstance(body.get("code"), str) else None
+    message = body.get("message")
+    said = plain_uncached(message[:4096], 200) if isinstance(message, str) else ""
+    return code, said
+
+
+def raise_for_better_auth(response: httpx.Response, host: str, what: str) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    code, said = _code_and_message(json_or_none(response))
+    detail = f" ({said})" if said else ""
+    if status == 401:
+        raise AuthExpired(
+            f"This session was signed out on {host} (its token no longer works). "
+            "Sign in again to continue."
+        )
+    if status == 403 and code == "SESSION_NOT_FRESH":
+        raise SessionNotFresh(
+            f"{host} lists sessions only for a session signed in recently (Better Auth's "
+            "freshAge, a day by default). Sign in again to continue."
+        )
+    if status == 403 and code and code.startswith("YOU_ARE_NOT_ALLOWED"):
+        raise NotAdmin(f"{host} refused: this account is not an admin{detail}.")
+    if status == 403:
+        raise Forbidden(f"{host} refused to {what}{detail}.")
+    if status == 429:
+        raise rate_limited(response)
+    if status == 404:
+        raise ProviderError(
+            f"{host} has no Better Auth API at {response.request.url.path}: check --base-path."
+        )
+    verb = "failed to" if status >= 500 else "refused to"
+    raise ProviderError(f"{host} {verb} {what}: HTTP {status}{detail}.")
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One listing: the sessions to show, and the tokens revoking them needs (memory only)."""
+
+    sessions: list[Session]
+    tokens: dict[str, str]
+
+
+def parse_listing(items: Any, *, current_id: str | None, now: datetime) -> Listed:
+    """Better Auth session objects; expired ones (the admin list keeps them) are left out."""
+    if not isinstance(items, list):
+        raise BadResponse("The session list should be a JSON list.")
+    sessions: list[Session] = []
+    tokens: dict[str, str] = {}
+    for index, item in enumerate(items):
+        where = f"sessions[{index}]"
+        if not isinstance(item, dict):
+            raise BadResponse(f"{where} should be an object.")
+        session_id = item.get("id")
+        token = item.get("token")
+        if not isinstance(session_id, str) or not session_id:
+            raise BadResponse(f"Field '{where}.id' should be a non-empty string.")
+        if not isinstance(token, str) or not token:
+            raise BadResponse(f"Field '{where}.token' should be a non-empty string.")
+        if session_id in tokens:
+            raise BadResponse("The server lists a session twice.")
+        expires = parse_time(item.get("expiresAt"), f"{where}.expiresAt")
+        if expires is not None and expires <= now:
+            continue
+        tokens[session_id] = token
+        impersonator = optional_str(item, "impersonatedBy")
+        sessions.append(
+            Session(
+                id=session_id,
+                is_current=session_id == current_id,
+                user_agent=optional_str(item, "userAgent") or None,
+                ip=optional_ip(item.get("ipAddress"), f"{where}.ipAddress"),
+                created_at=parse_time(item.get("createdAt"), f"{where}.createdAt"),
+                expires_at=expires,
+                extras={"impersonated_by": impersonator} if impersonator else {},
+            )
+        )
+    return Listed(sessions, tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """Whose token this is: `get-session`'s user e-mail and session id."""
+
+    email: str
+    user_id: str
+    session_id: str
+
+
+def parse_me(body: Any, host: str) -> Me:
+    if body is None:
+        raise AuthExpired(
+            f"This session was signed out on {host} (its token no longer works). "
+            "Sign in again to continue."
+        )
+    session = body.get("session") if isinstance(body, dict) else None
+    user = body.get("user") if isinstance(body, dict) else None
+    if not isinstance(session, dict) or not isinstance(user, dict):
+        raise BadResponse("get-session should answer {session, user} or null.")
+    email, user_id, session_id = user.get("email"), user.get("id"), session.get("id")
+    if not all(isinstance(v, str) and v for v in (email, user_id, session_id)):
+        raise BadResponse("get-session should name the user's e-mail and id and the session id.")
+    return Me(email, user_id, session_id)  # type: ignore[arg-type]
+
+
+class SharedToken:
+    """The token one run signs in with, shared by every account it watches (admin mode), so
+    signing in again once brings them all back. Never shown: `repr` leaves it out."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.me: Me | None = None
+
+    def replace(self, token: str) -> None:
+        self.token = token
+        self.me = None
+
+    def __repr__(self) -> str:
+        return f"SharedToken(me={self.me.email if self.me else '?'!r})"
+
+
+class BetterAuthBase(ProviderBase):
+    """What the own-account and the admin provider share: calls, whoami, confirmed revokes."""
+
+    capabilities = frozenset({Capability.EXPIRY})
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: str | SharedToken,
+        *,
+        base_path: str | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        super().__init__()
+        self.base_url = check_url(base_url, allow_insecure_http=allow_insecure_http)
+        self.server = _host(self.base_url)
+        self.api = api_root(self.base_url, base_path)
+        self.credential = (
+            credential if isinstance(credential, SharedToken) else SharedToken(credential)
+        )
+        self._tokens: dict[str, str] = {}
+        self._client = make_client(self.api)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.api!r})"
+
+    async def _call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.credential.token}"}
+        response = await send(self._client, method, path, headers=headers, **kwargs)
+        raise_for_better_auth(response, self.server, what)
+        return json_of(response) if response.content else None
+
+    async def me(self) -> Me:
+        if self.credential.me is None:
+            body = await self._call(
+                "GET", "/get-session", "tell who is signed in", params={"disableRefresh": "true"}
+            )
+            self.credential.me = parse_me(body, self.server)
+        return self.credential.me
+
+    async def _fetch(self) -> Listed:
+        raise NotImplementedError
+
+    async def _list(self) -> list[Session]:
+        listed = await self._fetch()
+        self._tokens = listed.tokens  # replaced whole: a token lives one listing, no longer
+        return listed.sessions
+
+    async def _token_of(self, session_id: str) -> str:
+        token = self._tokens.get(session_id)  # `revoke` has just listed
+        if token is None:
+            raise NotFound(f"{self.server} no longer lists that session.")
+        return token
+
+    async def _confirm(self, asked: Collection[str]) -> int:
+        """List again: the server's 200 says nothing, the listing says what really ended."""
+        listed = {s.id for s in await self.list_sessions()}
+        kept = [i for i in asked if i in listed]
+        if kept:
+            raise ProviderError(
+                f"{self.server} answered OK but still lists {len(kept)} of the "
+                f"{len(asked)} sessions it was asked to end."
+            )
+        return len(asked)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class BetterAuthProvider(BetterAuthBase):
+    """The sessions of the signed-in account."""
+
+    kind = "better-auth"
+
+    async def _fetch(self) -> Listed:
+        me = await self.me()
+        self.account = me.email
+        body = await self._call("GET", "/list-sessions", "list sessions")
+        listed = parse_listing(body, current_id=me.session_id, now=datetime.now(UTC))
+        if not any(s.is_current for s in listed.sessions):
+            raise BadResponse(
+                f"{self.server} does not list our own session; refusing to act, as it could "
+                "not be protected."
+            )
+        return listed
+
+    async def _revoke_one(self, session_id: str, password: str | None) -> None:
+        token = await self._token_of(session_id)
+        await self._call("POST", "/revoke-session", "revoke the session", json={"token": token})
+        await self._confirm([session_id])
+
+    async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
+        # `revoke_others` just listed: when the targets are every other session, one call
+        # does it; otherwise (a selection, or a session that appeared since) one per token.
+        others = {sid for sid in self._tokens if sid != self._current_id}
+        if set(session_ids) == others:
+            await self._call("POST", "/revoke-other-sessions", "revoke the other sessions")
+        else:
+            for sid in session_ids:
+                token = self._tokens.get(sid)
+                if token is not None:
+                    await self._call(
+                        "POST", "/revoke-session", "revoke a session", json={"token": token}
+                    )
+        return await self._confirm(session_ids)
+
+
+class BetterAuthAdminProvider(BetterAuthBase):
+    """On-call mode: another user's sessions through the admin plugin, with an admin's token."""
+
+    kind = "better-auth-admin"
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: str | SharedToken,
+        watched: str,
+        *,
+        base_path: str | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        super().__init__(
+            base_url, credential, base_path=base_path, allow_insecure_http=allow_insecure_http
+        )
+        self.account = watched
+        self.watched = watched
+        self._user_id: str | None = None
+
+    @property
+    def acting_as(self) -> str | None:  # type: ignore[override]
+        return self.credential.me.email if self.credential.me else None
+
+    async def credential_works(self) -> bool:
+        self.credential.me = None
+        try:
+            await self.me()
+        except AuthExpired:
+            return False
+        return True
+
+    async def _watched_id(self) -> str:
+        if self._user_id is None:
+            body = await self._call(
+                "GET",
+                "/admin/list-users",
+                "look the user up",
+                params={
+                    "filterField": "email",
+                    "filterValue": self.watched,
+                    "filterOperator": "eq",
+                    "limit": "2",
+                },
+            )
+            users = body.get("users") if isinstance(body, dict) else None
+            if not isinstance(users, list):
+                raise BadResponse("admin/list-users should answer {users: [...]}.")
+            ids = [
+                u.get("id")
+                for u in users
+                if isinstance(u, dict)
+                and str(u.get("email", "")).casefold() == self.watched.casefold()
+            ]
+            if not ids or not isinstance(ids[0], str):
+                raise NotFound(f"{self.server} has no user {plain_uncached(self.watched, 120)}.")
+            self._user_id = ids[0]
+        return self._user_id
+
+    async def _fetch(self) -> Listed:
+        me = await self.me()
+        user_id = await self._watched_id()
+        body = await self._call(
+            "POST",
+            "/admin/list-user-sessions",
+            "list the user's sessions",
+            json={"userId": user_id},
+        )
+        items = body.get("sessions") if isinstance(body, dict) else None
+        current = me.session_id if me.user_id == user_id else None
+        return parse_listing(items, current_id=current, now=datetime.now(UTC))
+
+    async def _revoke_one(self, session_id: str, password: str | None) -> None:
+        token = await self._token_of(session_id)
+        await self._call(
+            "POST",
+            "/admin/revoke-user-session",
+            "force the session to sign out",
+            json={"sessionToken": token},
+        )
+        await self._confirm([session_id])
+
+    async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
+        # "All of the user's sessions" is one call, but only when ours is not among them.
+        if self._current_id is None and set(session_ids) == set(self._tokens):
+            await self._call(
+                "POST",
+                "/admin/revoke-user-sessions",
+                "force the user's sessions to sign out",
+                json={"userId": await self._watched_id()},
+            )
+        else:
+            for sid in session_ids:
+                token = self._tokens.get(sid)
+                if token is not None:
+                    await self._call(
+                        "POST",
+                        "/admin/revoke-user-session",
+                        "force a session to sign out",
+                        json={"sessionToken": token},
+                    )
+        return await self._confirm(session_ids)
+
+
+# -- signing in and out (blocking: start-up runs before any event loop) ---------------------
+
+
+def _sync(api: str, token: str | None = None) -> httpx.Client:
+    return make_sync_client(api, {"Authorization": f"Bearer {token}"} if token else None)
+
+
+def me_sync(api: str, token: str) -> Me:
+    """Whose token this is; also checks it may still list sessions (it is fresh)."""
+    host = _host(api)
+    with _sync(api, token) as client:
+        response = send_sync(client, "GET", "/get-session", params={"disableRefresh": "true"})
+        raise_for_better_auth(response, host, "tell who is signed in")
+        me = parse_me(json_of(response), host)
+        listed = send_sync(client, "GET", "/list-sessions")
+    raise_for_better_auth(listed, host, "list sessions")
+    return me
+
+
+def login_sync(api: str, email: str, password: str) -> tuple[str, Me]:
+    host = _host(api)
+    with _sync(api) as client:
+        response = send_sync(
+            client, "POST", "/sign-in/email", json={"email": email, "password": password}
+        )
+        code, _ = _code_and_message(json_or_none(response))
+        if response.status_code == 401 and code == "INVALID_EMAIL_OR_PASSWORD":
+            raise WrongPassword(f"{host} refused the e-mail or password.")
+        if response.status_code == 400 and code == "VALIDATION_ERROR":
+            raise WrongPassword(f"{host} wants an e-mail address as the user.")
+        raise_for_better_auth(response, host, "sign in")
+        body = json_of(response)
+        token = body.get("token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise BadResponse(f"{host} signed us in without a session token.")
+        me = send_sync(
+            client,
+            "GET",
+            "/get-session",
+            params={"disableRefresh": "true"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    raise_for_better_auth(me, host, "tell who is signed in")
+    return token, parse_me(json_of(me), host)
+
+
+def logout_sync(api: str, token: str) -> bool:
+    """Sign out. Better Auth answers 200 either way, so ask first whether it was alive."""
+    host = _host(api)
+    with _sync(api, token) as client:
+        probe = send_sync(client, "GET", "/get-session", params={"disableRefresh": "true"})
+        raise_for_better_auth(probe, host, "tell who is signed in")
+        if json_or_none(probe) is None:
+            return False
+        response = send_sync(client, "POST", "/sign-out")
+    raise_for_better_auth(response, host, "sign out")
+    return True
+
+
+def check_admin_sync(api: str, token: str) -> None:
+    with _sync(api, token) as client:
+        response = send_sync(client, "GET", "/admin/list-users", params={"limit": "1"})
+    try:
+        raise_for_better_auth(response, _host(api), "list users")
+    except (NotAdmin, Forbidden):
+        raise NotAdmin(
+            f"This account is not an admin on {_host(api)}: on-call mode needs a Better Auth "
+            "admin (the admin plugin, role admin)."
+        ) from None

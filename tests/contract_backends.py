@@ -1,0 +1,240 @@
+"""One `Backend` per real session API, so the provider contract suite runs against each.
+
+A backend signs a provider in as a fresh account that also has sessions of other clients, and
+acts on the server as those other clients would (sign in, end a session, check a token), never
+through the provider under test. Adding a provider to the contract suite is adding one class
+here and its name to `BACKENDS`.
+
+Fixture: `backend`, parametrised over every name in `BACKENDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+import pytest
+from allauth_server import AllauthSite
+from better_auth_server import BetterAuthServer
+from demo_fixtures import DEMO_NOW, DEMO_SEED, DEMO_TOKEN
+from synapse_server import SynapseServer
+
+from session_tui.demo import DemoService, ManualClock
+from session_tui.providers.allauth import AllauthProvider, login_sync
+from session_tui.providers.base import SessionProvider
+from session_tui.providers.better_auth import BetterAuthProvider
+from session_tui.providers.better_auth import login_sync as ba_login
+from session_tui.providers.matrix import MatrixProvider
+from session_tui.providers.rest import RestProvider
+
+OTHER_CLIENTS = [
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0", "198.51.100.7"),
+    ("curl/8.5.0", "203.0.113.10"),
+]
+
+
+class Backend(Protocol):
+    name: str
+    ours: str  # the id of the session the provider is signed in with
+    others: list[str]  # ids of the other clients' sessions, at the start
+
+    def provider(self, base_url: str | None = None) -> SessionProvider:
+        """A new provider signed in with our session (each call: a new client), talking to
+        the server, or to `base_url` instead (to see what it does when nothing answers)."""
+        ...
+
+    def server_ids(self) -> set[str]:
+        """Every active session id, as the server tells another of the account's clients."""
+        ...
+
+    def sign_in_other(self) -> str:
+        """A new session from another client; its id."""
+        ...
+
+    def end_elsewhere(self, session_id: str) -> None:
+        """End one session from another client."""
+        ...
+
+    def alive(self, session_id: str) -> bool:
+        """Whether that session still works on the server (its token is accepted)."""
+        ...
+
+
+@dataclass
+class DemoBackend:
+    """Our REST contract, served by the embedded demo service."""
+
+    service: DemoService
+    name: str = "rest"
+    ours: str = ""
+    others: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.ours = self.service.current_id
+        self.others = sorted(self.server_ids() - {self.ours})
+
+    def provider(self, base_url: str | None = None) -> SessionProvider:
+        return RestProvider(base_url or self.service.url, self.service.token)
+
+    def server_ids(self) -> set[str]:
+        return self.service.state.session_ids()
+
+    def sign_in_other(self) -> str:
+        return self.service.state.add_session(user_agent=OTHER_CLIENTS[1][0], ip="192.0.2.1")
+
+    def end_elsewhere(self, session_id: str) -> None:
+        assert self.service.state.remove_session(session_id)
+
+    def alive(self, session_id: str) -> bool:
+        # The demo has one token, for our own session; another session lives while listed.
+        return session_id in self.server_ids()
+
+
+@dataclass
+class MatrixBackend:
+    synapse: SynapseServer
+    name: str = "matrix"
+    ours: str = ""
+    others: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.user = self.synapse.new_user(prefix="contract")
+        # The registration device is one more of the account's clients.
+        self.others = [self.user.registration_device]
+        for ua, ip in OTHER_CLIENTS:
+            self.others.append(self.synapse.login(self.user, user_agent=ua, ip=ip)[0])
+        self.ours, self._token = self.synapse.login(self.user, device_name="session-tui test")
+
+    def provider(self, base_url: str | None = None) -> SessionProvider:
+        url = base_url or self.synapse.base_url
+        return MatrixProvider(url, self._token, user_id=self.user.user_id)
+
+    def server_ids(self) -> set[str]:
+        return set(self.synapse.devices(self.user))
+
+    def sign_in_other(self) -> str:
+        return self.synapse.login(self.user, user_agent="curl/8.5.0", ip="192.0.2.1")[0]
+
+    def end_elsewhere(self, session_id: str) -> None:
+        token = self.user.devices.pop(session_id)
+        with self.synapse.client(token) as c:
+            c.post("/_matrix/client/v3/logout", json={}).raise_for_status()
+
+    def alive(self, session_id: str) -> bool:
+        return self.synapse.token_works(self.user.devices[session_id])
+
+    def revoke_password(self) -> str:
+        return self.user.password
+
+
+@dataclass
+class AllauthBackend:
+    site: AllauthSite
+    name: str = "allauth"
+    ours: str = ""
+    others: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.user = self.site.new_user()
+        self.others = [self.site.login(self.user, user_agent=u, ip=i) for u, i in OTHER_CLIENTS]
+        login = login_sync(self.site.base_url, self.user.username, self.user.password)
+        assert login.session_id is not None
+        self.ours, self._token = login.session_id, login.token
+        self.user.tokens[self.ours] = login.token
+
+    def provider(self, base_url: str | None = None) -> SessionProvider:
+        return AllauthProvider(base_url or self.site.base_url, self._token)
+
+    def _other_token(self) -> str:
+        """A live token of another client; ours (read with plain httpx) when none is left."""
+        live = (t for s, t in self.user.tokens.items() if s != self.ours and self._live(t))
+        return next(live, self._token)
+
+    def _live(self, token: str) -> bool:
+        return self.site.token_works(token)
+
+    def server_ids(self) -> set[str]:
+        return set(self.site.sessions(self._other_token()))
+
+    def sign_in_other(self) -> str:
+        return self.site.login(self.user, user_agent="curl/8.5.0", ip="192.0.2.1")
+
+    def end_elsewhere(self, session_id: str) -> None:
+        helper = self.site.login(self.user, user_agent="helper", ip="192.0.2.200")
+        self.site.end(self.user.tokens[helper], session_id)
+        with self.site.client(self.user.tokens.pop(helper)) as c:
+            c.delete("/auth/session")  # the helper signs itself out (allauth answers 401)
+
+    def alive(self, session_id: str) -> bool:
+        return self._live(self.user.tokens[session_id])
+
+
+@dataclass
+class BetterAuthBackend:
+    server: BetterAuthServer
+    name: str = "better-auth"
+    ours: str = ""
+    others: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.user = self.server.new_user()
+        self.others = [self.server.login(self.user, user_agent=u, ip=i) for u, i in OTHER_CLIENTS]
+        token, me = ba_login(self.server.api, self.user.email, self.user.password)
+        self.ours, self._token = me.session_id, token
+        self.user.tokens[self.ours] = token
+
+    def provider(self, base_url: str | None = None) -> SessionProvider:
+        return BetterAuthProvider(base_url or self.server.base_url, self._token)
+
+    def _a_live_token(self) -> str:
+        """A live token of another client; ours (read with plain httpx) when none is left."""
+        live = (
+            t for s, t in self.user.tokens.items() if s != self.ours and self.server.token_works(t)
+        )
+        return next(live, self._token)
+
+    def server_ids(self) -> set[str]:
+        return set(self.server.sessions(self._a_live_token()))
+
+    def sign_in_other(self) -> str:
+        return self.server.login(self.user, user_agent="curl/8.5.0", ip="192.0.2.1")
+
+    def end_elsewhere(self, session_id: str) -> None:
+        helper = self.server.login(self.user, user_agent="helper", ip="192.0.2.200")
+        self.server.end(self.user.tokens[helper], session_id)
+        with self.server.client(self.user.tokens.pop(helper)) as c:
+            c.post("/sign-out").raise_for_status()
+
+    def alive(self, session_id: str) -> bool:
+        return self.server.token_works(self.user.tokens[session_id])
+
+
+BACKENDS = ["rest", "matrix", "allauth", "better-auth"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    name = request.param
+    if name == "rest":
+        with DemoService(
+            seed=DEMO_SEED, clock=ManualClock(DEMO_NOW), live=False, token=DEMO_TOKEN
+        ) as service:
+            yield DemoBackend(service)
+    elif name == "matrix":
+        yield MatrixBackend(request.getfixturevalue("synapse"))
+    elif name == "allauth":
+        yield AllauthBackend(request.getfixturevalue("allauth_site"))
+    else:
+        yield BetterAuthBackend(request.getfixturevalue("better_auth"))
+
+
+def password_for(backend: Backend) -> str | None:
+    """Matrix asks the account password to revoke (user-interactive auth); others do not."""
+    getter = getattr(backend, "revoke_password", None)
+    return getter() if getter else None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
