@@ -14,7 +14,7 @@ from rich.text import Text
 
 from session_tui.enrich import DeviceType, Place, SessionView, naming
 from session_tui.enrich.text import plain
-from session_tui.enrich.times import MISSING, expires_text, is_online, last_active_text
+from session_tui.enrich.times import MISSING, ago_text, expires_text, is_online, last_active_text
 
 THIS_DEVICE = "This device"
 ONLINE_DOT = "●"
@@ -118,6 +118,11 @@ def last_active_cell(view: SessionView, now: datetime, window: timedelta) -> Tex
         text.append("Online", ONLINE_STYLE)
         return text
     return _cell(last_active_text(last, now, window))
+
+
+def signed_in_cell(view: SessionView, now: datetime) -> Text:
+    created = view.session.created_at
+    return _cell(ago_text(created, now)) if created else _cell(MISSING, MISSING_STYLE)
 
 
 def expires_cell(view: SessionView, now: datetime) -> Text:

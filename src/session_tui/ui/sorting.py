@@ -20,6 +20,7 @@ class SortColumn(enum.Enum):
     """(column key, header label). Times sort newest/soonest first; text sorts A to Z."""
 
     LAST_ACTIVE = ("last_active", "Last active")
+    SIGNED_IN = ("signed_in", "Signed in")  # instead of Last active where the API has none
     DEVICE = ("device", "Device")
     LOCATION = ("location", "Location")
     IP = ("ip", "IP")
@@ -90,6 +91,9 @@ def sort_key(
     sid = session.id
     if column is SortColumn.LAST_ACTIVE:
         return _activity_key(view, now, window)
+    if column is SortColumn.SIGNED_IN:
+        created = _aware(session.created_at, _NEVER)
+        return (session.created_at is None, -created.timestamp(), sid)
     if column is SortColumn.EXPIRES:
         expires = _aware(session.expires_at, _FOREVER)
         return (session.expires_at is None, expires, sid)

@@ -63,6 +63,8 @@ class MainScreen(Screen[None]):
         Binding("s", "sort", "Sort"),
         Binding("slash", "filter", "Filter"),
         Binding("e", "rename", "Rename"),
+        # Where the API cannot rename, `e` says so instead of doing nothing (not in the footer).
+        Binding("e", "rename_unavailable", show=False),
         Binding("h", "history", "History"),
         Binding("a", "alerts", "Alerts"),
         Binding("ctrl+r", "refresh", "Refresh"),
@@ -164,6 +166,7 @@ class MainScreen(Screen[None]):
         now = self.tui.now()
         table = self.table
         table.has_expiry = account.can(Capability.EXPIRY)
+        table.has_activity = account.can(Capability.ACTIVITY)
         table.show(
             self._views(account),
             current_id=account.current_id,
@@ -201,6 +204,7 @@ class MainScreen(Screen[None]):
             window=self.tui.options.online_window,
             account=account.name if self.multi else None,
             empty_hint=hint,
+            activity_tracked=account.can(Capability.ACTIVITY),
         )
 
     def _switch(self, index: int) -> None:
@@ -247,6 +251,8 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "rename":
             return self.account.can(Capability.RENAME)
+        if action == "rename_unavailable":
+            return not self.account.can(Capability.RENAME)
         return True
 
     def action_refresh(self) -> None:
@@ -386,6 +392,14 @@ class MainScreen(Screen[None]):
                 f"Could not revoke {what}: {attempt.error}", title="Failed", severity="error"
             )
         self._show_account()
+
+    def action_rename_unavailable(self) -> None:
+        kind = plain(self.account.provider.kind, 40)
+        self.notify(
+            f"Sessions cannot be renamed here: the {kind} API has no way to name a session.",
+            title="Rename",
+            severity="warning",
+        )
 
     def action_rename(self) -> None:
         account = self.account

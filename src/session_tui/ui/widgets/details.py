@@ -28,10 +28,24 @@ def _value(text: str) -> Text:
     return Text(text) if text else Text(MISSING, style=cells.MISSING_STYLE)
 
 
+NOT_TRACKED = "not recorded by this server"
+
+
 def details_renderable(
-    view: SessionView, *, is_current: bool, now: datetime, window: timedelta, account: str | None
+    view: SessionView,
+    *,
+    is_current: bool,
+    now: datetime,
+    window: timedelta,
+    account: str | None,
+    activity_tracked: bool = True,
 ) -> RenderableType:
-    """A two-column grid of labels and values; values are `Text`, never markup."""
+    """A two-column grid of labels and values; values are `Text`, never markup.
+
+    Where the API records no activity at all (Better Auth; allauth without
+    USERSESSIONS_TRACK_ACTIVITY) "Last active" says so, rather than a bare "—" that reads
+    as "never".
+    """
     session = view.session
     device = view.device
     title = Text(no_wrap=False)
@@ -67,7 +81,11 @@ def details_renderable(
     grid.add_row("Location", where)
     last = session.last_active_at
     online = last is not None and is_online(last, now, window)
-    grid.add_row("Last active", _when(last, ("Online, " if online else "") + ago_text(last, now)))
+    if last is None and not activity_tracked:
+        grid.add_row("Last active", Text(NOT_TRACKED, style=cells.DIM_STYLE))
+    else:
+        relative = ("Online, " if online else "") + ago_text(last, now)
+        grid.add_row("Last active", _when(last, relative))
     grid.add_row("Expires", _when(session.expires_at, expires_text(session.expires_at, now)))
     grid.add_row("Created", _when(session.created_at, ago_text(session.created_at, now)))
     if session.user_agent:  # without one, "Device: not reported by the server" says it all
@@ -101,11 +119,19 @@ class DetailsPane(VerticalScroll):
         window: timedelta,
         account: str | None = None,
         empty_hint: str = "No session selected.",
+        activity_tracked: bool = True,
     ) -> None:
         body = self.query_one("#details-body", Static)
         if view is None:
             body.update(Text(empty_hint, style="dim"))
             return
         body.update(
-            details_renderable(view, is_current=is_current, now=now, window=window, account=account)
+            details_renderable(
+                view,
+                is_current=is_current,
+                now=now,
+                window=window,
+                account=account,
+                activity_tracked=activity_tracked,
+            )
         )

@@ -62,29 +62,32 @@ def _same(a: object, b: Text) -> bool:
     return isinstance(a, Text) and a.plain == b.plain and a.spans == b.spans and a.style == b.style
 
 
-def compute_layout(width: int, *, has_expiry: bool = True) -> Layout:
+def compute_layout(width: int, *, has_expiry: bool = True, has_activity: bool = True) -> Layout:
     """Column keys and widths for a table `width` cells wide.
 
-    What gives way on narrow screens, in order: the IP shortens (IPv6 ends in "…"), an Expires
-    column that would only say "—" (the provider has no expiry) goes, then the IP goes (the
-    details pane still has it), so Device keeps room to be readable at 80x24.
+    Where the API records no activity, "Signed in" takes the place of "Last active", which
+    would only say "—".
+
+    What gives way on narrow screens, in order: the IP shortens (IPv6 ends in "…"), then the
+    IP goes (the details pane still has it), so Device keeps room to be readable at 80x24.
+    Where the provider has no expiry there is no Expires column at all: it would only say "—".
     """
     full_ip = ("ip", IP_FULL_WIDTH)
     short_ip = ("ip", IP_SHORT_WIDTH)
     loc = ("location", LOCATION_WIDTH)
     narrow_loc = ("location", LOCATION_NARROW_WIDTH)
-    last = ("last_active", LAST_ACTIVE_WIDTH)
+    last = ("last_active" if has_activity else "signed_in", LAST_ACTIVE_WIDTH)
     expires = ("expires", EXPIRES_WIDTH)
+    tight_loc = ("location", LOCATION_TIGHT_WIDTH)  # next to the account list at 80 columns
     candidates: list[tuple[tuple[str, int], ...]] = [
         (loc, full_ip, last, expires),
         (loc, short_ip, last, expires),
         (narrow_loc, short_ip, last, expires),  # keeps the IP at 100 columns
+        (narrow_loc, last, expires),
+        (tight_loc, last, expires),
     ]
     if not has_expiry:
-        candidates.append((narrow_loc, short_ip, last))
-    candidates.append((narrow_loc, last, expires) if has_expiry else (narrow_loc, last))
-    tight_loc = ("location", LOCATION_TIGHT_WIDTH)  # next to the account list at 80 columns
-    candidates.append((tight_loc, last, expires) if has_expiry else (tight_loc, last))
+        candidates = [tuple(c for c in rest if c is not expires) for rest in candidates]
     for index, rest in enumerate(candidates):
         columns = 1 + len(rest)
         device = width - SCROLLBAR - 2 * CELL_PADDING * columns - sum(w for _, w in rest)
@@ -122,6 +125,7 @@ class SessionsTable(DataTable[Text]):
         self._window = timedelta(minutes=5)
         self._layout: Layout = ()
         self.has_expiry = True  # the provider's sessions expire; else Expires may give way
+        self.has_activity = True  # the provider reports last activity; else "Signed in"
         self._pending_id: str | None = None  # selected before a rebuild emptied the table
 
     # -- what the screen calls ---------------------------------------------------------------
@@ -219,8 +223,11 @@ class SessionsTable(DataTable[Text]):
             self.add_column(self._label(key, titles[key]), width=width, key=key)
         self._layout = layout
         if self.sort_column.key not in self.column_keys:
-            self.sort_column = SortColumn.LAST_ACTIVE
-            self._rebuild(layout)
+            # Back to the time column this layout has (Last active, or Signed in).
+            fallback = SortColumn.LAST_ACTIVE if self.has_activity else SortColumn.SIGNED_IN
+            if fallback is not self.sort_column:
+                self.sort_column = fallback
+                self._rebuild(layout)
 
     def _cells(self, view: SessionView) -> dict[str, Text]:
         is_current = view.session.id == self._current_id or view.session.is_current
@@ -229,6 +236,7 @@ class SessionsTable(DataTable[Text]):
             "location": cells.location_cell(view),
             "ip": cells.ip_cell(view),
             "last_active": cells.last_active_cell(view, self._now, self._window),
+            "signed_in": cells.signed_in_cell(view, self._now),
             "expires": cells.expires_cell(view, self._now),
         }
         if is_current:
@@ -238,7 +246,9 @@ class SessionsTable(DataTable[Text]):
         return {key: RowText(row[key], view.session.id) for key in self.column_keys}
 
     def _apply(self, keep_cursor: bool = True) -> None:
-        layout = compute_layout(self._width(), has_expiry=self.has_expiry)
+        layout = compute_layout(
+            self._width(), has_expiry=self.has_expiry, has_activity=self.has_activity
+        )
         if layout != self._layout:
             self._rebuild(layout)
         selected = (self.selected_id or self._pending_id) if keep_cursor else None
