@@ -4,7 +4,8 @@ Fixtures:
 - `allauth_site` (session scope): the minimal Django project in `tests/servers/allauth_site`
   (allauth.headless + allauth.usersessions, activity tracked), migrated into a fresh SQLite
   file and served by `runserver` on an ephemeral port. Stopped through its Popen handle.
-- `allauth_untracked` (session scope): the same site with USERSESSIONS_TRACK_ACTIVITY off.
+- `allauth_untracked` (session scope): the same site with USERSESSIONS_TRACK_ACTIVITY off;
+  `allauth_limited`: with allauth's default rate limits.
 - `allauth_user`: a fresh account per test (tests never share accounts).
 
 Facts the helpers rely on (measured against django-allauth 65):
@@ -118,12 +119,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_site(workdir: Path, *, track_activity: bool = True) -> AllauthSite:
+def start_site(
+    workdir: Path, *, track_activity: bool = True, rate_limits: bool = False
+) -> AllauthSite:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "site_settings",
         "ALLAUTH_SITE_DB": str(workdir / "site.sqlite3"),
         "ALLAUTH_SITE_TRACK_ACTIVITY": "1" if track_activity else "0",
+        "ALLAUTH_SITE_RATE_LIMITS": "1" if rate_limits else "0",
     }
     manage = [sys.executable, str(SITE / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], cwd=SITE, env=env, check=True)
@@ -161,6 +165,14 @@ def allauth_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllauthSi
 @pytest.fixture(scope="session")
 def allauth_untracked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllauthSite]:
     site = start_site(tmp_path_factory.mktemp("allauth-untracked"), track_activity=False)
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="session")
+def allauth_limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllauthSite]:
+    """The same site with allauth's default rate limits (a few failed logins: 429)."""
+    site = start_site(tmp_path_factory.mktemp("allauth-limited"), rate_limits=True)
     yield site
     site.stop()
 

@@ -5,6 +5,8 @@ Fixtures:
   memory store, e-mail and password, admin and bearer plugins) on Node, on an ephemeral port.
   Its packages come from the committed lockfile: `npm ci` runs there when `node_modules` is
   missing (`.ci/run` does it up front). Stopped through its Popen handle.
+- `better_auth_elsewhere`: mounted at /auth, sessions fresh for one second (freshAge);
+  `better_auth_limited`: the built-in rate limiter on.
 - `ba_user`: a fresh account per test (its sign-up session is signed out again).
 
 Needs Node.js 20 or newer and npm on PATH.
@@ -54,10 +56,11 @@ def ensure_installed() -> None:
 class BetterAuthServer:
     """A running server and helpers that act like the account's other clients."""
 
-    def __init__(self, proc: subprocess.Popen[str], base_url: str) -> None:
+    def __init__(self, proc: subprocess.Popen[str], base_url: str, api: str = API) -> None:
         self.proc = proc
         self.base_url = base_url
-        self.api = base_url + API
+        self.base_path = api
+        self.api = base_url + api
 
     def client(self, token: str | None = None, **headers: str) -> httpx.Client:
         if token:
@@ -148,12 +151,28 @@ def start_server(env: dict[str, str] | None = None) -> BetterAuthServer:
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError("the Better Auth server did not start")
-    return BetterAuthServer(proc, found[0])
+    return BetterAuthServer(proc, found[0], (env or {}).get("BA_BASE_PATH", API))
 
 
 @pytest.fixture(scope="session")
 def better_auth() -> Iterator[BetterAuthServer]:
     server = start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def better_auth_elsewhere() -> Iterator[BetterAuthServer]:
+    """Mounted at /auth instead of /api/auth, and a session is "fresh" for one second only."""
+    server = start_server({"BA_BASE_PATH": "/auth", "BA_FRESH_AGE": "1"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def better_auth_limited() -> Iterator[BetterAuthServer]:
+    """With Better Auth's rate limiter on (three sign-ins per ten seconds)."""
+    server = start_server({"BA_RATE_LIMIT": "1"})
     yield server
     server.stop()
 

@@ -85,7 +85,8 @@ def raise_for_allauth(response: httpx.Response, host: str, what: str) -> None:
             f"This session was signed out on {host} (its session token no longer works). "
             "Sign in again to continue."
         )
-    if status == 429:
+    if status == 429 or (status == 400 and "too_many_login_attempts" in _codes(body)):
+        # allauth answers its own failed-login limit with a 400 form error, not a 429.
         raise rate_limited(response)
     if status == 400 and "invalid_choice" in _codes(body):
         raise NotFound(f"{host} no longer has that session{detail}.")
