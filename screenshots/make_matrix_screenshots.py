@@ -38,22 +38,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from textual.pilot import Pilot
-
-from session_tui.cli import build_parser
-from session_tui.connect import open_accounts
+from session_tui.providers.base import SessionProvider
 from session_tui.providers.matrix import MatrixProvider
-from session_tui.ui.app import AppOptions, SessionTuiApp
-from session_tui.ui.widgets.sessions_table import SessionsTable
 
 HERE = Path(__file__).resolve().parent
 # The PNG conversion is make_screenshots.py's; the homeserver is the one the tests run.
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import synapse_server  # noqa: E402
 from make_screenshots import to_png  # noqa: E402
+from shooting import shoot  # noqa: E402
 from synapse_server import MatrixUser, SynapseServer  # noqa: E402
 
-SIZE = (120, 32)
 SERVER_NAME = "example.org"
 SHOWN_HOST = "matrix.example.org"
 HOME_IP = "95.91.195.72"  # Alice at home (Germany); also where session-tui runs
@@ -183,68 +178,11 @@ def device_id(devices: dict[str, Device], name: str) -> str:
     return next(i for i, d in devices.items() if d.name == name)
 
 
-async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
-    """Every account polled once, and the history the poll set off written (in workers)."""
-    for _ in range(300):
-        await pilot.pause(0.05)
-        polled = all(a.polls and not a.in_flight for a in app.accounts)
-        busy = any(not w.is_finished for w in app.workers if w.group == "tracking")
-        if polled and not busy:
-            return
-    raise SystemExit("the app never finished its first poll")
-
-
-async def shoot(
-    out: Path,
-    argv: list[str],
-    password: str,
-    shots: Sequence[tuple[str, Sequence[str]]],
-    *,
-    select: str | None = None,
-) -> list[Path]:
-    """Open the accounts as the CLI would, in a scratch config and state dir; one SVG per shot.
-
-    The shots of one run share one app, so one password login and one device of our own.
-    """
-    saved: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="session-tui-shots-") as scratch:
-        os.environ["SESSION_TUI_STATE_DIR"] = str(Path(scratch) / "state")
-        os.environ["SESSION_TUI_CONFIG_DIR"] = str(Path(scratch) / "config")
-        env = {"SESSION_TUI_PASSWORD": password}
-        accounts = open_accounts(build_parser().parse_args(argv), env)
-        try:
-            for provider in accounts.providers:
-                provider.server = SHOWN_HOST
-                if isinstance(provider, MatrixProvider):
-                    provider._client.headers["X-Forwarded-For"] = HOME_IP
-            options = AppOptions(interval=600, profile=accounts.profile)
-            app = SessionTuiApp(accounts.providers, options, reconnect=accounts.reconnect)
-            async with app.run_test(size=SIZE) as pilot:
-                await settle(pilot, app)
-                if select is not None:
-                    table = app.main.query_one("#sessions", SessionsTable)
-                    if not table.select_id(select):
-                        raise SystemExit(f"session {select} is not in the table")
-                for stem, keys in shots:
-                    for key in keys:
-                        await pilot.press(key)
-                    if keys:
-                        for _ in range(100):
-                            await pilot.pause(0.02)
-                            if app.screen is not app.main:
-                                break
-                        else:
-                            raise SystemExit(f"{stem}: no dialog after pressing {keys}")
-                    await pilot.pause(0.1)
-                    await pilot.wait_for_scheduled_animations()
-                    path = out / f"{stem}.svg"
-                    path.write_text(app.export_screenshot(title="session-tui"), encoding="utf-8")
-                    saved.append(path)
-        finally:
-            accounts.close()
-            os.environ.pop("SESSION_TUI_STATE_DIR", None)
-            os.environ.pop("SESSION_TUI_CONFIG_DIR", None)
-    return saved
+def stage(provider: SessionProvider) -> None:
+    """The header names matrix.example.org; our own requests come from Alice's home."""
+    provider.server = SHOWN_HOST
+    if isinstance(provider, MatrixProvider):
+        provider._client.headers["X-Forwarded-For"] = HOME_IP
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -270,8 +208,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for who in ("bob", "carol"):
                 oncall += ["--watch", f"@{who}:{SERVER_NAME}"]
             mine = [("matrix", ()), ("matrix-revoke", ("r",))]
-            svgs = asyncio.run(shoot(args.out, alice, password, mine, select=iphone))
-            svgs += asyncio.run(shoot(args.out, oncall, password, [("oncall", ())], select=curl))
+            env = {"SESSION_TUI_PASSWORD": password}
+            svgs = asyncio.run(shoot(args.out, alice, env, mine, select=iphone, stage=stage))
+            svgs += asyncio.run(
+                shoot(args.out, oncall, env, [("oncall", ())], select=curl, stage=stage)
+            )
         finally:
             server.stop()
     for svg in svgs:

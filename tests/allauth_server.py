@@ -56,9 +56,9 @@ class AllauthSite:
             headers["X-Session-Token"] = token
         return httpx.Client(base_url=self.base_url + API, headers=headers, timeout=30)
 
-    def new_user(self, *, password: str | None = None) -> AllauthUser:
+    def new_user(self, *, password: str | None = None, name: str | None = None) -> AllauthUser:
         """A fresh account with a unique name; its sign-up session is ended at once."""
-        name = f"user{next(_names)}-{uuid.uuid4().hex[:6]}"
+        name = name or f"user{next(_names)}-{uuid.uuid4().hex[:6]}"
         user = AllauthUser(name, f"{name}@example.com", password or f"pw-{uuid.uuid4().hex}")
         body = {"username": user.username, "email": user.email, "password": user.password}
         with self.client() as c:

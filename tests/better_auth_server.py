@@ -67,8 +67,10 @@ class BetterAuthServer:
             headers["Authorization"] = f"Bearer {token}"
         return httpx.Client(base_url=self.api, headers=headers, timeout=30)
 
-    def new_user(self, *, password: str | None = None, admin: bool = False) -> BaUser:
-        name = f"user{next(_names)}-{uuid.uuid4().hex[:6]}"
+    def new_user(
+        self, *, password: str | None = None, admin: bool = False, name: str | None = None
+    ) -> BaUser:
+        name = name or f"user{next(_names)}-{uuid.uuid4().hex[:6]}"
         user = BaUser(f"{name}@example.com", password or f"pw-{uuid.uuid4().hex}")
         with self.client() as c:
             r = c.post(
@@ -95,6 +97,11 @@ class BetterAuthServer:
             me = c.get("/get-session", headers={"Authorization": f"Bearer {token}"}).json()
         user.tokens[me["session"]["id"]] = token
         return me["session"]["id"]
+
+    def age(self, token: str, seconds: float) -> None:
+        """Move a session's sign-in and expiry into the past (a test hook of our server)."""
+        with httpx.Client(base_url=self.base_url, timeout=30) as c:
+            c.post("/test-only/age", json={"token": token, "seconds": seconds}).raise_for_status()
 
     def sessions(self, token: str) -> dict[str, dict[str, Any]]:
         with self.client(token) as c:

@@ -3,8 +3,10 @@
 // Prints "ready http://127.0.0.1:PORT" once it accepts requests; SIGTERM stops it.
 // Environment: BA_BASE_PATH (where the API is mounted, default /api/auth), BA_RATE_LIMIT=1
 // (the built-in limiter), BA_FRESH_AGE / BA_UPDATE_AGE / BA_EXPIRES_IN (seconds).
-// POST /test-only/role {"email", "role"} sets a user's role in the store: Better Auth has no
-// public way to make the first admin. It is a test hook, not part of Better Auth's API.
+// Test hooks, not part of Better Auth's API:
+// POST /test-only/role {"email", "role"} sets a user's role in the store (Better Auth has no
+// public way to make the first admin); POST /test-only/age {"token", "seconds"} moves a
+// session's creation and expiry that far into the past (the store is in memory).
 import http from "node:http";
 import { betterAuth } from "better-auth";
 import { memoryAdapter } from "better-auth/adapters/memory";
@@ -46,11 +48,31 @@ async function setRole(req, res) {
   res.end(JSON.stringify({ id: user.id, role: user.role }));
 }
 
+async function age(req, res) {
+  const { token, seconds } = await body(req);
+  const ctx = await auth.$context;
+  const found = await ctx.internalAdapter.findSession(token);
+  res.setHeader("content-type", "application/json");
+  if (!found) {
+    res.statusCode = 404;
+    res.end(JSON.stringify({ message: "no such session" }));
+    return;
+  }
+  const shift = (date) => new Date(new Date(date).getTime() - seconds * 1000);
+  await ctx.internalAdapter.updateSession(token, {
+    createdAt: shift(found.session.createdAt),
+    expiresAt: shift(found.session.expiresAt),
+  });
+  res.end(JSON.stringify({ ok: true }));
+}
+
+const hooks = { "/test-only/role": setRole, "/test-only/age": age };
+
 const server = http.createServer((req, res) => {
   if (req.url.startsWith(basePath + "/") && handle) {
     handle(req, res);
-  } else if (req.method === "POST" && req.url === "/test-only/role") {
-    setRole(req, res).catch((err) => {
+  } else if (req.method === "POST" && hooks[req.url]) {
+    hooks[req.url](req, res).catch((err) => {
       res.statusCode = 500;
       res.end(String(err));
     });
