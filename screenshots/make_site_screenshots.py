@@ -93,8 +93,7 @@ def allauth_shot(site: AllauthSite, workdir: Path, out: Path) -> list[Path]:
     with sqlite3.connect(workdir / "site.sqlite3") as conn:
         for sid, (_, _, signed_in, seen) in zip(ids, CLIENTS, strict=True):
             conn.execute(
-                "UPDATE usersessions_usersession SET created_at = ?, last_seen_at = ? "
-                "WHERE id = ?",
+                "UPDATE usersessions_usersession SET created_at = ?, last_seen_at = ? WHERE id = ?",
                 (_sql_time(now - signed_in * HOUR), _sql_time(now - seen * HOUR), int(sid)),
             )
         conn.execute(
