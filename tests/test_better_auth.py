@@ -13,7 +13,8 @@ import stat
 import httpx
 import pytest
 from better_auth_server import BaUser, BetterAuthServer
-from ui_support import settle
+from textual.widgets import Static
+from ui_support import settle, until
 
 from session_tui import credentials, paths
 from session_tui.cli import build_parser, main
@@ -26,6 +27,7 @@ from session_tui.providers.better_auth import (
     login_sync,
 )
 from session_tui.ui.app import AppOptions, SessionTuiApp
+from session_tui.ui.state import Connection
 
 
 def args_for(server: BetterAuthServer, user: str, *more: str):  # type: ignore[no-untyped-def]
@@ -249,3 +251,38 @@ def test_admin_mode_refuses_a_token_that_is_not_an_admins(
             args_for(better_auth, ba_user.email, "--admin", "--watch", "x@example.com"),
             {"SESSION_TUI_PASSWORD": ba_user.password},
         )
+
+
+async def test_the_app_signs_in_again_when_the_session_is_no_longer_fresh(
+    better_auth_elsewhere: BetterAuthServer,
+) -> None:
+    """Not "signed out elsewhere": the session lives, Better Auth wants a newer sign-in."""
+    server = better_auth_elsewhere  # fresh for one second
+    user = server.new_user(password="pass-word")
+    opened = open_accounts(args_for(server, user.email), {"SESSION_TUI_PASSWORD": user.password})
+    app = SessionTuiApp(
+        opened.providers,
+        AppOptions(interval=600, profile=opened.profile),
+        reconnect=opened.reconnect,
+    )
+    try:
+        async with app.run_test(size=(120, 32)) as pilot:
+            await settle(pilot, app)
+            first = app.accounts[0].current_id
+            await asyncio.sleep(1.5)
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: app.screen.id == "sign-in", "the sign-in dialog")
+            question = app.screen.query_one("#dialog-question", Static).render()
+            assert "signed in recently" in str(question) and "elsewhere" not in str(question)
+            await pilot.press(*user.password, "enter")
+            await until(pilot, lambda: app.screen is app.main, "the dialog to close")
+            await until(
+                pilot, lambda: app.accounts[0].current_id not in (None, first), "a new session"
+            )
+            await settle(pilot, app)
+            assert app.accounts[0].connection is Connection.CONNECTED
+    finally:
+        opened.close()
+    stored = credentials.load(key(server, user.email))
+    assert stored is not None and server.token_works(stored.access_token)
+    assert len(server.sessions(stored.access_token)) == 1  # the stale session was signed out

@@ -32,7 +32,14 @@ class ProviderError(SessionTuiError):
 
 
 class AuthExpired(ProviderError):
-    """Our own credential no longer works (revoked elsewhere, expired): sign in again."""
+    """Our own credential no longer works (revoked elsewhere, expired): sign in again.
+
+    `elsewhere` is False where the session is alive but refused for another reason (Better
+    Auth's "not fresh"): then the app repeats the provider's sentence instead of saying the
+    session was signed out elsewhere.
+    """
+
+    elsewhere = True
 
 
 class Forbidden(ProviderError):

@@ -58,6 +58,8 @@ DEFAULT_BASE_PATH = "/api/auth"
 class SessionNotFresh(AuthExpired):
     """Better Auth lists sessions only for a recently signed-in session: sign in again."""
 
+    elsewhere = False
+
 
 def api_root(base_url: str, base_path: str | None) -> str:
     path = "/" + (base_path or DEFAULT_BASE_PATH).strip("/")

@@ -30,7 +30,7 @@ from session_tui.tracking.events import Event
 from session_tui.tracking.tracker import DEFAULT_RETENTION, Tracker, utc_now
 
 # Providers that see the same sessions of the same account share one history file.
-_SAME_SESSIONS = {"synapse-admin": "matrix"}
+_SAME_SESSIONS = {"synapse-admin": "matrix", "better-auth-admin": "better-auth"}
 
 
 def _host(server: str) -> str:

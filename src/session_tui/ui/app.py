@@ -283,7 +283,9 @@ class SessionTuiApp(App[None]):
 
     def _signed_out(self, account: AccountState, exc: AuthExpired) -> None:
         account.stopped = True
-        if account.polls == 0 and self.reconnect is None:
+        if not exc.elsewhere:
+            message = str(exc)  # alive but refused (e.g. not fresh): the provider says why
+        elif account.polls == 0 and self.reconnect is None:
             # Never worked at all: a mistyped token, not a session ended elsewhere.
             message = (
                 "The server refused this access token on the first request: check "
@@ -297,6 +299,7 @@ class SessionTuiApp(App[None]):
         else:
             message = "This session was signed out elsewhere: its access token no longer works."
         self._set_error(account, Connection.SIGNED_OUT, message)
+        account.signed_out_elsewhere = exc.elsewhere
         if self.reconnect is not None:
             self._offer_sign_in(self.accounts.index(account))
 

@@ -42,6 +42,7 @@ class AccountState:
     in_flight: bool = False  # a poll is running: ticks are skipped, never cancelled
     resume_at: float = 0.0  # event-loop time before which polls wait (rate limiting)
     stopped: bool = False  # our credential died (or is not allowed): no polls until signed in
+    signed_out_elsewhere: bool = True  # False: alive but refused (not fresh); error says why
     poll_seq: int = 0  # polls started so far
     revoked_here: set[str] = field(default_factory=set)  # ended by us; stale polls may list them
     fresh_from_seq: int = 0  # polls numbered from here started after the last revocation

@@ -439,12 +439,18 @@ class MainScreen(Screen[None]):
         async def action(password: str | None) -> bool:
             return await sign_in(account, password)
 
-        return ConfirmDialog(
-            title="Signed out elsewhere",
-            question=Text(
+        if account.signed_out_elsewhere:
+            title = "Signed out elsewhere"
+            question = Text(
                 f"This session of {plain(account.name, 80)}{where} was signed out elsewhere: "
                 "its access token no longer works."
-            ),
+            )
+        else:  # alive but refused (Better Auth's "not fresh"): the provider's own words
+            title = "Sign in again"
+            question = Text(plain(account.error or "The server wants a new sign-in.", 400))
+        return ConfirmDialog(
+            title=title,
+            question=question,
             note=Text("Sign in again with your password, or cancel to stop polling."),
             confirm_label="Sign in",
             action=action,
