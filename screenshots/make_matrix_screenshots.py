@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 # The PNG conversion is make_screenshots.py's; the homeserver is the one the tests run.
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import synapse_server  # noqa: E402
-from make_screenshots import to_png  # noqa: E402
+from make_screenshots import convert_all  # noqa: E402
 from shooting import shoot  # noqa: E402
 from synapse_server import MatrixUser, SynapseServer  # noqa: E402
 
@@ -215,9 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         finally:
             server.stop()
-    for svg in svgs:
-        png = to_png(svg)
-        print(svg, png or "(no PNG: install librsvg2-bin for rsvg-convert)")
+    convert_all(svgs)
     return 0
 
 

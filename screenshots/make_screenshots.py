@@ -154,15 +154,19 @@ def to_png(svg: Path) -> Path | None:
     return png
 
 
+def convert_all(svgs: Sequence[Path]) -> None:
+    """A PNG beside each SVG (where rsvg-convert is installed), and a line for each."""
+    for svg in svgs:
+        png = to_png(svg)
+        print(svg, png or "(no PNG: install librsvg2-bin for rsvg-convert)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    for stem, size, row, keys in SHOTS:
-        svg = asyncio.run(shoot(args.out, stem, size, row, keys))
-        png = to_png(svg)
-        print(svg, png or "(no PNG: install librsvg2-bin for rsvg-convert)")
+    convert_all([asyncio.run(shoot(args.out, *shot)) for shot in SHOTS])
     return 0
 
 

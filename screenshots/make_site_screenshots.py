@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 from allauth_server import AllauthSite, start_site  # noqa: E402
 from better_auth_server import BetterAuthServer, start_server  # noqa: E402
-from make_screenshots import to_png  # noqa: E402
+from make_screenshots import convert_all  # noqa: E402
 from shooting import shoot  # noqa: E402
 
 SHOWN_HOST = "shop.example.com"
@@ -141,9 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"the Better Auth server failed: {exc}") from exc
     finally:
         server.stop()
-    for svg in svgs:
-        png = to_png(svg)
-        print(svg, png or "(no PNG: install librsvg2-bin for rsvg-convert)")
+    convert_all(svgs)
     return 0
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
+import server_process
 
 SITE = Path(__file__).parent / "servers" / "allauth_site"
 API = "/_allauth/app/v1"
@@ -102,21 +103,7 @@ class AllauthSite:
         return r.status_code == 200
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        server_process.stop(self.proc, 10)
 
 
 def start_site(
@@ -131,7 +118,7 @@ def start_site(
     }
     manage = [sys.executable, str(SITE / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], cwd=SITE, env=env, check=True)
-    port = _free_port()
+    port = server_process.free_port()
     log = open(workdir / "server.log", "wb")  # noqa: SIM115 (lives as long as the server)
     proc = subprocess.Popen(
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
+import server_process
 
 SERVER_DIR = Path(__file__).parent / "servers" / "better_auth"
 API = "/api/auth"
@@ -122,13 +123,7 @@ class BetterAuthServer:
         return r.json() is not None
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        server_process.stop(self.proc, 10)
 
 
 def start_server(env: dict[str, str] | None = None) -> BetterAuthServer:

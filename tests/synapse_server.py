@@ -24,7 +24,6 @@ import hmac
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from typing import Any
 
 import httpx
 import pytest
+import server_process
 
 SHARED_SECRET = "session-tui-test-registration-secret"
 CLIENT = "/_matrix/client/v3"
@@ -181,19 +181,7 @@ class SynapseServer:
         return {d["device_id"]: d for d in r.json()["devices"]}
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        server_process.stop(self.proc, 20)
 
 
 def _config(workdir: Path, port: int) -> dict[str, Any]:
@@ -231,7 +219,7 @@ def _config(workdir: Path, port: int) -> dict[str, Any]:
 def start_synapse(workdir: Path) -> SynapseServer:
     """Start Synapse and wait for /health; on failure the log tail is in the exception."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = server_process.free_port()
     config = workdir / "homeserver.yaml"
     config.write_text(json.dumps(_config(workdir, port), indent=2))  # JSON is valid YAML
     python = os.environ.get("SYNAPSE_PYTHON", sys.executable)

@@ -29,7 +29,7 @@ from session_tui.errors import (
     WrongPassword,
 )
 from session_tui.model import Capability, Session
-from session_tui.providers.base import ProviderBase
+from session_tui.providers.base import ProviderBase, confirm_ended
 from session_tui.providers.http import (
     check_url,
     from_epoch_seconds,
@@ -249,14 +249,7 @@ class AllauthProvider(ProviderBase):
             if not still:
                 raise
             remaining = await self._delete(still)
-        left = {s.id for s in remaining}
-        kept = [i for i in session_ids if i in left]
-        if kept:
-            raise ProviderError(
-                f"{self.server} answered but still lists {len(kept)} of the "
-                f"{len(session_ids)} sessions it was asked to end."
-            )
-        return len(session_ids)
+        return confirm_ended(self.server, session_ids, [s.id for s in remaining])
 
     async def _delete(self, session_ids: list[str]) -> list[Session]:
         response = await self._call(

@@ -7,9 +7,9 @@ and the CLI only ever talk to them through `SessionProvider`.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
-from session_tui.errors import CurrentSessionProtected, NotFound
+from session_tui.errors import CurrentSessionProtected, NotFound, ProviderError
 from session_tui.model import Capability, EndedSession, Session
 
 
@@ -122,3 +122,39 @@ class ProviderBase:
         for sid in session_ids:
             await self._revoke_one(sid, password)
         return len(session_ids)
+
+
+def confirm_ended(server: str, asked: Collection[str], still_listed: Collection[str]) -> int:
+    """How many of `asked` ended, from a listing taken after the revoke; none kept, or raise.
+
+    For APIs whose revoke answer says nothing reliable (Better Auth's 200) or answers with the
+    sessions that remain (allauth): what the server lists afterwards is the only truth.
+    """
+    listed = set(still_listed)
+    kept = [i for i in asked if i in listed]
+    if kept:
+        raise ProviderError(
+            f"{server} answered but still lists {len(kept)} of the {len(asked)} sessions "
+            "it was asked to end."
+        )
+    return len(asked)
+
+
+Identity = TypeVar("Identity")
+
+
+class SharedCredential(Generic[Identity]):
+    """The token of one run and whose it is, shared by the providers of every account it
+    watches (on-call mode), so signing in again once brings them all back."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.identity: Identity | None = None  # learned from the server, once per token
+
+    def replace(self, token: str) -> None:
+        """A fresh token after signing in again; whose it is is learned again."""
+        self.token = token
+        self.identity = None
+
+    def __repr__(self) -> str:  # never show the token
+        return f"{type(self).__name__}(identity={self.identity!r})"

@@ -36,7 +36,7 @@ from session_tui.errors import (
     WrongPassword,
 )
 from session_tui.model import Capability, Session
-from session_tui.providers.base import ProviderBase
+from session_tui.providers.base import ProviderBase, SharedCredential, confirm_ended
 from session_tui.providers.http import (
     check_url,
     json_of,
@@ -179,20 +179,7 @@ def parse_me(body: Any, host: str) -> Me:
     return Me(email, user_id, session_id)  # type: ignore[arg-type]
 
 
-class SharedToken:
-    """The token one run signs in with, shared by every account it watches (admin mode), so
-    signing in again once brings them all back. Never shown: `repr` leaves it out."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.me: Me | None = None
-
-    def replace(self, token: str) -> None:
-        self.token = token
-        self.me = None
-
-    def __repr__(self) -> str:
-        return f"SharedToken(me={self.me.email if self.me else '?'!r})"
+SharedToken = SharedCredential[Me]
 
 
 class BetterAuthBase(ProviderBase):
@@ -213,7 +200,7 @@ class BetterAuthBase(ProviderBase):
         self.server = _host(self.base_url)
         self.api = api_root(self.base_url, base_path)
         self.credential = (
-            credential if isinstance(credential, SharedToken) else SharedToken(credential)
+            credential if isinstance(credential, SharedCredential) else SharedToken(credential)
         )
         self._tokens: dict[str, str] = {}
         self._client = make_client(self.api)
@@ -228,12 +215,12 @@ class BetterAuthBase(ProviderBase):
         return json_of(response) if response.content else None
 
     async def me(self) -> Me:
-        if self.credential.me is None:
+        if self.credential.identity is None:
             body = await self._call(
                 "GET", "/get-session", "tell who is signed in", params={"disableRefresh": "true"}
             )
-            self.credential.me = parse_me(body, self.server)
-        return self.credential.me
+            self.credential.identity = parse_me(body, self.server)
+        return self.credential.identity
 
     async def _fetch(self) -> Listed:
         raise NotImplementedError
@@ -251,14 +238,7 @@ class BetterAuthBase(ProviderBase):
 
     async def _confirm(self, asked: Collection[str]) -> int:
         """List again: the server's 200 says nothing, the listing says what really ended."""
-        listed = {s.id for s in await self.list_sessions()}
-        kept = [i for i in asked if i in listed]
-        if kept:
-            raise ProviderError(
-                f"{self.server} answered OK but still lists {len(kept)} of the "
-                f"{len(asked)} sessions it was asked to end."
-            )
-        return len(asked)
+        return confirm_ended(self.server, asked, [s.id for s in await self.list_sessions()])
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -325,10 +305,10 @@ class BetterAuthAdminProvider(BetterAuthBase):
 
     @property
     def acting_as(self) -> str | None:  # type: ignore[override]
-        return self.credential.me.email if self.credential.me else None
+        return self.credential.identity.email if self.credential.identity else None
 
     async def credential_works(self) -> bool:
-        self.credential.me = None
+        self.credential.identity = None
         try:
             await self.me()
         except AuthExpired:

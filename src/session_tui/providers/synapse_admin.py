@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from session_tui.errors import AuthExpired, Forbidden, NotAdmin
 from session_tui.model import Capability, Session
-from session_tui.providers.base import ProviderBase
+from session_tui.providers.base import ProviderBase, SharedCredential
 from session_tui.providers.http import check_url, json_of, make_client, send, send_sync
 from session_tui.providers.matrix import (
     CLIENT_API,
@@ -29,21 +29,16 @@ from session_tui.providers.matrix import (
 ADMIN_API = "/_synapse/admin/v2"
 
 
-class AdminCredential:
+class AdminCredential(SharedCredential[WhoAmI]):
     """The operator's token and identity, shared by the providers of every watched account."""
 
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.operator: WhoAmI | None = None
+    @property
+    def operator(self) -> WhoAmI | None:
+        return self.identity
 
-    def replace(self, token: str) -> None:
-        """A fresh token after signing in again; the operator's device id changes with it."""
-        self.token = token
-        self.operator = None
-
-    def __repr__(self) -> str:  # never show the token
-        who = self.operator.user_id if self.operator else "?"
-        return f"AdminCredential(operator={who!r})"
+    @operator.setter
+    def operator(self, who: WhoAmI | None) -> None:
+        self.identity = who
 
 
 def not_admin(who: str | None, host: str) -> NotAdmin:

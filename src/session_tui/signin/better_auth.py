@@ -3,7 +3,6 @@ on-call mode through the admin plugin."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from session_tui.errors import ConfigError
@@ -91,20 +90,10 @@ def open_better_auth(request: OpenRequest) -> OpenAccounts:
     watched = list(dict.fromkeys(choices.watch))
     providers: list[SessionProvider] = [watching(shared, w) for w in watched]
 
-    async def reconnect_admin(old: SessionProvider, password: str) -> SessionProvider:
-        # One new token serves every watched account; reuse one another dialog already got.
-        fresh = watching(shared, old.account)
-        try:
-            if not await fresh.credential_works():
-                login = await asyncio.to_thread(common.login_and_store, auth, user, password)
-                shared.replace(login.token)
-        except BaseException:
-            await fresh.aclose()
-            raise
-        return fresh
-
     return OpenAccounts(
-        providers, profile=f"on-call {signed.identity.user}", reconnect=reconnect_admin
+        providers,
+        profile=f"on-call {signed.identity.user}",
+        reconnect=common.shared_reconnector(auth, user, shared, lambda a: watching(shared, a)),
     )
 
 

@@ -20,13 +20,13 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from session_tui import credentials
 from session_tui.errors import AuthExpired, ConfigError, ProviderError, WrongPassword
 from session_tui.options import PASSWORD_ENV, TOKEN_ENV
 from session_tui.plugin import Prompt, Reconnect
-from session_tui.providers.base import SessionProvider
+from session_tui.providers.base import SessionProvider, SharedCredential
 
 PASSWORD_TRIES = 3
 
@@ -182,6 +182,42 @@ def reconnector(
     async def reconnect(old: SessionProvider, password: str) -> SessionProvider:
         login = await asyncio.to_thread(login_and_store, auth, user, password)
         return make(login)
+
+    return reconnect
+
+
+class WatchingProvider(Protocol):
+    """An on-call provider: it acts with a shared credential it can check and close."""
+
+    async def credential_works(self) -> bool: ...
+
+    async def aclose(self) -> None: ...
+
+
+def shared_reconnector(
+    auth: Authenticator,
+    user: str,
+    credential: SharedCredential[Any],
+    watching: Callable[[str], SessionProvider],
+) -> Reconnect:
+    """ "Sign in again" in on-call mode: one new token serves every watched account.
+
+    The watched accounts share `credential`, so they sign out together; the first dialog signs
+    in again and the others find the credential already working (no second session is made).
+    `watching(account)` builds a provider for one watched account on that credential.
+    """
+
+    async def reconnect(old: SessionProvider, password: str) -> SessionProvider:
+        fresh = watching(old.account)
+        checker: WatchingProvider = fresh  # type: ignore[assignment]
+        try:
+            if not await checker.credential_works():
+                login = await asyncio.to_thread(login_and_store, auth, user, password)
+                credential.replace(login.token)
+        except BaseException:
+            await fresh.aclose()
+            raise
+        return fresh
 
     return reconnect
 

@@ -5,7 +5,6 @@ A password login creates a device named "session-tui on <hostname>" and stores i
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from session_tui.errors import ConfigError
@@ -98,23 +97,13 @@ def open_matrix(request: OpenRequest) -> OpenAccounts:
     )
     shared: AdminCredential = admins[0].credential
 
-    async def reconnect_admin(old: SessionProvider, password: str) -> SessionProvider:
-        # One new token serves every watched account: they share the credential. When another
-        # account's dialog already signed in again, reuse that token rather than leave one more
-        # device behind.
-        watched = old.account if isinstance(old, SynapseAdminProvider) else choices.watch[0]
-        fresh = SynapseAdminProvider(homeserver, shared, watched, allow_insecure_http=insecure)
-        try:
-            if not await fresh.credential_works():
-                login = await asyncio.to_thread(common.login_and_store, auth, login_user, password)
-                shared.replace(login.token)
-        except BaseException:
-            await fresh.aclose()
-            raise
-        return fresh
+    def watching(account: str) -> SessionProvider:
+        return SynapseAdminProvider(homeserver, shared, account, allow_insecure_http=insecure)
 
     return OpenAccounts(
-        list(admins), profile=f"on-call {signed.identity.user}", reconnect=reconnect_admin
+        list(admins),
+        profile=f"on-call {signed.identity.user}",
+        reconnect=common.shared_reconnector(auth, login_user, shared, watching),
     )
 
 
