@@ -381,11 +381,19 @@ def test_times_and_durations_say_only_what_is_known() -> None:
 
 
 def test_revocations_map_to_audit_actions() -> None:
+    from session_tui.providers.better_auth import BetterAuthAdminProvider, BetterAuthProvider
+    from session_tui.providers.matrix import MatrixProvider
+    from session_tui.providers.synapse_admin import SynapseAdminProvider
     from session_tui.tracking.audit import AuditAction
     from session_tui.ui.hooks import RevokeKind
     from session_tui.ui.tracking_bridge import audit_action
 
-    assert audit_action(RevokeKind.ONE, "rest") is AuditAction.REVOKE
-    assert audit_action(RevokeKind.OTHERS, "matrix") is AuditAction.REVOKE_OTHERS
-    assert audit_action(RevokeKind.OTHERS, "synapse-admin") is AuditAction.FORCE_SIGN_OUT
-    assert audit_action(RevokeKind.ONE, "synapse-admin") is AuditAction.REVOKE
+    url = "https://example.org"
+    own = [MatrixProvider(url, "t"), BetterAuthProvider(url, "t")]
+    admin = [SynapseAdminProvider(url, "t", "@b:x"), BetterAuthAdminProvider(url, "t", "b@x")]
+    for provider in own:
+        assert audit_action(RevokeKind.ONE, provider) is AuditAction.REVOKE
+        assert audit_action(RevokeKind.OTHERS, provider) is AuditAction.REVOKE_OTHERS
+    for provider in admin:
+        assert audit_action(RevokeKind.ONE, provider) is AuditAction.REVOKE
+        assert audit_action(RevokeKind.OTHERS, provider) is AuditAction.FORCE_SIGN_OUT

@@ -74,4 +74,5 @@ class Capability(enum.StrEnum):
     EXPIRY = "expiry"  # sessions have an expiry time
     HISTORY = "history"  # the API keeps its own list of ended sessions
     BULK_REVOKE = "bulk-revoke"  # revoke-all-others is one request
+    FORCE_SIGN_OUT = "force-sign-out"  # an admin ends another user's sessions (on-call mode)
     ACTIVITY = "activity"  # sessions say when they were last active (else "Last active" is empty)

@@ -286,6 +286,7 @@ class BetterAuthAdminProvider(BetterAuthBase):
     """On-call mode: another user's sessions through the admin plugin, with an admin's token."""
 
     kind = "better-auth-admin"
+    capabilities = frozenset({Capability.EXPIRY, Capability.FORCE_SIGN_OUT})
 
     def __init__(
         self,

@@ -52,7 +52,9 @@ class SynapseAdminProvider(ProviderBase):
     """The devices of one watched account, seen and force-signed-out by a server admin."""
 
     kind = "synapse-admin"
-    capabilities = frozenset({Capability.BULK_REVOKE, Capability.ACTIVITY})
+    capabilities = frozenset(
+        {Capability.BULK_REVOKE, Capability.ACTIVITY, Capability.FORCE_SIGN_OUT}
+    )
 
     def __init__(
         self,

@@ -45,14 +45,13 @@ T = TypeVar("T")
 HISTORY_LIMIT = 500
 FEED_LIMIT = 200
 MAX_ALERT_TOASTS = 3  # more alerts than this in one poll become one summary notification
-ON_CALL_KIND = "synapse-admin"
 
 
-def audit_action(kind: RevokeKind, provider_kind: str) -> AuditAction:
+def audit_action(kind: RevokeKind, provider: SessionProvider) -> AuditAction:
     """`r` is a revoke; `R` is revoke-others, or on-call mode's force sign-out of an account."""
     if kind is RevokeKind.ONE:
         return AuditAction.REVOKE
-    if provider_kind == ON_CALL_KIND:
+    if Capability.FORCE_SIGN_OUT in provider.capabilities:
         return AuditAction.FORCE_SIGN_OUT
     return AuditAction.REVOKE_OTHERS
 
@@ -210,7 +209,7 @@ class TrackingBridge:
     async def _record(self, attempt: RevokeAttempt) -> None:
         service = self.service
         provider = attempt.provider
-        action = audit_action(attempt.kind, provider.kind)
+        action = audit_action(attempt.kind, provider)
         error = attempt_error(attempt)
 
         def work() -> None:
