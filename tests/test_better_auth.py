@@ -19,6 +19,7 @@ from ui_support import settle, until
 from session_tui import credentials, paths
 from session_tui.cli import build_parser, main
 from session_tui.connect import open_accounts
+from session_tui.engine.state import Connection
 from session_tui.errors import NotAdmin, ProviderError, RateLimited, WrongPassword
 from session_tui.providers.better_auth import (
     BetterAuthAdminProvider,
@@ -27,7 +28,6 @@ from session_tui.providers.better_auth import (
     login_sync,
 )
 from session_tui.ui.app import AppOptions, SessionTuiApp
-from session_tui.ui.state import Connection
 
 
 def args_for(server: BetterAuthServer, user: str, *more: str):  # type: ignore[no-untyped-def]

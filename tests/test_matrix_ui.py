@@ -15,10 +15,10 @@ from textual.widgets import Static
 
 from session_tui.cli import build_parser
 from session_tui.connect import OpenAccounts, open_accounts
+from session_tui.engine.state import Connection
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
-from session_tui.ui.state import Connection
 
 SIZE = (160, 40)
 PHONE_UA = "Element/1.11 (iPhone; iOS 17.5)"

@@ -16,6 +16,9 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Static
 
 from session_tui.demo import DemoService
+from session_tui.engine.polling import drop_revoked
+from session_tui.engine.revocation import forget
+from session_tui.engine.state import Connection
 from session_tui.providers.rest import RestProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.cells import device_words
@@ -23,7 +26,6 @@ from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.help import HelpScreen
 from session_tui.ui.screens.main import MainScreen
-from session_tui.ui.state import Connection
 from session_tui.ui.widgets.sessions_table import SessionsTable
 
 SIZE = (120, 32)
@@ -512,15 +514,15 @@ async def test_q_quits(running: tuple[SessionTuiApp, Pilot[None]]) -> None:
 
 
 def test_a_poll_started_before_a_revocation_does_not_bring_the_row_back() -> None:
+    from session_tui.engine.state import AccountState
     from session_tui.model import Session
-    from session_tui.ui.state import AccountState
 
     account = AccountState(provider=RestProvider("http://127.0.0.1:9", "t"))
     a, b = Session(id="a"), Session(id="b")
     account.poll_seq = 3  # poll 3 is in flight when the user revokes "b"
-    SessionTuiApp._forget(None, account, ["b"])  # type: ignore[arg-type]
-    assert SessionTuiApp._drop_revoked(account, [a, b], 3) == [a]  # stale: b left out
-    assert SessionTuiApp._drop_revoked(account, [a, b], 4) == [a, b]  # fresh: the truth
+    forget(account, ["b"])
+    assert drop_revoked(account, [a, b], 3) == [a]  # stale: b left out
+    assert drop_revoked(account, [a, b], 4) == [a, b]  # fresh: the truth
     assert not account.revoked_here
 
 

@@ -32,8 +32,8 @@ def test_a_user_agent_that_says_nothing_is_still_called_unknown() -> None:
 
 def test_an_account_name_from_the_server_is_plain_text() -> None:
     """A REST listing names the account (its email): untrusted, like any other field."""
+    from session_tui.engine.state import AccountState
     from session_tui.providers.rest import RestProvider
-    from session_tui.ui.state import AccountState
 
     provider = RestProvider("http://127.0.0.1:9", "token")
     provider.account = "eve\x1b[31m@example.com\u202e\n[bold]x"

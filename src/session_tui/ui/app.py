@@ -22,34 +22,24 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from session_tui.engine.polling import PollKind, mark_signed_out, set_error
+from session_tui.engine.polling import poll as engine_poll
+from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome, revoke
+from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich import Enricher, GeoLocator
 from session_tui.errors import (
     AuthExpired,
-    CurrentSessionProtected,
-    NotAdmin,
-    NotFound,
     ProviderError,
-    RateLimited,
     WrongPassword,
 )
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
-from session_tui.ui.hooks import (
-    RevokeAttempt,
-    RevokeAttempted,
-    RevokeKind,
-    RevokeOutcome,
-    SessionListener,
-    SessionsPolled,
-)
+from session_tui.ui.hooks import RevokeAttempted, SessionListener, SessionsPolled
 from session_tui.ui.screens.main import MainScreen
-from session_tui.ui.state import AccountState, Connection
 from session_tui.ui.styles import stylesheet_paths
 from session_tui.ui.tracking_bridge import TrackingBridge
 
 Reconnect = Callable[[SessionProvider, str], Awaitable[SessionProvider]]
-
-DEFAULT_RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 does not say how long
 
 
 def utc_now() -> datetime:
@@ -216,90 +206,43 @@ class SessionTuiApp(App[None]):
         )
 
     async def _poll(self, account: AccountState, seq: int) -> None:
-        provider = account.provider
+        """One poll through the engine; what it reports is shown here."""
         try:
-            sessions = await provider.list_sessions()
-        except AuthExpired as exc:
-            if provider is account.provider:
-                self._signed_out(account, exc)
-        except NotAdmin as exc:
-            account.stopped = True
-            self._set_error(account, Connection.ERROR, str(exc))
-        except RateLimited as exc:
-            wait = exc.retry_after if exc.retry_after else DEFAULT_RATE_LIMIT_WAIT
-            account.resume_at = asyncio.get_running_loop().time() + wait
-            self._set_error(
+            report = await engine_poll(
                 account,
-                Connection.RATE_LIMITED,
-                f"Rate limited by the server; waiting {wait:.0f} s before the next poll.",
+                seq,
+                now=self.now,
+                loop_time=asyncio.get_running_loop().time,
+                can_sign_in=self.reconnect is not None,
             )
-        except ProviderError as exc:
-            self._set_error(account, Connection.ERROR, str(exc))
-        except Exception as exc:  # a provider bug: say so, keep the last listing, keep polling
-            self.log.error(f"poll of {account.name} failed: {exc!r}")
-            self._set_error(account, Connection.ERROR, f"Unexpected error ({type(exc).__name__}).")
-        else:
-            if provider is account.provider:
-                self._polled(account, self._drop_revoked(account, sessions, seq))
+            if report.kind is PollKind.OK:
+                at = account.updated_at or self.now()
+                self._tell_listeners("sessions_polled", account.provider, report.sessions, at)
+                self.post_message(SessionsPolled(account.provider, report.sessions, at))
+            elif report.kind is PollKind.SIGNED_OUT:
+                self._say_signed_out(account, report.changed)
+            elif report.changed and report.message:
+                if report.error is not None and "Unexpected" in report.message:
+                    self.log.error(f"poll of {account.name} failed: {report.error!r}")
+                self._tell_problem(account, report.message)
         finally:
             account.in_flight = False
             self.main.account_changed(account)
 
-    @staticmethod
-    def _drop_revoked(account: AccountState, sessions: list[Session], seq: int) -> list[Session]:
-        """A listing asked for before a revocation finished may still hold what it ended.
-
-        Showing it would bring the row back for one interval (and tell listeners about a
-        "new" session), so those ids are left out until a poll started after the revocation.
-        """
-        if seq >= account.fresh_from_seq:
-            account.revoked_here.clear()
-            return sessions
-        return [s for s in sessions if s.id not in account.revoked_here]
-
-    def _forget(self, account: AccountState, session_ids: Sequence[str]) -> None:
-        """Sessions this app just ended: out of the listing now, and out of stale polls."""
-        for sid in session_ids:
-            account.sessions.pop(sid, None)
-        account.revoked_here.update(session_ids)
-        account.fresh_from_seq = account.poll_seq + 1
-
-    def _polled(self, account: AccountState, sessions: list[Session]) -> None:
-        at = self.now()
-        account.sessions = {s.id: s for s in sessions}
-        account.connection = Connection.CONNECTED
-        account.error = None
-        account.updated_at = at
-        account.polls += 1
-        self._tell_listeners("sessions_polled", account.provider, sessions, at)
-        self.post_message(SessionsPolled(account.provider, sessions, at))
+    def _tell_problem(self, account: AccountState, message: str) -> None:
+        self.notify(f"{account.name}: {message}", severity="error", timeout=8)
 
     def _set_error(self, account: AccountState, state: Connection, message: str) -> None:
-        changed = account.error != message or account.connection is not state
-        account.connection = state
-        account.error = message
-        if changed:  # once per new problem, not on every tick
-            self.notify(f"{account.name}: {message}", severity="error", timeout=8)
+        if set_error(account, state, message):  # once per new problem, not on every tick
+            self._tell_problem(account, message)
 
     def _signed_out(self, account: AccountState, exc: AuthExpired) -> None:
-        account.stopped = True
-        if not exc.elsewhere:
-            message = str(exc)  # alive but refused (e.g. not fresh): the provider says why
-        elif account.polls == 0 and self.reconnect is None:
-            # Never worked at all: a mistyped token, not a session ended elsewhere.
-            message = (
-                "The server refused this access token on the first request: check "
-                "SESSION_TUI_TOKEN (or the profile) and start session-tui again."
-            )
-        elif self.reconnect is None:
-            message = (
-                "This session was signed out elsewhere: its access token no longer works. "
-                "Polling stopped; start session-tui again to sign in."
-            )
-        else:
-            message = "This session was signed out elsewhere: its access token no longer works."
-        self._set_error(account, Connection.SIGNED_OUT, message)
-        account.signed_out_elsewhere = exc.elsewhere
+        changed = mark_signed_out(account, exc, can_sign_in=self.reconnect is not None)
+        self._say_signed_out(account, changed)
+
+    def _say_signed_out(self, account: AccountState, changed: bool) -> None:
+        if changed and account.error:
+            self._tell_problem(account, account.error)
         if self.reconnect is not None:
             self._offer_sign_in(self.accounts.index(account))
 
@@ -363,76 +306,40 @@ class SessionTuiApp(App[None]):
 
     # -- revoking -----------------------------------------------------------------------------
 
-    def _record(
+    async def _revoke(
         self,
         account: AccountState,
         kind: RevokeKind,
         sessions: Sequence[Session],
-        outcome: RevokeOutcome,
-        revoked: int = 0,
-        error: str | None = None,
+        password: str | None,
     ) -> RevokeAttempt:
-        attempt = RevokeAttempt(
-            provider=account.provider,
-            account=account.name,
-            kind=kind,
-            session_ids=tuple(s.id for s in sessions),
-            sessions=tuple(sessions),
-            outcome=outcome,
-            revoked=revoked,
-            error=error,
-            at=self.now(),
-        )
+        """The engine revokes; the app tells its listeners and reacts on screen.
+
+        A wrong password is raised again (the dialog lets the user retry) after it is recorded.
+        """
+        attempt = await revoke(account, kind, sessions, password, self.now)
         self._tell_listeners("revoke_attempted", attempt)
         self.post_message(RevokeAttempted(attempt))
+        if attempt.outcome is RevokeOutcome.WRONG_PASSWORD:
+            raise WrongPassword("Wrong password.")
+        if attempt.signed_out is not None:
+            # After the dialog has closed: dismissing pops whatever screen is on top.
+            self.call_later(self._signed_out, account, attempt.signed_out)
+        elif attempt.outcome is RevokeOutcome.DONE:
+            self._after_revoke(account)
         return attempt
 
     async def revoke_one(
         self, account: AccountState, session: Session, password: str | None
     ) -> RevokeAttempt:
         """Revoke one session. Raises WrongPassword (the dialog lets the user retry)."""
-        kind = RevokeKind.ONE
-        try:
-            await account.provider.revoke(session.id, password=password)
-        except WrongPassword:
-            self._record(account, kind, [session], RevokeOutcome.WRONG_PASSWORD)
-            raise
-        except NotFound as exc:
-            self._forget(account, [session.id])  # it ended meanwhile: the row can go
-            return self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
-        except AuthExpired as exc:
-            attempt = self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
-            # After the dialog has closed: dismissing pops whatever screen is on top.
-            self.call_later(self._signed_out, account, exc)
-            return attempt
-        except (CurrentSessionProtected, ProviderError) as exc:
-            return self._record(account, kind, [session], RevokeOutcome.FAILED, error=str(exc))
-        self._forget(account, [session.id])
-        attempt = self._record(account, kind, [session], RevokeOutcome.DONE, revoked=1)
-        self._after_revoke(account)
-        return attempt
+        return await self._revoke(account, RevokeKind.ONE, [session], password)
 
     async def revoke_others(
         self, account: AccountState, sessions: Sequence[Session], password: str | None
     ) -> RevokeAttempt:
         """Revoke exactly the sessions the dialog named (never the current one)."""
-        kind = RevokeKind.OTHERS
-        ids = [s.id for s in sessions]
-        try:
-            count = await account.provider.revoke_others(only=ids, password=password)
-        except WrongPassword:
-            self._record(account, kind, sessions, RevokeOutcome.WRONG_PASSWORD)
-            raise
-        except AuthExpired as exc:
-            attempt = self._record(account, kind, sessions, RevokeOutcome.FAILED, error=str(exc))
-            self.call_later(self._signed_out, account, exc)
-            return attempt
-        except ProviderError as exc:
-            return self._record(account, kind, sessions, RevokeOutcome.FAILED, error=str(exc))
-        self._forget(account, ids)
-        attempt = self._record(account, kind, sessions, RevokeOutcome.DONE, revoked=count)
-        self._after_revoke(account)
-        return attempt
+        return await self._revoke(account, RevokeKind.OTHERS, sessions, password)
 
     async def rename(self, account: AccountState, session_id: str, name: str) -> None:
         try:

@@ -25,45 +25,23 @@ alert) and `MainScreen`'s `ExtraPanes` (`#extra`), which holds the history and a
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from textual.message import Message
 
+from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
 
-
-class RevokeKind(enum.StrEnum):
-    ONE = "one"  # `r`: the selected session
-    OTHERS = "others"  # `R`: every session but the current one (all of a watched account)
-
-
-class RevokeOutcome(enum.StrEnum):
-    DONE = "done"
-    WRONG_PASSWORD = "wrong password"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class RevokeAttempt:
-    """One revocation request made from this app, as the audit trail records it.
-
-    `sessions` are the sessions the confirm dialog named, as last listed (for device summaries);
-    `revoked` is how many ended (0 unless DONE). No password or token is ever in here.
-    """
-
-    provider: SessionProvider
-    account: str
-    kind: RevokeKind
-    session_ids: tuple[str, ...]
-    sessions: tuple[Session, ...]
-    outcome: RevokeOutcome
-    revoked: int
-    error: str | None
-    at: datetime
+__all__ = [
+    "RevokeAttempt",
+    "RevokeAttempted",
+    "RevokeKind",
+    "RevokeOutcome",
+    "SessionListener",
+    "SessionsPolled",
+]
 
 
 @runtime_checkable

@@ -24,43 +24,27 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from session_tui.engine.revocation import RevokeAttempt, attempt_error, audit_action
 from session_tui.enrich.text import plain
 from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
-from session_tui.tracking.audit import AuditAction, AuditError
+from session_tui.tracking.audit import AuditError
 from session_tui.tracking.events import EventKind
 from session_tui.tracking.hooks import AlertCommands, HookResult
 from session_tui.tracking.service import PollResult, TrackingClosed, TrackingService
-from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.widgets.alert_feed import FeedEntry
 from session_tui.ui.widgets.extra_panes import ExtraPanes, PaneName
 from session_tui.ui.widgets.history_pane import AccountRow
 
 if TYPE_CHECKING:
+    from session_tui.engine.state import AccountState
     from session_tui.ui.app import SessionTuiApp
-    from session_tui.ui.state import AccountState
 
 T = TypeVar("T")
 
 HISTORY_LIMIT = 500
 FEED_LIMIT = 200
 MAX_ALERT_TOASTS = 3  # more alerts than this in one poll become one summary notification
-
-
-def audit_action(kind: RevokeKind, provider: SessionProvider) -> AuditAction:
-    """`r` is a revoke; `R` is revoke-others, or on-call mode's force sign-out of an account."""
-    if kind is RevokeKind.ONE:
-        return AuditAction.REVOKE
-    if Capability.FORCE_SIGN_OUT in provider.capabilities:
-        return AuditAction.FORCE_SIGN_OUT
-    return AuditAction.REVOKE_OTHERS
-
-
-def attempt_error(attempt: RevokeAttempt) -> str | None:
-    """None for a revocation that went through, else what went wrong, in words."""
-    if attempt.outcome is RevokeOutcome.DONE:
-        return None
-    return attempt.error or str(attempt.outcome)
 
 
 class TrackingBridge:

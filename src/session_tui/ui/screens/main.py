@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList
 
+from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
 from session_tui.model import Capability
@@ -29,7 +30,6 @@ from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.help import ACCOUNTS_KEY, RENAME_KEY, HelpScreen
 from session_tui.ui.screens.rename import RenameDialog
 from session_tui.ui.sorting import SortColumn, ordered
-from session_tui.ui.state import AccountState
 from session_tui.ui.widgets.accounts import AccountList
 from session_tui.ui.widgets.details import DetailsPane
 from session_tui.ui.widgets.extra_panes import ExtraPanes

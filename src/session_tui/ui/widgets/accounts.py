@@ -9,8 +9,8 @@ from textual import events
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich.text import ELLIPSIS, plain
-from session_tui.ui.state import AccountState, Connection
 
 UNKNOWN_WIDTH = 80
 

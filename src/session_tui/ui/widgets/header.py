@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich.text import plain
-from session_tui.ui.state import AccountState, Connection
 
 _STATE_STYLE = {
     Connection.CONNECTING: "yellow",

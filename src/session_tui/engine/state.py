@@ -1,6 +1,6 @@
 """What the app knows about each account it shows: its provider, last listing and health.
 
-Plain data, no Textual: the app's poller writes it, the widgets read it ("attributes down").
+Plain data, no Textual: the engine writes it, the dashboard and the command line read it.
 """
 
 from __future__ import annotations

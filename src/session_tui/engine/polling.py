@@ -1,0 +1,140 @@
+"""One poll of one account, for both front ends: ask the provider, keep the account's state
+true, and say what happened in a `PollReport` the caller shows in its own way.
+
+Nothing here is on screen: the dashboard turns a report into the header, a notification or the
+sign-in dialog; `session-tui watch` into a line; `session-tui list` into an exit code.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from session_tui.engine.state import AccountState, Connection
+from session_tui.errors import AuthExpired, NotAdmin, ProviderError, RateLimited
+from session_tui.model import Session
+
+DEFAULT_RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 does not say how long
+
+
+class PollKind(enum.StrEnum):
+    OK = "ok"
+    SIGNED_OUT = "signed out"  # our own credential no longer works
+    STOPPED = "stopped"  # refused for good (not an admin): no more polls
+    RATE_LIMITED = "rate limited"
+    ERROR = "error"
+    STALE = "stale"  # the provider was replaced meanwhile (signed in again): ignore
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    kind: PollKind
+    sessions: list[Session] = field(default_factory=list)
+    message: str | None = None
+    changed: bool = False  # a new problem (or a new message): worth telling once
+    signed_out: AuthExpired | None = None
+    error: ProviderError | None = None
+
+
+def drop_revoked(account: AccountState, sessions: list[Session], seq: int) -> list[Session]:
+    """A listing asked for before a revocation finished may still hold what it ended.
+
+    Showing it would bring the row back for one interval (and tell listeners about a "new"
+    session), so those ids are left out until a poll started after the revocation.
+    """
+    if seq >= account.fresh_from_seq:
+        account.revoked_here.clear()
+        return sessions
+    return [s for s in sessions if s.id not in account.revoked_here]
+
+
+def set_error(account: AccountState, state: Connection, message: str) -> bool:
+    """Record a problem; True when it is new (so it is told once, not on every tick)."""
+    changed = account.error != message or account.connection is not state
+    account.connection = state
+    account.error = message
+    return changed
+
+
+def signed_out_message(account: AccountState, exc: AuthExpired, *, can_sign_in: bool) -> str:
+    if not exc.elsewhere:
+        return str(exc)  # alive but refused (e.g. not fresh): the provider says why
+    if account.polls == 0 and not can_sign_in:
+        # Never worked at all: a mistyped token, not a session ended elsewhere.
+        return (
+            "The server refused this access token on the first request: check "
+            "SESSION_TUI_TOKEN (or the profile) and start session-tui again."
+        )
+    if not can_sign_in:
+        return (
+            "This session was signed out elsewhere: its access token no longer works. "
+            "Polling stopped; start session-tui again to sign in."
+        )
+    return "This session was signed out elsewhere: its access token no longer works."
+
+
+def mark_signed_out(account: AccountState, exc: AuthExpired, *, can_sign_in: bool) -> bool:
+    """Stop polling the account until it signs in again; True when that is news."""
+    account.stopped = True
+    account.signed_out_elsewhere = exc.elsewhere
+    message = signed_out_message(account, exc, can_sign_in=can_sign_in)
+    return set_error(account, Connection.SIGNED_OUT, message)
+
+
+async def poll(
+    account: AccountState,
+    seq: int,
+    *,
+    now: Callable[[], datetime],
+    loop_time: Callable[[], float],
+    can_sign_in: bool,
+) -> PollReport:
+    """List the account's sessions once and record the outcome in `account`.
+
+    `seq` is the poll's number (`account.poll_seq` when it started): a revocation that ends
+    sessions after it started keeps them out of its listing. The caller marks the poll in
+    flight and clears it after; this never raises for what a server or a provider does.
+    """
+    provider = account.provider
+    try:
+        sessions = await provider.list_sessions()
+    except AuthExpired as exc:
+        if provider is not account.provider:
+            return PollReport(PollKind.STALE)
+        changed = mark_signed_out(account, exc, can_sign_in=can_sign_in)
+        return PollReport(
+            PollKind.SIGNED_OUT, message=account.error, changed=changed, signed_out=exc
+        )
+    except NotAdmin as exc:
+        account.stopped = True
+        changed = set_error(account, Connection.ERROR, str(exc))
+        return PollReport(PollKind.STOPPED, message=str(exc), changed=changed, error=exc)
+    except RateLimited as exc:
+        wait = exc.retry_after if exc.retry_after else DEFAULT_RATE_LIMIT_WAIT
+        account.resume_at = loop_time() + wait
+        message = f"Rate limited by the server; waiting {wait:.0f} s before the next poll."
+        changed = set_error(account, Connection.RATE_LIMITED, message)
+        return PollReport(PollKind.RATE_LIMITED, message=message, changed=changed, error=exc)
+    except ProviderError as exc:
+        changed = set_error(account, Connection.ERROR, str(exc))
+        return PollReport(PollKind.ERROR, message=str(exc), changed=changed, error=exc)
+    except Exception as exc:  # a provider bug: say so, keep the last listing, keep polling
+        message = f"Unexpected error ({type(exc).__name__})."
+        changed = set_error(account, Connection.ERROR, message)
+        return PollReport(
+            PollKind.ERROR,
+            message=message,
+            changed=changed,
+            error=ProviderError(f"{message} {exc!r}"),
+        )
+    if provider is not account.provider:
+        return PollReport(PollKind.STALE)
+    listed = drop_revoked(account, sessions, seq)
+    account.sessions = {s.id: s for s in listed}
+    account.connection = Connection.CONNECTED
+    account.error = None
+    account.updated_at = now()
+    account.polls += 1
+    return PollReport(PollKind.OK, sessions=listed)
