@@ -24,7 +24,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from session_tui.engine.revocation import RevokeAttempt, attempt_error, audit_action
+from session_tui.engine.recording import record_attempt, record_poll
+from session_tui.engine.revocation import RevokeAttempt
 from session_tui.enrich.text import plain
 from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
@@ -163,13 +164,10 @@ class TrackingBridge:
         self, provider: SessionProvider, sessions: Sequence[Session], at: datetime
     ) -> None:
         service = self.service
-
-        def work() -> tuple[PollResult, int]:
-            result = service.observe(provider, sessions, at=at)
-            return result, service.unseen_alerts()
-
         try:
-            result, unseen = await self._off_thread(work)
+            result, unseen = await self._off_thread(
+                lambda: record_poll(service, provider, sessions, at)
+            )
         except Exception as exc:
             self._trouble("Recording the session history", exc)
             return
@@ -192,23 +190,8 @@ class TrackingBridge:
 
     async def _record(self, attempt: RevokeAttempt) -> None:
         service = self.service
-        provider = attempt.provider
-        action = audit_action(attempt.kind, provider)
-        error = attempt_error(attempt)
-
-        def work() -> None:
-            service.record_revocation(
-                provider,
-                action=action,
-                session_ids=attempt.session_ids,
-                sessions=attempt.sessions,
-                error=error,
-                revoked=attempt.revoked if error is None else None,
-                at=attempt.at,
-            )
-
         try:
-            await self._off_thread(work, after_close=True)
+            await self._off_thread(lambda: record_attempt(service, attempt), after_close=True)
         except AuditError as exc:
             self._trouble("Writing the audit log", exc)
         except Exception as exc:

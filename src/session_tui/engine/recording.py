@@ -1,0 +1,38 @@
+"""Writing what the engine saw and did into the history and the audit trail (blocking: SQLite
+and a file; the dashboard calls these on a thread, the command line directly)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from session_tui.engine.revocation import RevokeAttempt, attempt_error, audit_action
+from session_tui.model import Session
+from session_tui.providers.base import SessionProvider
+from session_tui.tracking.audit import AuditRecord
+from session_tui.tracking.service import PollResult, TrackingService
+
+
+def record_poll(
+    service: TrackingService, provider: SessionProvider, sessions: Sequence[Session], at: datetime
+) -> tuple[PollResult, int]:
+    """One successful poll into the account's history: its events, and the unseen alerts."""
+    result = service.observe(provider, sessions, at=at)
+    return result, service.unseen_alerts()
+
+
+def record_attempt(service: TrackingService, attempt: RevokeAttempt) -> AuditRecord:
+    """One revocation attempt into the audit trail (and "revoked here" marks when it worked).
+
+    Raises `audit.AuditError` when the audit log cannot be written.
+    """
+    error = attempt_error(attempt)
+    return service.record_revocation(
+        attempt.provider,
+        action=audit_action(attempt.kind, attempt.provider),
+        session_ids=attempt.session_ids,
+        sessions=attempt.sessions,
+        error=error,
+        revoked=attempt.revoked if error is None else None,
+        at=attempt.at,
+    )
