@@ -30,10 +30,10 @@ from session_tui.ui.app import AppOptions, SessionTuiApp
         ),
     ],
 )
-def test_bad_choices_exit_2_with_a_sentence(
+def test_bad_choices_exit_1_usage_with_a_sentence(
     argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(argv) == 2
+    assert main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith("session-tui: ") and words in err
 

@@ -349,7 +349,7 @@ def test_admin_mode_needs_someone_to_watch(synapse: SynapseServer, matrix_user: 
 
 
 def test_the_cli_reports_errors_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["logout", "--profile", "nope"]) == 2
+    assert main(["logout", "--profile", "nope"]) == 1  # usage: no such profile
     err = capsys.readouterr().err
     assert err.startswith("session-tui: No profile 'nope'")
 

@@ -363,7 +363,7 @@ def test_times_and_durations_say_only_what_is_known() -> None:
     from datetime import UTC, datetime, timedelta
 
     from session_tui.tracking.events import TimeRange
-    from session_tui.ui.widgets.history_pane import duration_text, short_time, when_text
+    from session_tui.tracking.wording import duration_text, short_time, when_text
 
     t0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     later = t0 + timedelta(hours=3)

@@ -27,6 +27,7 @@ Flags on the command line win over the profile. Unknown keys are errors, because
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ class Profile:
     allow_insecure_http: bool = False
     city_db: Path | None = None
     retention_days: float | None = None
+    read_only: bool = False
 
 
 _KEYS = {
@@ -66,17 +68,39 @@ _KEYS = {
     "allow_insecure_http": bool,
     "city_db": str,
     "retention_days": (int, float),
+    "read_only": bool,
 }
 
 
-def _profile(name: str, table: Any, where: Path) -> Profile:
+def _line_of(text: str, name: str, key: str | None) -> int | None:
+    """The line of `key` in [profiles.NAME] (or of the table itself), for error messages."""
+    section = None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped.strip("[] ").replace('"', "")
+            if key is None and section == f"profiles.{name}":
+                return number
+            continue
+        in_table = section == f"profiles.{name}"
+        if key is not None and in_table and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return None
+
+
+def _profile(name: str, table: Any, where: Path, text: str = "") -> Profile:
+    def fail(key: str | None, what: str) -> ConfigError:
+        line = _line_of(text, name, key)
+        at = f"{where}:{line}" if line else str(where)
+        return ConfigError(f"{at}: profile {name!r}: {what}")
+
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [profiles.{name}] should be a table.")
+        raise fail(None, "should be a table ([profiles.NAME]).")
     unknown = sorted(set(table) - set(_KEYS))
     if unknown:
-        raise ConfigError(
-            f"{where}: profile {name!r} has unknown key(s) {', '.join(unknown)}; "
-            f"known keys: {', '.join(_KEYS)}."
+        raise fail(
+            unknown[0],
+            f"unknown key(s) {', '.join(unknown)}; known keys: {', '.join(_KEYS)}.",
         )
     for key, value in table.items():
         expected = _KEYS[key]
@@ -85,21 +109,19 @@ def _profile(name: str, table: Any, where: Path) -> Profile:
         else:
             expected_ok = isinstance(value, expected)
         if not expected_ok:
-            raise ConfigError(f"{where}: profile {name!r}: {key} has the wrong type.")
+            raise fail(key, f"{key} has the wrong type ({_type_word(expected)} expected).")
     watch = table.get("watch", [])
     if not all(isinstance(w, str) and w for w in watch):
-        raise ConfigError(f"{where}: profile {name!r}: watch must be a list of user ids.")
+        raise fail("watch", "watch must be a list of user ids.")
     provider = table.get("provider")
     if provider is not None and provider not in registry.names():
-        raise ConfigError(
-            f"{where}: profile {name!r}: provider must be one of {', '.join(registry.names())}."
-        )
+        raise fail("provider", f"provider must be one of {', '.join(registry.names())}.")
     interval = table.get("interval")
     if interval is not None and interval <= 0:
-        raise ConfigError(f"{where}: profile {name!r}: interval must be positive.")
+        raise fail("interval", "interval must be positive.")
     retention = table.get("retention_days")
     if retention is not None and retention <= 0:
-        raise ConfigError(f"{where}: profile {name!r}: retention_days must be positive.")
+        raise fail("retention_days", "retention_days must be positive.")
     city_db = table.get("city_db")
     return Profile(
         name=name,
@@ -115,7 +137,13 @@ def _profile(name: str, table: Any, where: Path) -> Profile:
         allow_insecure_http=table.get("allow_insecure_http", False),
         city_db=Path(city_db).expanduser() if city_db else None,
         retention_days=float(retention) if retention is not None else None,
+        read_only=table.get("read_only", False),
     )
+
+
+def _type_word(expected: Any) -> str:
+    names = {str: "a string", bool: "true or false", list: "a list", (int, float): "a number"}
+    return names.get(expected, "another type")
 
 
 def load_profiles(path: Path | None = None) -> dict[str, Profile]:
@@ -134,7 +162,8 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{where}: 'profiles' should be a table of [profiles.NAME] tables.")
-    return {name: _profile(name, table, where) for name, table in profiles.items()}
+    text = raw.decode("utf-8")
+    return {name: _profile(name, table, where, text) for name, table in profiles.items()}
 
 
 def get_profile(name: str, path: Path | None = None) -> Profile:

@@ -16,6 +16,7 @@ from session_tui.config import Profile, get_profile
 from session_tui.errors import ConfigError
 from session_tui.options import account_options
 from session_tui.plugin import OpenAccounts, OpenRequest, Prompt, Reconnect
+from session_tui.providers.base import SessionProvider
 from session_tui.signin.common import terminal_prompt
 
 __all__ = ["OpenAccounts", "Reconnect", "logout_main", "open_accounts", "resolve_choices"]
@@ -33,7 +34,7 @@ _VALUE_FLAGS = (
     "retention_days",
 )
 # Switches that, when given, turn the profile's setting on.
-_SWITCH_FLAGS = ("admin", "allow_insecure_http")
+_SWITCH_FLAGS = ("admin", "allow_insecure_http", "read_only")
 
 
 def resolve_choices(args: argparse.Namespace, *, default: str = "demo") -> Profile:
@@ -74,12 +75,30 @@ def open_accounts(
         # Silently showing your own sessions instead of the watched accounts' would mislead.
         raise ConfigError("--watch is for on-call mode: add --admin (or `admin = true`).")
     opened = plugin.open(OpenRequest(choices, env, prompt or terminal_prompt))
+    if choices.read_only:
+        _make_read_only(opened)
     if choices.name:
         opened.profile = choices.name
     opened.interval = choices.interval
     opened.city_db = choices.city_db
     opened.retention_days = choices.retention_days
     return opened
+
+
+def _make_read_only(opened: OpenAccounts) -> None:
+    """Every provider, and every one a later "sign in again" makes, can only list."""
+    from session_tui.providers.read_only import ReadOnlyProvider
+
+    opened.providers = [ReadOnlyProvider(p) for p in opened.providers]
+    opened.read_only = True
+    reconnect = opened.reconnect
+    if reconnect is not None:
+
+        async def reconnect_read_only(old: SessionProvider, password: str) -> SessionProvider:
+            inner = old.inner if isinstance(old, ReadOnlyProvider) else old
+            return ReadOnlyProvider(await reconnect(inner, password))
+
+        opened.reconnect = reconnect_read_only
 
 
 # -- session-tui logout ---------------------------------------------------------------------

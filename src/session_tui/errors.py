@@ -102,3 +102,10 @@ class CurrentSessionProtected(ProviderError):
         "it cannot be revoked from here.",
     ) -> None:
         super().__init__(message)
+
+
+class ReadOnlyRefused(ProviderError):
+    """A revoke, sign-out or rename asked of an account opened read-only: nothing was sent."""
+
+    def __init__(self, what: str = "change anything") -> None:
+        super().__init__(f"Read-only mode: session-tui will not {what}.")

@@ -1,9 +1,16 @@
-"""Names shared by the command line and the code that signs in: environment variables and the
-account options. Both `cli` and `connect` import this module, never each other."""
+"""Names shared by the command line and the code that signs in: environment variables, the
+account options every command takes, and what their numbers may be. `cli`, `connect` and the
+commands import this module, never each other."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from session_tui.errors import ConfigError
 
 TOKEN_ENV = "SESSION_TUI_TOKEN"
 PASSWORD_ENV = "SESSION_TUI_PASSWORD"
@@ -41,3 +48,69 @@ def account_options(group: argparse._ActionsContainer) -> None:
         action="store_true",
         help="allow plain http to hosts other than loopback (sends the token unencrypted)",
     )
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error exiting 1 (our code for "usage"), not argparse's 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
+def session_options(parser: argparse.ArgumentParser) -> None:
+    """Which account and how to watch it: the same for the dashboard and every command."""
+    parser.add_argument(
+        "--demo", action="store_true", help="run on the embedded demo service (the default)"
+    )
+    account_options(parser.add_argument_group("account"))
+    admin = parser.add_argument_group("on-call mode (Synapse or Better Auth admin API)")
+    admin.add_argument("--admin", action="store_true", help="use the server admin API")
+    admin.add_argument(
+        "--watch",
+        action="append",
+        default=None,
+        metavar="USER",
+        help="an account to watch in admin mode (repeatable): a Matrix id or an e-mail",
+    )
+    admin.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="never revoke, sign out or rename anything (the provider is opened read-only)",
+    )
+    view = parser.add_argument_group("polling and history")
+    view.add_argument(
+        "--interval", type=float, default=None, metavar="SECONDS", help="poll interval (default 5)"
+    )
+    view.add_argument(
+        "--city-db", type=Path, metavar="FILE", help="a MaxMind-format City database (.mmdb)"
+    )
+    view.add_argument(
+        "--retention-days",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="keep the history of ended sessions and sign-ins this long (default 90)",
+    )
+
+
+# What each number may be: a poll faster than twice a second only loads the server, and the
+# upper ends are far past any use (they also keep timedelta and the timers from overflowing).
+LIMITS: dict[str, tuple[float, float, float]] = {  # flag: (default, lowest, highest)
+    "--interval": (5.0, 0.5, 86_400.0),
+    "--online-window": (5.0, 0.1, 10_080.0),
+    "--retention-days": (90.0, 0.01, 36_500.0),
+}
+
+
+def number(value: float | None, flag: str) -> float:
+    """The flag's value (or the profile's, or the default), refused when out of its range."""
+    default, lowest, highest = LIMITS[flag]
+    if value is None:
+        return default
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{flag} must be a positive number.")
+    if not lowest <= value <= highest:
+        raise ConfigError(f"{flag} must be between {lowest:g} and {highest:g}.")
+    return value

@@ -38,6 +38,7 @@ class OpenAccounts:
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     city_db: Path | None = None  # from the profile, when the command line gave none
     retention_days: float | None = None  # history kept this long (profile or flag)
+    read_only: bool = False  # the providers are ReadOnlyProviders: nothing can be changed
 
     def close(self) -> None:
         for cleanup in reversed(self.cleanups):

@@ -57,6 +57,7 @@ class AppOptions:
     on_alert: str | None = None  # command run for each alert (issue 5)
     profile: str = "demo"
     retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long (issue 5)
+    read_only: bool = False  # --read-only: no way to revoke or rename (the providers refuse too)
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     listeners: list[SessionListener] = field(default_factory=list)
 

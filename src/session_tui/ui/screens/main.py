@@ -65,6 +65,10 @@ class MainScreen(Screen[None]):
         Binding("e", "rename", "Rename"),
         # Where the API cannot rename, `e` says so instead of doing nothing (not in the footer).
         Binding("e", "rename_unavailable", show=False),
+        # In read-only mode r, R and e are gone from the footer; pressed, they say why.
+        Binding("r", "read_only", show=False),
+        Binding("R", "read_only", show=False),
+        Binding("e", "read_only", show=False),
         Binding("h", "history", "History"),
         Binding("a", "alerts", "Alerts"),
         Binding("ctrl+r", "refresh", "Refresh"),
@@ -176,6 +180,7 @@ class MainScreen(Screen[None]):
         )
         header = self.header
         header.account = account
+        header.read_only = self.tui.options.read_only
         header.now = now
         header.sort_label = table.sort_column.label
         header.filter_text = table.filter_text
@@ -249,6 +254,11 @@ class MainScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        read_only = self.tui.options.read_only
+        if action == "read_only":
+            return read_only
+        if read_only and action in ("revoke", "revoke_others", "rename", "rename_unavailable"):
+            return False
         if action == "rename":
             return self.account.can(Capability.RENAME)
         if action == "rename_unavailable":
@@ -392,6 +402,13 @@ class MainScreen(Screen[None]):
                 f"Could not revoke {what}: {attempt.error}", title="Failed", severity="error"
             )
         self._show_account()
+
+    def action_read_only(self) -> None:
+        self.notify(
+            "Read-only mode: nothing can be revoked, signed out or renamed from here.",
+            title="Read-only",
+            severity="warning",
+        )
 
     def action_rename_unavailable(self) -> None:
         kind = plain(self.account.provider.kind, 40)

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from session_tui.enrich.text import plain
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking.events import Event, SignIn
-from session_tui.ui.widgets.history_pane import short_time
+from session_tui.tracking.wording import short_time
 
 ALERT_BADGE = Style(color="white", bgcolor="red", bold=True)
 INFO_BADGE = Style(dim=True)

@@ -53,6 +53,7 @@ class StatusHeader(Widget):
         super().__init__(id=id)
         self.account: AccountState | None = None
         self.now: datetime | None = None
+        self.read_only = False  # --read-only: said in the header, right after the name
 
     def render(self) -> Table:
         left = Text(no_wrap=True, overflow="ellipsis")
@@ -63,6 +64,9 @@ class StatusHeader(Widget):
             provider = account.provider
             left.append(" ")
             left.append(plain(account.name, 80), "bold")
+            if self.read_only:
+                left.append(" ")
+                left.append("read-only", "bold reverse yellow")
             if provider.acting_as and provider.acting_as != account.name:
                 left.append(" as ", "dim")
                 left.append(plain(provider.acting_as, 80))

@@ -1,0 +1,110 @@
+"""`session-tui config show`: the configuration a run would use, and where each part came from.
+
+The config file's path, the profile, and every setting with the flags laid over the profile
+(what `--profile NAME --interval 10` really means), then the environment and the files
+session-tui keeps. Secrets are never printed: a token or password in the environment reads
+"set (hidden)", the credentials file only says how many sign-ins it holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import stat
+import sys
+from typing import Any, TextIO
+
+from session_tui import exit_codes, paths
+from session_tui.commands.common import command_parser
+from session_tui.connect import resolve_choices
+from session_tui.errors import ConfigError
+from session_tui.options import PASSWORD_ENV, TOKEN_ENV, Parser
+
+HIDDEN = "set (hidden)"
+
+
+def parser() -> Parser:
+    p = command_parser(
+        "config",
+        "Show the effective configuration: the config file, the profile, and the flags laid "
+        "over it, with secrets masked.",
+        ["session-tui config show", "session-tui config show --profile work --interval 10"],
+    )
+    p.add_argument("action", choices=("show",), help="what to do (show)")
+    p.add_argument("--json", action="store_true", help="as one JSON object")
+    return p
+
+
+def main(argv: list[str], out: TextIO | None = None) -> int:
+    args = parser().parse_args(argv)
+    out = out or sys.stdout
+    shown = effective(args)
+    if args.json:
+        json.dump(shown, out, indent=2, default=str)
+        out.write("\n")
+        return exit_codes.OK
+    for section, values in shown.items():
+        print(f"{section}:", file=out)
+        width = max((len(k) for k in values), default=0)
+        for key, value in values.items():
+            print(f"  {key:<{width}}  {_text(value)}", file=out)
+    return exit_codes.OK
+
+
+def effective(args: Any) -> dict[str, dict[str, Any]]:
+    config = paths.config_file()
+    choices = resolve_choices(args)  # ConfigError names the file, line and key when it is bad
+    settings = {
+        f.name: getattr(choices, f.name) for f in dataclasses.fields(choices) if f.name != "name"
+    }
+    return {
+        "config": {
+            "file": str(config),
+            "exists": config.exists(),
+            "profile": choices.name or None,
+        },
+        "settings": settings,
+        "environment": {
+            TOKEN_ENV: HIDDEN if os.environ.get(TOKEN_ENV) else "not set",
+            PASSWORD_ENV: HIDDEN if os.environ.get(PASSWORD_ENV) else "not set",
+            paths.CONFIG_DIR_ENV: os.environ.get(paths.CONFIG_DIR_ENV) or "not set",
+            paths.STATE_DIR_ENV: os.environ.get(paths.STATE_DIR_ENV) or "not set",
+        },
+        "files": {
+            "state directory": str(paths.state_dir()),
+            "credentials": _credentials(),
+            "audit log": str(paths.audit_file()),
+        },
+    }
+
+
+def _credentials() -> str:
+    path = paths.credentials_file()
+    if not path.exists():
+        return f"{path} (none stored)"
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        entries = json.loads(path.read_text(encoding="utf-8")).get("credentials", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"Cannot read the credentials file {path}: {exc}.") from None
+    count = len(entries) if isinstance(entries, dict) else 0
+    return f"{path} (mode {mode:04o}, {count} stored sign-in{'s' if count != 1 else ''})"
+
+
+def _masked(value: Any) -> Any:
+    """A URL with something before an "@" may carry a password: never print that part."""
+    if isinstance(value, str) and "://" in value and "@" in value.split("://", 1)[1]:
+        scheme, rest = value.split("://", 1)
+        return f"{scheme}://[hidden]@{rest.rsplit('@', 1)[1]}"
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None or value == ():
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,118 @@
+"""`session-tui list`: the active sessions, as the table shows them, for people and scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from session_tui import exit_codes
+from session_tui.commands.common import (
+    FIELDS,
+    ONLINE_WINDOW,
+    Run,
+    command_parser,
+    exit_code_of,
+    now,
+    open_run,
+    poll_once,
+    print_table,
+    record,
+    say,
+)
+from session_tui.engine.polling import PollKind
+from session_tui.enrich import SessionView
+from session_tui.enrich.times import MISSING, expires_text, last_active_text
+from session_tui.options import Parser
+from session_tui.ui.cells import device_words
+from session_tui.ui.sorting import SortColumn, ordered
+
+
+def parser() -> Parser:
+    p = command_parser(
+        "list",
+        "Print the active sessions with the same fields as the dashboard's table, plus whether "
+        "each is the one session-tui is signed in with (current).",
+        [
+            "session-tui list",
+            "session-tui list --json | jq '.[] | select(.current | not) | .id'",
+            "session-tui list --csv --provider matrix --homeserver https://matrix.example.org "
+            "--user @alice:example.org",
+        ],
+    )
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="one JSON array (docs/schemas)")
+    form.add_argument("--csv", action="store_true", help="CSV with a header row")
+    return p
+
+
+def main(argv: list[str], out: TextIO | None = None) -> int:
+    args = parser().parse_args(argv)
+    out = out or sys.stdout
+    run = open_run(args)
+    try:
+        return asyncio.run(_list(run, args, out))
+    finally:
+        run.close()
+
+
+async def _list(run: Run, args: Any, out: TextIO) -> int:
+    rows: list[dict[str, Any]] = []
+    texts: list[tuple[str, ...]] = []
+    at = now()
+    code = exit_codes.OK
+    try:
+        for account in run.accounts:
+            report, _ = await poll_once(run, account)
+            if report.kind is not PollKind.OK:
+                say(f"{account.name}: {report.message}")
+                code = max(code, exit_code_of(report))
+                continue
+            views = ordered(
+                (run.enricher.view(s) for s in report.sessions), SortColumn.LAST_ACTIVE, at
+            )
+            for view in views:
+                rows.append(record(view, account, at))
+                texts.append(_table_row(view, rows[-1], at, multi=len(run.accounts) > 1))
+    finally:
+        for account in run.accounts:
+            await account.provider.aclose()
+    if args.json:
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif args.csv:
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
+    else:
+        multi = len(run.accounts) > 1
+        print_table(("ACCOUNT", *HEADINGS) if multi else HEADINGS, texts, out)
+    return code
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+HEADINGS = ("DEVICE", "LOCATION", "IP", "LAST ACTIVE", "EXPIRES", "ID")
+
+
+def _table_row(
+    view: SessionView, row: dict[str, Any], at: datetime, *, multi: bool
+) -> tuple[str, ...]:
+    device = ("This device: " if row["current"] else "") + device_words(view)
+    last = view.session.last_active_at
+    cells = (
+        device,
+        row["location"] or MISSING,
+        row["ip"] or MISSING,
+        last_active_text(last, at, ONLINE_WINDOW) if last else MISSING,
+        expires_text(view.session.expires_at, at) if view.session.expires_at else MISSING,
+        row["id"],
+    )
+    return (row["account"], *cells) if multi else cells

@@ -1,0 +1,177 @@
+"""`session-tui revoke ID...` and `session-tui revoke --all-others`: the dashboard's r and R.
+
+A fresh listing first (the engine's poll): ids it does not show are reported, the current
+session is refused (exit 4) and never sent. A terminal is asked to confirm, naming what will
+end; `--yes` skips that (and a script without a terminal must say it). Matrix wants the account
+password to revoke: `SESSION_TUI_PASSWORD`, else a prompt. Every attempt goes into the audit
+trail, as from the dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from session_tui import exit_codes
+from session_tui.commands.common import (
+    Run,
+    command_parser,
+    exit_code_of,
+    now,
+    one_account,
+    open_run,
+    poll_once,
+    say,
+)
+from session_tui.engine.polling import PollKind
+from session_tui.engine.recording import record_attempt
+from session_tui.engine.revocation import RevokeKind, RevokeOutcome, revoke
+from session_tui.engine.state import AccountState
+from session_tui.errors import ConfigError
+from session_tui.model import Capability, Session
+from session_tui.options import PASSWORD_ENV, Parser
+from session_tui.providers.read_only import is_read_only
+from session_tui.ui.cells import describe
+
+PASSWORD_TRIES = 3
+
+
+def parser() -> Parser:
+    p = command_parser(
+        "revoke",
+        "Revoke sessions by id (as `session-tui list` prints them), or every session but the "
+        "one session-tui is signed in with. The current session is always refused.",
+        [
+            "session-tui revoke ses_8c2f ses_91ab",
+            "session-tui revoke --all-others --yes",
+            "session-tui list --json | jq -r '.[] | select(.country_code == \"RU\") | .id' "
+            "| xargs session-tui revoke --yes",
+            "session-tui revoke --admin --watch @bob:example.org --all-others --provider matrix "
+            "--homeserver https://matrix.example.org --user @ops:example.org",
+        ],
+    )
+    p.add_argument("ids", nargs="*", metavar="ID", help="the sessions to revoke")
+    p.add_argument("--all-others", action="store_true", help="every session but the current one")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    return p
+
+
+def main(
+    argv: list[str],
+    *,
+    ask: Callable[[str], str] | None = None,
+    ask_password: Callable[[str], str] | None = None,
+) -> int:
+    args = parser().parse_args(argv)
+    if bool(args.ids) == bool(args.all_others):
+        raise ConfigError("revoke takes session ids, or --all-others (not both, not neither).")
+    interactive = sys.stdin.isatty()
+    if not args.yes and ask is None and not interactive:
+        raise ConfigError("No terminal to confirm on: add --yes to revoke without asking.")
+    # Read before signing in takes it out of the environment: revoking may need it again.
+    password = os.environ.get(PASSWORD_ENV) or None
+    run = open_run(args)
+    try:
+        return asyncio.run(
+            _revoke(run, args, password, ask or input, ask_password or getpass.getpass)
+        )
+    finally:
+        run.close()
+
+
+async def _revoke(
+    run: Run,
+    args: Any,
+    password: str | None,
+    ask: Callable[[str], str],
+    ask_password: Callable[[str], str],
+) -> int:
+    account = one_account(run, "revoke")
+    try:
+        if is_read_only(account.provider):
+            say("Read-only mode: nothing is revoked.")
+            return exit_codes.REFUSED
+        report, _ = await poll_once(run, account)
+        if report.kind is not PollKind.OK:
+            say(f"{account.name}: {report.message}")
+            return exit_code_of(report)
+        listed = {s.id: s for s in report.sessions}
+        current = account.current_id
+        code = exit_codes.OK
+        if args.all_others:
+            targets = account.others()
+        else:
+            targets = []
+            for sid in dict.fromkeys(args.ids):
+                if sid == current:
+                    say(
+                        f"{sid} is the session session-tui is signed in with (This device); "
+                        "it is never revoked from here."
+                    )
+                    code = exit_codes.REFUSED
+                elif sid not in listed:
+                    say(f"{sid}: {account.name} has no such active session.")
+                    code = max(code, exit_codes.PARTIAL)
+                else:
+                    targets.append(listed[sid])
+        if not targets:
+            if code == exit_codes.OK:
+                print("There are no other sessions to sign out.")
+            return code if code != exit_codes.PARTIAL else exit_codes.SERVER
+        if not args.yes and not _confirmed(run, account.name, targets, ask):
+            print("Nothing revoked.")
+            return exit_codes.OK
+        done, failed = await _attempt(run, account, targets, password, ask_password)
+        if failed:
+            return failed
+        if done < len(targets):
+            say(f"only {done} of the {len(targets)} sessions ended.")
+            return exit_codes.PARTIAL
+        print(f"Revoked {done} session{'s' if done != 1 else ''} of {account.name}.")
+        return code
+    finally:
+        await account.provider.aclose()
+
+
+def _confirmed(run: Run, name: str, targets: list[Session], ask: Callable[[str], str]) -> bool:
+    print(f"These sessions of {name} will be signed out:")
+    for session in targets:
+        print(f"  {session.id}  {describe(run.enricher.view(session))}")
+    count = len(targets)
+    answer = ask(f"Revoke {count} session{'s' if count != 1 else ''}? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+async def _attempt(
+    run: Run,
+    account: AccountState,
+    targets: list[Session],
+    password: str | None,
+    ask_password: Callable[[str], str],
+) -> tuple[int, int]:
+    """(how many ended, 0) or (0, the exit code of the failure); every attempt is audited."""
+    kind = RevokeKind.ONE if len(targets) == 1 else RevokeKind.OTHERS
+    needs_password = Capability.REAUTH_TO_REVOKE in account.provider.capabilities
+    tries = 1 if password else PASSWORD_TRIES
+    for attempt_number in range(1, tries + 1):
+        if needs_password and password is None:
+            password = ask_password(f"Password for {account.name} (to revoke): ")
+        attempt = await revoke(account, kind, targets, password, now)
+        await asyncio.to_thread(record_attempt, run.tracking, attempt)
+        if attempt.outcome is RevokeOutcome.DONE:
+            return attempt.revoked, exit_codes.OK
+        if attempt.outcome is RevokeOutcome.WRONG_PASSWORD:
+            say("Wrong password.")
+            password = None
+            if attempt_number < tries:
+                continue
+            return 0, exit_codes.AUTH
+        say(f"Could not revoke: {attempt.error}")
+        if attempt.outcome is RevokeOutcome.REFUSED:
+            return 0, exit_codes.REFUSED
+        return 0, exit_codes.AUTH if attempt.signed_out is not None else exit_codes.SERVER
+    return 0, exit_codes.AUTH
