@@ -13,6 +13,7 @@ import secrets
 import socket
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from http import HTTPStatus
@@ -102,6 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         service = self.server.service
+        service.seen(method, self.path)
         try:
             body = self._read_body()
             status, payload = service.handle(
@@ -175,6 +177,8 @@ class DemoService:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._failures: list[tuple[int, str, str, float | None]] = []
+        # (method, path) of the latest requests, in order (bounded: the demo may run for days)
+        self.requests: deque[tuple[str, str]] = deque(maxlen=10_000)
         self._failures_lock = threading.Lock()
 
     # -- life cycle ------------------------------------------------------------------------
@@ -230,6 +234,11 @@ class DemoService:
         return self.state.current_id
 
     # -- test helpers ----------------------------------------------------------------------
+
+    def seen(self, method: str, target: str) -> None:
+        """Every request received, as (method, path): tests count what a run sent."""
+        with self._failures_lock:
+            self.requests.append((method, urlsplit(target).path))
 
     def fail_next(
         self,
