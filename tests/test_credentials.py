@@ -44,14 +44,25 @@ def test_save_load_remove_round_trip() -> None:
     assert credentials.remove(key) is None
 
 
-def test_loose_modes_are_tightened() -> None:
+@pytest.mark.parametrize("loose", [0o644, 0o640, 0o604, 0o660])
+def test_a_file_others_may_read_is_refused_with_the_fix(loose: int) -> None:
+    path = credentials.save("k", cred())
+    path.chmod(loose)
+    with pytest.raises(ConfigError) as caught:
+        credentials.load("k")
+    message = str(caught.value)
+    assert f"chmod 600 {path}" in message and f"{loose:04o}" in message
+    assert TOKEN not in message
+    assert mode(path) == loose  # not silently changed: the user decides
+    path.chmod(0o600)
+    loaded = credentials.load("k")  # usable again once fixed
+    assert loaded is not None and loaded.access_token == TOKEN
+
+
+def test_the_directory_is_made_private_when_written() -> None:
     path = paths.credentials_file()
     path.parent.mkdir(parents=True, mode=0o755)
     path.parent.chmod(0o755)
-    path.write_text('{"version": 1, "credentials": {}}')
-    path.chmod(0o644)
-    assert credentials.load("anything") is None
-    assert mode(path) == 0o600
     credentials.save("k", cred())
     assert mode(path) == 0o600
     assert mode(path.parent) == 0o700

@@ -24,6 +24,7 @@ from session_tui.errors import (
     NotFound,
     ProviderError,
     RateLimited,
+    ServerBusy,
     Unreachable,
 )
 from session_tui.model import Capability, EndReason
@@ -154,11 +155,15 @@ async def test_injected_statuses_become_typed_errors(
     demo_service.fail_next(403)
     with pytest.raises(Forbidden):
         await demo_provider.list_sessions()
-    demo_service.fail_next(503, message="maintenance")
-    with pytest.raises(ProviderError) as failed:
+    demo_service.fail_next(503, message="maintenance", retry_after=12)
+    with pytest.raises(ServerBusy) as failed:
         await demo_provider.list_sessions()
-    assert type(failed.value) is ProviderError
+    assert failed.value.retry_after == 12  # Retry-After counts on 503 as on 429
     assert "503" in str(failed.value) and "maintenance" in str(failed.value)
+    demo_service.fail_next(500, message="bug")
+    with pytest.raises(ProviderError) as crashed:
+        await demo_provider.list_sessions()
+    assert type(crashed.value) is ProviderError and "bug" in str(crashed.value)
     assert len(await demo_provider.list_sessions()) > 1  # recovered
 
 

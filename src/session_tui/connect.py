@@ -14,7 +14,7 @@ from typing import Any
 from session_tui import registry
 from session_tui.config import Profile, get_profile
 from session_tui.errors import ConfigError
-from session_tui.options import account_options
+from session_tui.options import account_options, number
 from session_tui.plugin import OpenAccounts, OpenRequest, Prompt, Reconnect
 from session_tui.providers.base import SessionProvider
 from session_tui.signin.common import terminal_prompt
@@ -63,6 +63,7 @@ def open_accounts(
 ) -> OpenAccounts:
     if getattr(args, "demo", False) and getattr(args, "provider", None) not in (None, "demo"):
         raise ConfigError("--demo cannot be combined with --provider.")
+    _limit_answers(args)
     choices = resolve_choices(args)
     assert choices.provider is not None
     plugin = registry.get(choices.provider)
@@ -83,6 +84,14 @@ def open_accounts(
     opened.city_db = choices.city_db
     opened.retention_days = choices.retention_days
     return opened
+
+
+def _limit_answers(args: argparse.Namespace) -> None:
+    """--max-response, before the first request (sign-in included) is sent."""
+    from session_tui.providers import http
+
+    mib = number(getattr(args, "max_response", None), "--max-response")
+    http.configure(max_body=int(mib * 1024 * 1024))
 
 
 def _make_read_only(opened: OpenAccounts) -> None:

@@ -55,16 +55,24 @@ def _path(path: Path | None) -> Path:
     return path if path is not None else paths.credentials_file()
 
 
-def _make_private(path: Path) -> None:
-    """Tighten a file someone (or an old version) left readable by others."""
+def _check_private(path: Path) -> None:
+    """Refuse a credentials file others may read or write: its tokens may have been copied.
+
+    Quietly tightening it would hide that; the user decides (fix the mode, and sign in again
+    if others could have read it).
+    """
     mode = stat.S_IMODE(path.stat().st_mode)
-    if mode != FILE_MODE:
-        path.chmod(FILE_MODE)
+    if mode & 0o077:
+        raise ConfigError(
+            f"The credentials file {path} is readable or writable by others (mode {mode:04o}); "
+            f"its tokens may have been copied. Run `chmod 600 {path}` to use it, or delete it "
+            "and sign in again (and sign those sessions out) if others could read it."
+        )
 
 
 def _read_all(path: Path) -> dict[str, Any]:
     try:
-        _make_private(path)
+        _check_private(path)
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
@@ -102,7 +110,6 @@ def _write_all(path: Path, entries: dict[str, Any]) -> None:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _make_private(path)
 
 
 def load(key: str, path: Path | None = None) -> StoredCredential | None:

@@ -81,6 +81,14 @@ class RateLimited(ProviderError):
         self.retry_after = clamp_wait(retry_after)
 
 
+class ServerBusy(ProviderError):
+    """503 Service Unavailable (maintenance, overload); `retry_after` when the server said."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = clamp_wait(retry_after)
+
+
 class Unreachable(ProviderError):
     """No answer: DNS, connection refused, timeout, TLS failure."""
 

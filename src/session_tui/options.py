@@ -93,6 +93,13 @@ def session_options(parser: argparse.ArgumentParser) -> None:
         metavar="DAYS",
         help="keep the history of ended sessions and sign-ins this long (default 90)",
     )
+    view.add_argument(
+        "--max-response",
+        type=float,
+        default=None,
+        metavar="MIB",
+        help="refuse a server answer larger than this, unread (default 4)",
+    )
 
 
 # What each number may be: a poll faster than twice a second only loads the server, and the
@@ -101,6 +108,7 @@ LIMITS: dict[str, tuple[float, float, float]] = {  # flag: (default, lowest, hig
     "--interval": (5.0, 0.5, 86_400.0),
     "--online-window": (5.0, 0.1, 10_080.0),
     "--retention-days": (90.0, 0.01, 36_500.0),
+    "--max-response": (4.0, 0.01, 1024.0),
 }
 
 

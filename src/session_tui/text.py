@@ -65,14 +65,28 @@ def _clean_chars(text: str) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=8192)
 def plain(value: str | None, max_len: int = 256) -> str:
     """Return `value` as one safe line of at most `max_len` characters ("" for None).
 
     Escape sequences and control/format characters go, whitespace runs collapse to one space,
     and overlong text ends in "…" so the reader can tell it was cut. Cached, because the same
-    names come back on every poll.
+    names come back on every poll; the cache is bounded in entries and, because what is cached
+    is cut first to a few times `max_len`, in bytes too: a server sending a new huge name every
+    poll cannot grow it.
     """
+    if value and isinstance(value, str) and len(value) > _keep(max_len):
+        value = value[: _keep(max_len)]  # cut before cleaning: the rest could never be shown
+    return _plain_cached(value, max_len)
+
+
+def _keep(max_len: int) -> int:
+    """How much of a value can matter for `max_len` shown characters: escapes and dropped
+    characters make the raw text longer than what is shown, so keep a margin."""
+    return 4 * max(max_len, 1) + 64
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_cached(value: str | None, max_len: int) -> str:
     return plain_uncached(value, max_len)
 
 

@@ -112,6 +112,7 @@ async def poll_once(run: Run, account: AccountState) -> tuple[PollReport, list[E
         now=now,
         loop_time=asyncio.get_running_loop().time,
         can_sign_in=False,
+        interval=number(run.opened.interval, "--interval"),
     )
     if report.kind is not PollKind.OK:
         return report, []

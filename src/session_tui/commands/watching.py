@@ -66,8 +66,8 @@ async def _watch(run: Run, out: TextIO, as_json: bool, interval: float, polls: i
         while not stop.is_set() and (polls is None or rounds < polls):
             rounds += 1
             for index, account in enumerate(run.accounts):
-                if account.stopped or stop.is_set():
-                    continue
+                if account.stopped or stop.is_set() or loop.time() < account.resume_at:
+                    continue  # signed out, stopping, or backing off after failures
                 report, events = await poll_once(run, account)
                 if report.kind is PollKind.OK:
                     if lost.pop(index, False):

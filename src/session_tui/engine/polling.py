@@ -8,15 +8,26 @@ sign-in dialog; `session-tui watch` into a line; `session-tui list` into an exit
 from __future__ import annotations
 
 import enum
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from session_tui.engine.state import AccountState, Connection
-from session_tui.errors import AuthExpired, NotAdmin, ProviderError, RateLimited
+from session_tui.errors import AuthExpired, NotAdmin, ProviderError, RateLimited, ServerBusy
 from session_tui.model import Session
 
 DEFAULT_RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 does not say how long
+BACKOFF_CAP = 60.0  # seconds: a server that comes back is noticed within a minute
+JITTER = 0.2  # +-20 %, so many clients (or watched accounts) do not retry in step
+
+
+def backoff(failures: int, interval: float, asked: float | None = None) -> float:
+    """Seconds until the next try after `failures` in a row: doubling from the interval,
+    capped, jittered; never sooner than the server asked (Retry-After on 429 and 503)."""
+    base = min(BACKOFF_CAP, interval * 2 ** max(failures - 1, 0))
+    wait = base * random.uniform(1 - JITTER, 1 + JITTER)
+    return max(wait, asked or 0.0)
 
 
 class PollKind(enum.StrEnum):
@@ -90,6 +101,7 @@ async def poll(
     now: Callable[[], datetime],
     loop_time: Callable[[], float],
     can_sign_in: bool,
+    interval: float = 5.0,
 ) -> PollReport:
     """List the account's sessions once and record the outcome in `account`.
 
@@ -112,15 +124,19 @@ async def poll(
         changed = set_error(account, Connection.ERROR, str(exc))
         return PollReport(PollKind.STOPPED, message=str(exc), changed=changed, error=exc)
     except RateLimited as exc:
-        wait = exc.retry_after if exc.retry_after else DEFAULT_RATE_LIMIT_WAIT
-        account.resume_at = loop_time() + wait
+        wait = _retry_later(
+            account, interval, exc.retry_after or DEFAULT_RATE_LIMIT_WAIT, now, loop_time
+        )
         message = f"Rate limited by the server; waiting {wait:.0f} s before the next poll."
         changed = set_error(account, Connection.RATE_LIMITED, message)
         return PollReport(PollKind.RATE_LIMITED, message=message, changed=changed, error=exc)
     except ProviderError as exc:
+        asked = exc.retry_after if isinstance(exc, ServerBusy) else None
+        _retry_later(account, interval, asked, now, loop_time)
         changed = set_error(account, Connection.ERROR, str(exc))
         return PollReport(PollKind.ERROR, message=str(exc), changed=changed, error=exc)
     except Exception as exc:  # a provider bug: say so, keep the last listing, keep polling
+        _retry_later(account, interval, None, now, loop_time)
         message = f"Unexpected error ({type(exc).__name__})."
         changed = set_error(account, Connection.ERROR, message)
         return PollReport(
@@ -137,4 +153,22 @@ async def poll(
     account.error = None
     account.updated_at = now()
     account.polls += 1
+    account.failures = 0
+    account.retry_at = None
+    account.resume_at = 0.0
     return PollReport(PollKind.OK, sessions=listed)
+
+
+def _retry_later(
+    account: AccountState,
+    interval: float,
+    asked: float | None,
+    now: Callable[[], datetime],
+    loop_time: Callable[[], float],
+) -> float:
+    """Count the failure and put the next poll off (see `backoff`); returns the wait."""
+    account.failures += 1
+    wait = backoff(account.failures, interval, asked)
+    account.resume_at = loop_time() + wait
+    account.retry_at = now() + timedelta(seconds=wait)
+    return wait

@@ -44,6 +44,8 @@ class AccountState:
     stopped: bool = False  # our credential died (or is not allowed): no polls until signed in
     signed_out_elsewhere: bool = True  # False: alive but refused (not fresh); error says why
     poll_seq: int = 0  # polls started so far
+    failures: int = 0  # polls failed in a row (the back-off grows with it)
+    retry_at: datetime | None = None  # when the next poll is due after a failure (app clock)
     revoked_here: set[str] = field(default_factory=set)  # ended by us; stale polls may list them
     fresh_from_seq: int = 0  # polls numbered from here started after the last revocation
 
@@ -62,6 +64,16 @@ class AccountState:
             if session.is_current:
                 return session.id
         return None
+
+    @property
+    def stale(self) -> bool:
+        """The last listing is all there is: polls are failing. Nothing may look live."""
+        return self.updated_at is not None and self.connection in (
+            Connection.ERROR,
+            Connection.RATE_LIMITED,
+            Connection.RECONNECTING,
+            Connection.SIGNED_OUT,
+        )
 
     def can(self, capability: Capability) -> bool:
         return capability in self.provider.capabilities

@@ -42,6 +42,7 @@ from session_tui.providers.http import (
     rate_limited,
     send,
     send_sync,
+    server_busy,
 )
 from session_tui.text import plain_uncached
 
@@ -98,6 +99,8 @@ def raise_for_allauth(response: httpx.Response, host: str, what: str) -> None:
             f"{host} has no allauth session API at {response.request.url.path}: does the site "
             "enable allauth.headless and allauth.usersessions?"
         )
+    if status == 503:
+        raise server_busy(response, host, said)
     verb = "failed to" if status >= 500 else "refused to"
     raise ProviderError(f"{host} {verb} {what}: HTTP {status}{detail}.")
 

@@ -7,10 +7,11 @@ and the CLI only ever talk to them through `SessionProvider`.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
-from session_tui.errors import CurrentSessionProtected, NotFound, ProviderError
-from session_tui.model import Capability, EndedSession, Session
+from session_tui.errors import BadResponse, CurrentSessionProtected, NotFound, ProviderError
+from session_tui.model import Capability, EndedSession, Location, Session
 
 
 @runtime_checkable
@@ -39,6 +40,43 @@ class SessionProvider(Protocol):
     async def aclose(self) -> None: ...
 
 
+# The longest each untrusted field may be once it has crossed the provider boundary. Nothing
+# longer is ever useful on screen, and everything after this point (caches, the history store,
+# the audit log, the screen) may then rely on it.
+MAX_ID = 1024  # longer is refused, not cut: a cut id would revoke nothing (or the wrong thing)
+MAX_USER_AGENT = 2048
+MAX_TEXT = 512  # display names, places
+MAX_IP = 64
+MAX_EXTRAS = 4096  # characters of provider-specific extras, as text; beyond, they are dropped
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value is not None and len(value) > limit else value
+
+
+def bounded(session: Session) -> Session:
+    """The session with every untrusted string cut to its bound (see the constants above)."""
+    if len(session.id) > MAX_ID:
+        raise BadResponse(f"The server sent a session id of {len(session.id)} characters.")
+    location = session.location
+    if location is not None:
+        location = Location(
+            city=_cut(location.city, MAX_TEXT),
+            region=_cut(location.region, MAX_TEXT),
+            country_code=location.country_code,
+            source=location.source,
+        )
+    extras = session.extras if len(repr(session.extras)) <= MAX_EXTRAS else {}
+    return replace(
+        session,
+        user_agent=_cut(session.user_agent, MAX_USER_AGENT),
+        display_name=_cut(session.display_name, MAX_TEXT),
+        ip=_cut(session.ip, MAX_IP),
+        location=location,
+        extras=extras,
+    )
+
+
 class ProviderBase:
     """Shared behaviour: the current-session guard lives here so no provider can forget it.
 
@@ -62,7 +100,7 @@ class ProviderBase:
         return self._current_id
 
     async def list_sessions(self) -> list[Session]:
-        sessions = await self._list()
+        sessions = [bounded(s) for s in await self._list()]
         current = [s.id for s in sessions if s.is_current]
         if current:
             self._current_id = current[0]

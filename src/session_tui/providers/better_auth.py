@@ -49,6 +49,7 @@ from session_tui.providers.http import (
     rate_limited,
     send,
     send_sync,
+    server_busy,
 )
 from session_tui.text import plain_uncached
 
@@ -105,6 +106,8 @@ def raise_for_better_auth(response: httpx.Response, host: str, what: str) -> Non
         raise ProviderError(
             f"{host} has no Better Auth API at {response.request.url.path}: check --base-path."
         )
+    if status == 503:
+        raise server_busy(response, host, said)
     verb = "failed to" if status >= 500 else "refused to"
     raise ProviderError(f"{host} {verb} {what}: HTTP {status}{detail}.")
 

@@ -5,7 +5,10 @@ Kept apart from the protocol so that a provider for a non-HTTP source needs none
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -20,6 +23,7 @@ from session_tui.errors import (
     InsecureURLError,
     ProviderError,
     RateLimited,
+    ServerBusy,
     Unreachable,
     clamp_wait,
 )
@@ -130,20 +134,101 @@ def _where(url: httpx.URL) -> str:
     return f"{url.host}:{url.port}" if url.port else url.host
 
 
+@dataclass
+class Limits:
+    """What one answer may cost: a size (counted after decompression, so a gzip bomb is
+    refused too) and an overall deadline for the whole request, body included (a per-read
+    timeout alone lets a server that trickles a byte every few seconds hold a poll forever)."""
+
+    max_body: int = 4 * 1024 * 1024
+    deadline: float = 30.0
+
+
+LIMITS = Limits()
+
+
+def configure(*, max_body: int | None = None, deadline: float | None = None) -> None:
+    """Set the limits for this process (the command line's --max-response)."""
+    if max_body is not None:
+        LIMITS.max_body = max_body
+    if deadline is not None:
+        LIMITS.deadline = deadline
+
+
+_DROPPED = {b"content-encoding", b"content-length", b"transfer-encoding"}
+
+
+def _whole(response: httpx.Response, body: bytes) -> httpx.Response:
+    """The streamed answer as an ordinary response holding the (already decoded) body."""
+    headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROPPED]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
+def _too_large(host: str, limit: int) -> BadResponse:
+    return BadResponse(
+        f"{host} sent an answer larger than {limit // 1024} KiB; refused unread "
+        "(--max-response raises the limit)."
+    )
+
+
+def _declared_too_large(response: httpx.Response, limit: int) -> bool:
+    declared = response.headers.get("Content-Length", "")
+    return declared.isdigit() and int(declared) > limit
+
+
 async def send(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """One request; every httpx failure comes out as a typed error (see `request_failed`)."""
+    """One request within `LIMITS`; every httpx failure comes out as a typed error.
+
+    The body is read as a stream and refused as soon as it passes the size limit, before any
+    parsing; the whole exchange must finish within the deadline.
+    """
+    host = _where(client.base_url)
+    limit, deadline = LIMITS.max_body, LIMITS.deadline
     try:
-        return await client.request(method, path, **kwargs)
+        async with asyncio.timeout(deadline), client.stream(method, path, **kwargs) as response:
+            if _declared_too_large(response, limit):
+                raise _too_large(host, limit)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(host, limit)
+                chunks.append(chunk)
+            return _whole(response, b"".join(chunks))
+    except TimeoutError:
+        raise Unreachable(f"{host} did not answer within {deadline:g} s.") from None
     except httpx.HTTPError as exc:
-        raise request_failed(exc, _where(client.base_url)) from exc
+        raise request_failed(exc, host) from exc
 
 
 def send_sync(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
     """`send` for the synchronous client the CLI uses before any event loop exists."""
+    host = _where(client.base_url)
+    limit, deadline = LIMITS.max_body, LIMITS.deadline
+    started = time.monotonic()
     try:
-        return client.request(method, path, **kwargs)
+        with client.stream(method, path, **kwargs) as response:
+            if _declared_too_large(response, limit):
+                raise _too_large(host, limit)
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(host, limit)
+                if time.monotonic() - started > deadline:
+                    raise Unreachable(f"{host} did not answer within {deadline:g} s.")
+                chunks.append(chunk)
+            return _whole(response, b"".join(chunks))
     except httpx.HTTPError as exc:
-        raise request_failed(exc, _where(client.base_url)) from exc
+        raise request_failed(exc, host) from exc
 
 
 def json_of(response: httpx.Response) -> Any:
@@ -192,6 +277,15 @@ def rate_limited(response: httpx.Response, retry_after: float | None = None) -> 
     wait = clamp_wait(retry_after if retry_after is not None else retry_after_seconds(response))
     hint = f" It asks us to wait {wait:.0f} s." if wait is not None else ""
     return RateLimited(f"The server is rate limiting us.{hint}", retry_after=wait)
+
+
+def server_busy(response: httpx.Response, host: str, detail: str = "") -> ServerBusy:
+    """A 503, with the wait its Retry-After asks for (honoured like a 429's). `detail` is the
+    server's own sentence, already made plain."""
+    wait = retry_after_seconds(response)
+    hint = f"; it asks us to retry in {wait:.0f} s" if wait is not None else ""
+    said = f" ({detail})" if detail else ""
+    return ServerBusy(f"{host} is unavailable (HTTP 503){said}{hint}.", retry_after=wait)
 
 
 def parse_time(value: Any, field: str) -> datetime | None:

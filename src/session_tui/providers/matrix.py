@@ -40,6 +40,7 @@ from session_tui.providers.http import (
     rate_limited,
     send,
     send_sync,
+    server_busy,
 )
 from session_tui.text import plain_uncached
 
@@ -109,6 +110,8 @@ def raise_for_matrix(response: httpx.Response, host: str) -> None:
             else None
         )
         raise rate_limited(response, wait)
+    if status == 503:
+        raise server_busy(response, host, said)
     if status == 403:
         raise Forbidden(f"{host} refused: {said or 'forbidden'}.")
     if status == 404:

@@ -31,6 +31,7 @@ from session_tui.providers.http import (
     parse_time,
     rate_limited,
     send,
+    server_busy,
 )
 from session_tui.text import plain_uncached
 
@@ -169,6 +170,8 @@ class RestProvider(ProviderBase):
             return CurrentSessionProtected()
         if status == 429:
             return rate_limited(response)
+        if status == 503:
+            return server_busy(response, self.server, message or "")
         if status >= 500:
             return ProviderError(f"{self.server} failed to {what}: HTTP {status}{detail}.")
         return ProviderError(f"{self.server} refused to {what}: HTTP {status}{detail}.")

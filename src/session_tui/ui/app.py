@@ -189,7 +189,8 @@ class SessionTuiApp(App[None]):
                 if account.connection is Connection.SIGNED_OUT and self.reconnect is not None:
                     self._offer_sign_in(index)
                 continue
-            if loop_now < account.resume_at:
+            if loop_now < account.resume_at and account.connection is Connection.RATE_LIMITED:
+                # The server asked us to wait; a failing one is simply tried again now.
                 wait = int(account.resume_at - loop_now) + 1
                 self.notify(f"{account.name}: rate limited; retrying in {wait} s.")
                 continue
@@ -215,6 +216,7 @@ class SessionTuiApp(App[None]):
                 now=self.now,
                 loop_time=asyncio.get_running_loop().time,
                 can_sign_in=self.reconnect is not None,
+                interval=self.options.interval,
             )
             if report.kind is PollKind.OK:
                 at = account.updated_at or self.now()
