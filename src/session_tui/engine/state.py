@@ -45,6 +45,7 @@ class AccountState:
     signed_out_elsewhere: bool = True  # False: alive but refused (not fresh); error says why
     poll_seq: int = 0  # polls started so far
     failures: int = 0  # polls failed in a row (the back-off grows with it)
+    poll_started_at: datetime | None = None  # when the poll in flight started (app clock)
     retry_at: datetime | None = None  # when the next poll is due after a failure (app clock)
     revoked_here: set[str] = field(default_factory=set)  # ended by us; stale polls may list them
     fresh_from_seq: int = 0  # polls numbered from here started after the last revocation
@@ -73,6 +74,20 @@ class AccountState:
             Connection.RATE_LIMITED,
             Connection.RECONNECTING,
             Connection.SIGNED_OUT,
+        )
+
+    def waiting(self, now: datetime, interval: float) -> float | None:
+        """Seconds a poll has been waiting for an answer, once that is past two intervals
+        (a server that stopped answering); None while answers come in time."""
+        if not self.in_flight or self.poll_started_at is None:
+            return None
+        waited = (now - self.poll_started_at).total_seconds()
+        return waited if waited > 2 * interval else None
+
+    def looks_stale(self, now: datetime, interval: float) -> bool:
+        """Stale, or about to be: what the screen must not show as live."""
+        return self.stale or (
+            self.updated_at is not None and self.waiting(now, interval) is not None
         )
 
     def can(self, capability: Capability) -> bool:

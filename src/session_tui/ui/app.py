@@ -199,6 +199,7 @@ class SessionTuiApp(App[None]):
 
     def _start_poll(self, account: AccountState) -> None:
         account.in_flight = True
+        account.poll_started_at = self.now()
         account.poll_seq += 1
         self.run_worker(
             self._poll(account, account.poll_seq),

@@ -24,6 +24,7 @@ ONLINE_STYLE = Style(color="green", bold=True)
 CURRENT_STYLE = Style(bold=True)
 DIM_STYLE = Style(dim=True)
 MISSING_STYLE = Style(dim=True)
+STALE_STYLE = Style(dim=True, italic=True)  # rows from the last good poll while polls fail
 
 # Types worth a word in the Device column; API clients and bots already say so in their label.
 _TYPE_WORD = {
@@ -107,10 +108,16 @@ def ip_cell(view: SessionView) -> Text:
     return _cell(view.ip) if view.ip else _cell(MISSING, MISSING_STYLE)
 
 
-def last_active_cell(view: SessionView, now: datetime, window: timedelta) -> Text:
+def last_active_cell(
+    view: SessionView, now: datetime, window: timedelta, *, live: bool = True
+) -> Text:
+    """ "● Online" or "12 minutes ago"; from stale data (`live=False`) never "Online": only
+    how long ago the last good poll saw it active."""
     last = view.session.last_active_at
     if last is None:
         return _cell(MISSING, MISSING_STYLE)
+    if not live:
+        return _cell(ago_text(last, now), STALE_STYLE)
     if is_online(last, now, window):
         text = _cell()
         text.append(ONLINE_DOT, ONLINE_STYLE)

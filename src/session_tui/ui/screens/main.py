@@ -9,6 +9,7 @@ the hooks in `session_tui.ui.hooks`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -145,9 +146,13 @@ class MainScreen(Screen[None]):
         """Every second: "updated N s ago" moves on (with a frozen clock it stays put)."""
         # The app's timer can fire once more while the app is shutting down and the header
         # is already gone: skip that tick rather than raise.
+        now = self.tui.now()
         for header in self.query("#header").results(StatusHeader):
-            header.now = self.tui.now()
+            header.now = now
             header.refresh()
+        for table in self.query("#sessions").results(SessionsTable):  # gone while quitting
+            if table.stale != self._stale(now):
+                self._show_account()  # a poll now waits far too long (or answered)
 
     def set_unseen_alerts(self, count: int) -> None:
         self._unseen_alerts = count
@@ -171,6 +176,7 @@ class MainScreen(Screen[None]):
         table = self.table
         table.has_expiry = account.can(Capability.EXPIRY)
         table.has_activity = account.can(Capability.ACTIVITY)
+        table.stale = self._stale(now)
         table.show(
             self._views(account),
             current_id=account.current_id,
@@ -181,6 +187,7 @@ class MainScreen(Screen[None]):
         header = self.header
         header.account = account
         header.read_only = self.tui.options.read_only
+        header.interval = self.tui.options.interval
         header.now = now
         header.sort_label = table.sort_column.label
         header.filter_text = table.filter_text
@@ -210,7 +217,11 @@ class MainScreen(Screen[None]):
             account=account.name if self.multi else None,
             empty_hint=hint,
             activity_tracked=account.can(Capability.ACTIVITY),
+            stale_since=account.updated_at if self._stale(self.tui.now()) else None,
         )
+
+    def _stale(self, now: datetime) -> bool:
+        return self.account.looks_stale(now, self.tui.options.interval)
 
     def _switch(self, index: int) -> None:
         self.selected = index

@@ -39,6 +39,7 @@ def details_renderable(
     window: timedelta,
     account: str | None,
     activity_tracked: bool = True,
+    stale_since: datetime | None = None,
 ) -> RenderableType:
     """A two-column grid of labels and values; values are `Text`, never markup.
 
@@ -80,7 +81,8 @@ def details_renderable(
         where.append(source, cells.DIM_STYLE)
     grid.add_row("Location", where)
     last = session.last_active_at
-    online = last is not None and is_online(last, now, window)
+    # From stale data nothing is "Online": it only says when the last good poll saw it.
+    online = stale_since is None and last is not None and is_online(last, now, window)
     if last is None and not activity_tracked:
         grid.add_row("Last active", Text(NOT_TRACKED, style=cells.DIM_STYLE))
     else:
@@ -97,6 +99,14 @@ def details_renderable(
 
     outer = Table.grid(expand=True)
     outer.add_column(overflow="fold")
+    if stale_since is not None:
+        outer.add_row(
+            Text(
+                f"Not live: from the last good poll, {absolute_text(stale_since)} "
+                f"({ago_text(stale_since, now)}).",
+                style="bold yellow",
+            )
+        )
     outer.add_row(title)
     outer.add_row(grid)
     return outer
@@ -120,6 +130,7 @@ class DetailsPane(VerticalScroll):
         account: str | None = None,
         empty_hint: str = "No session selected.",
         activity_tracked: bool = True,
+        stale_since: datetime | None = None,
     ) -> None:
         body = self.query_one("#details-body", Static)
         if view is None:
@@ -133,5 +144,6 @@ class DetailsPane(VerticalScroll):
                 window=window,
                 account=account,
                 activity_tracked=activity_tracked,
+                stale_since=stale_since,
             )
         )

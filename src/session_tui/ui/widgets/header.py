@@ -54,6 +54,7 @@ class StatusHeader(Widget):
         self.account: AccountState | None = None
         self.now: datetime | None = None
         self.read_only = False  # --read-only: said in the header, right after the name
+        self.interval = 5.0  # the poll interval: a poll waiting much longer is said so
 
     def render(self) -> Table:
         left = Text(no_wrap=True, overflow="ellipsis")
@@ -87,19 +88,43 @@ class StatusHeader(Widget):
                 noun = "alert" if self.unseen_alerts == 1 else "alerts"
                 right.append(f"⚑ {self.unseen_alerts} new {noun}", "bold magenta")
                 right.append("  ")
-            style = _STATE_STYLE[account.connection]
-            right.append("●", style)
-            right.append(" ")
-            right.append(account.connection.value, style)
-            if account.error and account.connection is not Connection.CONNECTED:
-                right.append(": ", style)
-                right.append(plain(account.error, 48), style)
-            if self.now is not None:
-                right.append(" · ", "dim")
-                right.append(updated_text(account.updated_at, self.now), "dim")
+            right.append_text(self._state(account))
             right.append(" ")
         grid = Table.grid(expand=True)
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(no_wrap=True, justify="right")
         grid.add_row(left, right)
         return grid
+
+    def _state(self, account: AccountState) -> Text:
+        """ "● connected · updated 3 s ago", or what is wrong: never "connected" while polls
+        fail or a poll waits far past its interval (the rows are then the last good data)."""
+        now = self.now
+        text = Text(no_wrap=True)
+        failing = account.connection in (Connection.ERROR, Connection.RATE_LIMITED)
+        waited = account.waiting(now, self.interval) if now is not None else None
+        word = "stale" if account.updated_at else "offline"
+        if failing:
+            style, label = _STATE_STYLE[account.connection], word
+        elif waited is not None:
+            style, label = "yellow", f"{word}: no answer for {int(waited)} s"
+        else:
+            style, label = _STATE_STYLE[account.connection], account.connection.value
+        text.append("●", style)
+        text.append(" ")
+        text.append(label, style)
+        if account.error and account.connection is not Connection.CONNECTED:
+            text.append(": ", style)
+            text.append(plain(account.error, 48), style)
+        if now is None:
+            return text
+        text.append(" · ", "dim")
+        if (failing or waited is not None) and account.updated_at is not None:
+            ago = updated_text(account.updated_at, now).removeprefix("updated ")
+            text.append(f"last good data {ago}", "dim")
+        else:
+            text.append(updated_text(account.updated_at, now), "dim")
+        if failing and account.retry_at is not None and not account.in_flight:
+            wait = max(0, int((account.retry_at - now).total_seconds()))
+            text.append(f" · retrying in {wait} s" if wait else " · retrying now", "dim")
+        return text

@@ -126,6 +126,7 @@ class SessionsTable(DataTable[Text]):
         self._layout: Layout = ()
         self.has_expiry = True  # the provider's sessions expire; else Expires may give way
         self.has_activity = True  # the provider reports last activity; else "Signed in"
+        self.stale = False  # polls are failing: rows are the last good data, dimmed, not live
         self._pending_id: str | None = None  # selected before a rebuild emptied the table
 
     # -- what the screen calls ---------------------------------------------------------------
@@ -235,7 +236,9 @@ class SessionsTable(DataTable[Text]):
             "device": cells.device_cell(view, is_current),
             "location": cells.location_cell(view),
             "ip": cells.ip_cell(view),
-            "last_active": cells.last_active_cell(view, self._now, self._window),
+            "last_active": cells.last_active_cell(
+                view, self._now, self._window, live=not self.stale
+            ),
             "signed_in": cells.signed_in_cell(view, self._now),
             "expires": cells.expires_cell(view, self._now),
         }
@@ -243,6 +246,9 @@ class SessionsTable(DataTable[Text]):
             for key, text in row.items():
                 if key != "device":
                     text.stylize(cells.CURRENT_STYLE)
+        if self.stale:
+            for text in row.values():
+                text.stylize(cells.STALE_STYLE)
         return {key: RowText(row[key], view.session.id) for key in self.column_keys}
 
     def _apply(self, keep_cursor: bool = True) -> None:
