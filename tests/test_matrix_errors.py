@@ -18,6 +18,7 @@ from session_tui.errors import (
     AuthExpired,
     BadResponse,
     Forbidden,
+    NoAnswer,
     NotAdmin,
     ProviderError,
     RateLimited,
@@ -211,8 +212,10 @@ def test_failures_without_an_answer_and_with_a_broken_one_are_told_apart() -> No
     request = httpx.Request("GET", f"https://example.org/?access_token={TOKEN}")
     cases = [
         (httpx.ConnectError("refused", request=request), Unreachable),
-        (httpx.ReadTimeout("slow", request=request), Unreachable),
-        (httpx.RemoteProtocolError("Server disconnected without sending a response."), Unreachable),
+        (httpx.ConnectTimeout("no route", request=request), Unreachable),
+        # Sent, maybe acted on, but no answer: a revoke's outcome is then unknown.
+        (httpx.ReadTimeout("slow", request=request), NoAnswer),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response."), NoAnswer),
         (httpx.RemoteProtocolError("illegal status line", request=request), BadResponse),
         (httpx.TooManyRedirects(f"loop via {request.url}", request=request), BadResponse),
         (httpx.DecodingError("incorrect header check", request=request), BadResponse),

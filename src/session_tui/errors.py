@@ -93,6 +93,11 @@ class Unreachable(ProviderError):
     """No answer: DNS, connection refused, timeout, TLS failure."""
 
 
+class NoAnswer(Unreachable):
+    """The request may have reached the server, but no answer came (a timeout after the
+    connection was made, the deadline, a dropped connection): whether it acted is unknown."""
+
+
 class BadResponse(ProviderError):
     """The server answered something we cannot understand (wrong JSON, wrong types)."""
 

@@ -137,6 +137,24 @@ async def _revoke(
         await account.provider.aclose()
 
 
+async def _decided_by_a_poll(
+    run: Run, account: AccountState, targets: list[Session], said: str | None
+) -> tuple[int, int]:
+    """No answer, or fewer ended than asked: a fresh listing says what really happened."""
+    say(f"{said} Listing again to see what ended.")
+    report, _ = await poll_once(run, account)
+    if report.kind is not PollKind.OK:
+        say(f"Could not tell: {report.message}")
+        return 0, exit_code_of(report)
+    left = [s for s in targets if s.id in account.sessions]
+    for session in left:
+        say(f"still signed in: {session.id}  {describe(run.enricher.view(session))}")
+    ended = len(targets) - len(left)
+    if not ended:
+        return 0, exit_codes.SERVER
+    return ended, exit_codes.OK
+
+
 def _confirmed(run: Run, name: str, targets: list[Session], ask: Callable[[str], str]) -> bool:
     print(f"These sessions of {name} will be signed out:")
     for session in targets:
@@ -164,6 +182,11 @@ async def _attempt(
         await asyncio.to_thread(record_attempt, run.tracking, attempt)
         if attempt.outcome is RevokeOutcome.DONE:
             return attempt.revoked, exit_codes.OK
+        if attempt.outcome is RevokeOutcome.ALREADY_GONE:
+            print(f"{targets[0].id} had already ended; nothing left to revoke.")
+            return 1, exit_codes.OK
+        if attempt.outcome in (RevokeOutcome.PARTIAL, RevokeOutcome.UNKNOWN):
+            return await _decided_by_a_poll(run, account, targets, attempt.error)
         if attempt.outcome is RevokeOutcome.WRONG_PASSWORD:
             say("Wrong password.")
             password = None

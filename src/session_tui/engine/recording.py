@@ -33,6 +33,8 @@ def record_attempt(service: TrackingService, attempt: RevokeAttempt) -> AuditRec
         session_ids=attempt.session_ids,
         sessions=attempt.sessions,
         error=error,
-        revoked=attempt.revoked if error is None else None,
+        revoked=attempt.revoked if attempt.revoked else None,
         at=attempt.at,
+        outcome=attempt.outcome.audited,
+        ended_ids=attempt.ended,
     )

@@ -18,6 +18,7 @@ from session_tui.engine.state import AccountState
 from session_tui.errors import (
     AuthExpired,
     CurrentSessionProtected,
+    NoAnswer,
     NotFound,
     ProviderError,
     WrongPassword,
@@ -33,10 +34,24 @@ class RevokeKind(enum.StrEnum):
 
 
 class RevokeOutcome(enum.StrEnum):
-    DONE = "done"
+    DONE = "done"  # the server confirmed every one
+    ALREADY_GONE = "already gone"  # it had ended before we asked: counts as done, and says so
+    PARTIAL = "partial"  # the server ended fewer than asked (`remaining` says which, if known)
+    UNKNOWN = "unknown"  # sent, but no answer came: the next poll decides
     WRONG_PASSWORD = "wrong password"
     REFUSED = "refused"  # the current session, or read-only: nothing was sent
     FAILED = "failed"
+
+    @property
+    def audited(self) -> str:
+        """The audit trail's word for it."""
+        return {
+            RevokeOutcome.DONE: "ok",
+            RevokeOutcome.ALREADY_GONE: "already-gone",
+            RevokeOutcome.PARTIAL: "partial",
+            RevokeOutcome.UNKNOWN: "unknown",
+            RevokeOutcome.REFUSED: "refused",
+        }.get(self, "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +59,9 @@ class RevokeAttempt:
     """One revocation request, as the audit trail records it.
 
     `sessions` are the sessions the user confirmed, as last listed (for device summaries);
-    `revoked` is how many ended (0 unless DONE). `signed_out` says our own credential was found
-    dead on the way. No password or token is ever in here.
+    `revoked` is how many the server says ended; `ended` are the ids known to have ended (their
+    rows go) and `remaining` those known not to have. `signed_out` says our own credential was
+    found dead on the way. No password or token is ever in here.
     """
 
     provider: SessionProvider
@@ -58,6 +74,8 @@ class RevokeAttempt:
     error: str | None
     at: datetime
     signed_out: AuthExpired | None = None
+    ended: tuple[str, ...] = ()
+    remaining: tuple[str, ...] = ()
 
 
 def audit_action(kind: RevokeKind, provider: SessionProvider) -> AuditAction:
@@ -71,7 +89,7 @@ def audit_action(kind: RevokeKind, provider: SessionProvider) -> AuditAction:
 
 def attempt_error(attempt: RevokeAttempt) -> str | None:
     """None for a revocation that went through, else what went wrong, in words."""
-    if attempt.outcome is RevokeOutcome.DONE:
+    if attempt.outcome in (RevokeOutcome.DONE, RevokeOutcome.ALREADY_GONE):
         return None
     return attempt.error or str(attempt.outcome)
 
@@ -101,6 +119,8 @@ async def revoke(
         revoked: int = 0,
         error: str | None = None,
         signed_out: AuthExpired | None = None,
+        ended: Sequence[str] = (),
+        remaining: Sequence[str] = (),
     ) -> RevokeAttempt:
         return RevokeAttempt(
             provider=provider,
@@ -113,25 +133,51 @@ async def revoke(
             error=error,
             at=clock(),
             signed_out=signed_out,
+            ended=tuple(ended),
+            remaining=tuple(remaining),
         )
 
     try:
         if kind is RevokeKind.ONE:
             await provider.revoke(ids[0], password=password)
-            count = 1
+            count, confirmed = 1, tuple(ids)
         else:
             count = await provider.revoke_others(only=ids, password=password)
+            confirmed = getattr(provider, "last_ended", None)
     except WrongPassword:
         return attempt(RevokeOutcome.WRONG_PASSWORD)  # the audit says "wrong password"
     except NotFound as exc:
         if kind is RevokeKind.ONE:
-            forget(account, ids)  # it ended meanwhile: the row can go
+            forget(account, ids)  # it ended before we asked: the row goes, nothing failed
+            return attempt(RevokeOutcome.ALREADY_GONE, error=str(exc), ended=ids)
         return attempt(RevokeOutcome.FAILED, error=str(exc))
+    except NoAnswer as exc:
+        return attempt(
+            RevokeOutcome.UNKNOWN,
+            error=f"{exc} It may have ended; the next poll will tell.",
+        )
     except AuthExpired as exc:
         return attempt(RevokeOutcome.FAILED, error=str(exc), signed_out=exc)
     except CurrentSessionProtected as exc:
         return attempt(RevokeOutcome.REFUSED, error=str(exc))
     except ProviderError as exc:
         return attempt(RevokeOutcome.FAILED, error=str(exc))
+    if count <= 0:
+        return attempt(
+            RevokeOutcome.FAILED,
+            error=f"The server answered but ended none of the {len(ids)} sessions.",
+        )
+    if count < len(ids):
+        # Only what the server says ended leaves the table; the next poll tells the rest.
+        ended = [i for i in ids if confirmed is not None and i in confirmed]
+        remaining = [i for i in ids if confirmed is not None and i not in confirmed]
+        forget(account, ended)
+        return attempt(
+            RevokeOutcome.PARTIAL,
+            revoked=count,
+            error=f"The server ended {count} of the {len(ids)} sessions.",
+            ended=ended,
+            remaining=remaining,
+        )
     forget(account, ids)
-    return attempt(RevokeOutcome.DONE, revoked=count)
+    return attempt(RevokeOutcome.DONE, revoked=count, ended=ids)

@@ -252,7 +252,9 @@ class AllauthProvider(ProviderBase):
             if not still:
                 raise
             remaining = await self._delete(still)
-        return confirm_ended(self.server, session_ids, [s.id for s in remaining])
+        ended = confirm_ended(self.server, session_ids, [s.id for s in remaining])
+        self.last_ended = tuple(ended)
+        return len(ended)
 
     async def _delete(self, session_ids: list[str]) -> list[Session]:
         response = await self._call(

@@ -93,6 +93,9 @@ class ProviderBase:
 
     def __init__(self) -> None:
         self._current_id: str | None = None
+        # Which sessions the last revoke_others really ended, where the API says (None: it
+        # does not; the count is all there is, and the next listing tells the rest).
+        self.last_ended: tuple[str, ...] | None = None
 
     @property
     def current_id(self) -> str | None:
@@ -134,6 +137,7 @@ class ProviderBase:
         if only is not None:
             wanted = set(only)
             targets = [t for t in targets if t in wanted]
+        self.last_ended = None
         if not targets:
             return 0
         return await self._revoke_many(targets, password)
@@ -156,26 +160,30 @@ class ProviderBase:
         raise NotImplementedError
 
     async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
-        """Revoke these (never the current one); one request where the API has a bulk call."""
+        """Revoke these (never the current one); one request where the API has a bulk call.
+
+        Returns how many the server ended; set `last_ended` where the API says which.
+        """
         for sid in session_ids:
             await self._revoke_one(sid, password)
+        self.last_ended = tuple(session_ids)
         return len(session_ids)
 
 
-def confirm_ended(server: str, asked: Collection[str], still_listed: Collection[str]) -> int:
-    """How many of `asked` ended, from a listing taken after the revoke; none kept, or raise.
+def confirm_ended(server: str, asked: Collection[str], still_listed: Collection[str]) -> list[str]:
+    """Which of `asked` ended, from a listing taken after the revoke; none at all raises.
 
     For APIs whose revoke answer says nothing reliable (Better Auth's 200) or answers with the
     sessions that remain (allauth): what the server lists afterwards is the only truth.
     """
     listed = set(still_listed)
-    kept = [i for i in asked if i in listed]
-    if kept:
+    ended = [i for i in asked if i not in listed]
+    if not ended:
         raise ProviderError(
-            f"{server} answered but still lists {len(kept)} of the {len(asked)} sessions "
-            "it was asked to end."
+            f"{server} answered but still lists {'it' if len(asked) == 1 else 'all of them'}: "
+            "nothing was ended."
         )
-    return len(asked)
+    return ended
 
 
 Identity = TypeVar("Identity")

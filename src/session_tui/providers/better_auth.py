@@ -241,7 +241,9 @@ class BetterAuthBase(ProviderBase):
 
     async def _confirm(self, asked: Collection[str]) -> int:
         """List again: the server's 200 says nothing, the listing says what really ended."""
-        return confirm_ended(self.server, asked, [s.id for s in await self.list_sessions()])
+        ended = confirm_ended(self.server, asked, [s.id for s in await self.list_sessions()])
+        self.last_ended = tuple(ended)
+        return len(ended)
 
     async def aclose(self) -> None:
         await self._client.aclose()

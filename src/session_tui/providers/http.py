@@ -21,6 +21,7 @@ from session_tui import __version__
 from session_tui.errors import (
     BadResponse,
     InsecureURLError,
+    NoAnswer,
     ProviderError,
     RateLimited,
     ServerBusy,
@@ -113,15 +114,17 @@ def request_failed(exc: httpx.HTTPError, host: str) -> ProviderError:
     only: never the URL, the headers or httpx's own text, which may quote what we sent.
     """
     kind = type(exc).__name__
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return Unreachable(f"{host} did not answer in time (no connection).")
     if isinstance(exc, httpx.TimeoutException):
-        return Unreachable(f"{host} did not answer in time.")
+        return NoAnswer(f"{host} did not answer in time.")
     if isinstance(exc, httpx.DecodingError):
         return BadResponse(f"{host} sent a response body that cannot be decoded ({kind}).")
     if isinstance(exc, httpx.TooManyRedirects):
         return BadResponse(f"{host} redirected too many times ({kind}).")
     if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith("Server disconnected"):
         # A server going down (or a restart racing a kept-alive connection): no answer at all.
-        return Unreachable(f"{host} closed the connection without answering.")
+        return NoAnswer(f"{host} closed the connection without answering.")
     if isinstance(exc, httpx.ProtocolError):
         return BadResponse(f"{host} did not speak valid HTTP ({kind}).")
     if isinstance(exc, httpx.TransportError):
@@ -203,7 +206,7 @@ async def send(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any)
                 chunks.append(chunk)
             return _whole(response, b"".join(chunks))
     except TimeoutError:
-        raise Unreachable(f"{host} did not answer within {deadline:g} s.") from None
+        raise NoAnswer(f"{host} did not answer within {deadline:g} s.") from None
     except httpx.HTTPError as exc:
         raise request_failed(exc, host) from exc
 
@@ -224,7 +227,7 @@ def send_sync(client: httpx.Client, method: str, path: str, **kwargs: Any) -> ht
                 if size > limit:
                     raise _too_large(host, limit)
                 if time.monotonic() - started > deadline:
-                    raise Unreachable(f"{host} did not answer within {deadline:g} s.")
+                    raise NoAnswer(f"{host} did not answer within {deadline:g} s.")
                 chunks.append(chunk)
             return _whole(response, b"".join(chunks))
     except httpx.HTTPError as exc:

@@ -133,6 +133,8 @@ class RestProvider(ProviderBase):
             raise BadResponse("Field 'session_ids' should be a list of strings.")
         if ended is not None and self._current_id is not None and self._current_id in ended:
             raise BadResponse("The server says it ended the current session; it must not.")
+        if ended is not None:
+            self.last_ended = tuple(i for i in ended if i in set(session_ids))
         return revoked
 
     async def history(self, limit: int | None = None) -> list[EndedSession]:

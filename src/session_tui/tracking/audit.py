@@ -56,9 +56,12 @@ class AuditRecord:
     devices: tuple[str, ...] = ()
     error: str | None = None
     revoked: int | None = None  # how many ended, when the API says
+    result: str | None = None  # ok, already-gone, partial, unknown, refused, error
 
     @property
     def outcome(self) -> str:
+        if self.result is not None:
+            return self.result
         return "ok" if self.error is None else "error"
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,6 +110,7 @@ def make_record(
     at: datetime | None = None,
     redact: Iterable[str] = (),
     describer: Describer | None = None,
+    outcome: str | None = None,
 ) -> AuditRecord:
     """Build a sanitised record; `sessions` (as last listed) give the device summaries."""
     secrets = [s for s in redact if s]
@@ -124,6 +128,7 @@ def make_record(
         devices=tuple(_scrub(device_summary(s, describe), secrets) or "" for s in sessions),
         error=message,
         revoked=revoked,
+        result=plain(outcome, 32) if outcome else None,
     )
 
 
@@ -216,7 +221,7 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
             _cell(r.get("provider"), 16),
             _cell(r.get("profile"), 16),
             _cell(r.get("action"), 16),
-            _cell(r.get("outcome"), 8),
+            _cell(r.get("outcome"), 12),
         )
         for r in records
     ]

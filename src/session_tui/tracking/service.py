@@ -131,16 +131,20 @@ class TrackingService:
         error: str | BaseException | None = None,
         revoked: int | None = None,
         at: datetime | None = None,
+        outcome: str | None = None,
+        ended_ids: Sequence[str] | None = None,
     ) -> audit.AuditRecord:
-        """After each revocation attempt: an audit line, and on success "revoked here" marks.
+        """After each revocation attempt: an audit line, and "revoked here" marks for what
+        ended (`ended_ids`; by default all of `session_ids` when there is no error).
 
         Raises `audit.AuditError` if the log cannot be written (the marks are kept anyway).
         """
         when = at or self.clock()
-        if error is None:
+        marks = ended_ids if ended_ids is not None else (session_ids if error is None else ())
+        if marks:
             # Quitting: the history is closed, but the audit line is still owed.
             with contextlib.suppress(TrackingClosed):
-                self.tracker(provider).mark_revoked(session_ids, when)
+                self.tracker(provider).mark_revoked(marks, when)
         return audit.log_revocation(
             self.audit_path,
             account=provider.account,
@@ -152,6 +156,7 @@ class TrackingService:
             error=error,
             revoked=revoked,
             at=when,
+            outcome=outcome,
         )
 
     def unseen_alerts(self) -> int:

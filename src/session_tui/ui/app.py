@@ -42,6 +42,13 @@ from session_tui.ui.tracking_bridge import TrackingBridge
 Reconnect = Callable[[SessionProvider, str], Awaitable[SessionProvider]]
 
 
+# Outcomes after which the table is brought up to date at once (for UNKNOWN and PARTIAL the
+# next listing is what decides which sessions really ended).
+_POLL_AFTER = frozenset(
+    {RevokeOutcome.DONE, RevokeOutcome.ALREADY_GONE, RevokeOutcome.PARTIAL, RevokeOutcome.UNKNOWN}
+)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -329,8 +336,8 @@ class SessionTuiApp(App[None]):
         if attempt.signed_out is not None:
             # After the dialog has closed: dismissing pops whatever screen is on top.
             self.call_later(self._signed_out, account, attempt.signed_out)
-        elif attempt.outcome is RevokeOutcome.DONE:
-            self._after_revoke(account)
+        elif attempt.outcome in _POLL_AFTER:
+            self._after_revoke(account)  # a fresh listing: it confirms, or decides
         return attempt
 
     async def revoke_one(

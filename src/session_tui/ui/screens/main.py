@@ -394,25 +394,53 @@ class MainScreen(Screen[None]):
         if attempt is None:
             return  # cancelled: nothing changes
         sessions = attempt.sessions
-        if attempt.outcome is RevokeOutcome.DONE:
-            if attempt.kind is RevokeKind.ONE:
-                view = self.tui.enricher.view(sessions[0])
-                message = f"Revoked {cells.describe(view)}."
-            else:
-                message = f"Signed out {_plural(attempt.revoked, 'session')}."
-            if self.multi:
-                message += f" ({plain(attempt.account, 80)})"
-            self.notify(message, title="Done")
-        else:
-            what = (
-                cells.describe(self.tui.enricher.view(sessions[0]))
-                if attempt.kind is RevokeKind.ONE
-                else _plural(len(sessions), "session")
+        one = attempt.kind is RevokeKind.ONE
+        what = (
+            cells.describe(self.tui.enricher.view(sessions[0]))
+            if one
+            else _plural(len(sessions), "session")
+        )
+        suffix = f" ({plain(attempt.account, 80)})" if self.multi else ""
+        outcome = attempt.outcome
+        if outcome is RevokeOutcome.DONE:
+            message = (
+                f"Revoked {what}." if one else f"Signed out {_plural(attempt.revoked, 'session')}."
             )
+            self.notify(message + suffix, title="Done")
+        elif outcome is RevokeOutcome.ALREADY_GONE:
             self.notify(
-                f"Could not revoke {what}: {attempt.error}", title="Failed", severity="error"
+                f"{what} had already ended; nothing left to revoke.{suffix}", title="Already gone"
+            )
+        elif outcome is RevokeOutcome.PARTIAL:
+            names = self._names(attempt.remaining)
+            left = f" Still signed in: {names}." if names else " The next poll shows which remain."
+            self.notify(
+                f"{attempt.error}{left}{suffix}",
+                title="Partly done",
+                severity="warning",
+                timeout=15,
+            )
+        elif outcome is RevokeOutcome.UNKNOWN:
+            self.notify(
+                f"{attempt.error}{suffix}", title="Not confirmed", severity="warning", timeout=15
+            )
+        else:
+            self.notify(
+                f"Could not revoke {what}: {attempt.error}{suffix}",
+                title="Failed",
+                severity="error",
             )
         self._show_account()
+
+    def _names(self, session_ids: tuple[str, ...]) -> str:
+        listed = self.account.sessions
+        shown = [
+            cells.describe(self.tui.enricher.view(listed[sid]))
+            for sid in session_ids[:MAX_LISTED]
+            if sid in listed
+        ]
+        more = len(session_ids) - len(shown)
+        return ", ".join(shown) + (f" and {more} more" if more > 0 and shown else "")
 
     def action_read_only(self) -> None:
         self.notify(
