@@ -16,6 +16,7 @@ pytest_plugins = [
     "allauth_server",
     "better_auth_server",
     "contract_backends",
+    "fault_server",
 ]
 
 
