@@ -51,13 +51,30 @@ MAX_EXTRAS = 4096  # characters of provider-specific extras, as text; beyond, th
 
 
 def _cut(value: str | None, limit: int) -> str | None:
-    return value[:limit] if value is not None and len(value) > limit else value
+    """At most `limit` characters, and encodable: a lone surrogate (JSON lets a server send
+    "\\ud800") would break every file and terminal it reached, so it becomes "?"."""
+    if value is None:
+        return None
+    value = value[:limit]
+    if not value.isascii():
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def bounded(session: Session) -> Session:
     """The session with every untrusted string cut to its bound (see the constants above)."""
     if len(session.id) > MAX_ID:
         raise BadResponse(f"The server sent a session id of {len(session.id)} characters.")
+    if not _encodable(session.id):
+        raise BadResponse("The server sent a session id that is not valid Unicode.")
     location = session.location
     if location is not None:
         location = Location(
