@@ -101,3 +101,35 @@ def test_baseline_is_silent_then_rules_apply(tmp_path) -> None:
         tracker.mark_seen()
         assert tracker.unseen_alerts() == 0
         assert tracker.events(limit=1)[0].seen
+
+
+def test_a_sign_in_listed_without_details_is_judged_again_when_they_arrive(tmp_path) -> None:
+    """A loaded server may list a new device before its user agent and address: the alert
+    comes when they do, not never."""
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        base = [session("a", FIREFOX_LINUX, IP_DE), session("blank", None, None)]
+        tracker.observe(base)
+        clock.advance(seconds=5)
+        first = tracker.observe([*base, session("n", None, None)])
+        assert [(e.session_id, e.severity) for e in first] == [("n", Severity.INFO)]
+        clock.advance(seconds=5)
+        later = tracker.observe([*base, session("n", CURL, IP_BR)])
+        (alert,) = [e for e in later if isinstance(e, SignIn)]
+        assert alert.session_id == "n" and alert.severity is Severity.ALERT
+        assert set(alert.rules) == {AlertRule.NEW_DEVICE, AlertRule.NEW_COUNTRY}
+        assert tracker.unseen_alerts() == 1
+        # Judged once: the same details again are nothing new.
+        clock.advance(seconds=5)
+        again = tracker.observe([*base, session("n", CURL, IP_BR)])
+        assert not [e for e in again if isinstance(e, SignIn)]
+
+
+def test_a_known_device_moving_within_known_places_raises_nothing(tmp_path) -> None:
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        base = [session("a", FIREFOX_LINUX, IP_DE), session("b", CURL, IP_BR)]
+        tracker.observe(base)
+        clock.advance(seconds=5)
+        moved = tracker.observe([session("a", FIREFOX_LINUX, IP_BR), base[1]])
+        assert not [e for e in moved if isinstance(e, SignIn)]  # Brazil is known here

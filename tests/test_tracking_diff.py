@@ -94,14 +94,17 @@ def test_ip_change() -> None:
     assert "→" in change.summary
 
 
-def test_ip_appearing_is_not_a_change() -> None:
-    assert diff(snap(session("a", ip=None)), [session("a", ip=IP_DE)], LATER) == []
+def test_ip_appearing_is_not_a_change_but_is_judged_again() -> None:
+    events = diff(snap(session("a", ip=None)), [session("a", ip=IP_DE)], LATER)
+    # No IP or location change (there was none before); the place became known, so the
+    # sign-in is judged again (the tracker keeps that only if it alerts).
+    assert [type(e) for e in events] == [SignIn]
 
 
 def test_location_change_with_ip_change() -> None:
     events = diff(snap(session("a", ip=IP_DE)), [session("a", ip=IP_BR)], LATER)
     kinds = {type(e) for e in events}
-    assert kinds == {IpChanged, LocationChanged}
+    assert kinds == {IpChanged, LocationChanged, SignIn}  # SignIn: judged again (new country)
     moved = next(e for e in events if isinstance(e, LocationChanged))
     assert "Germany" in moved.old_location and "Brazil" in moved.new_location
 

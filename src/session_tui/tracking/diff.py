@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from session_tui.model import EndReason, Session
-from session_tui.tracking.describe import Describer
+from session_tui.tracking.describe import Describer, fingerprint_of
 from session_tui.tracking.events import (
     Ended,
     Event,
@@ -94,6 +94,14 @@ def end_of(
     return EndReason.ENDED_ELSEWHERE, TimeRange(min(previous_poll, now), now)
 
 
+def _judged_anew(describe: Describer, old: Session, new: Session) -> bool:
+    """The device fingerprint or the country changed, to something known."""
+    if new.user_agent and fingerprint_of(old).key != fingerprint_of(new).key:
+        return True
+    country = describe.country(new)
+    return country is not None and country != describe.country(old)
+
+
 def diff(
     previous: Snapshot,
     current: Iterable[Session],
@@ -104,7 +112,9 @@ def diff(
     """The events between `previous` and `current`: sign-ins, endings, IP and location changes.
 
     Sign-ins come out as info; `alerts.classify` grades them. A baseline snapshot yields no
-    sign-ins at all (those sessions were already there).
+    sign-ins at all (those sessions were already there). A session already listed whose device
+    or country became known or changed comes out as a sign-in too, to be judged again (the
+    tracker keeps it only when it alerts).
     """
     describe = describer or Describer()
     revoked = revoked_here or {}
@@ -129,6 +139,19 @@ def diff(
                 )
             )
             continue
+        if _judged_anew(describe, old, session):
+            # What the alert rules look at became known or changed (a server under load may
+            # first list a device without its user agent or address): judge it again, so an
+            # alert is never lost to an incomplete first listing. Kept only if it alerts.
+            events.append(
+                SignIn(
+                    session=session,
+                    at=now,
+                    signed_in=previous.signed_in.get(sid)
+                    or signed_in_range(session, previous.taken_at, now),
+                    **labels,
+                )
+            )
         if old.ip and session.ip and old.ip != session.ip:
             events.append(
                 IpChanged(session=session, at=now, old_ip=old.ip, new_ip=session.ip, **labels)

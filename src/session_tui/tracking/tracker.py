@@ -138,10 +138,17 @@ class Tracker:
             self._quiet = None
             events = diff(snapshot, current, now, store.revocations(), self.describer)
             events = classify_all(events, store.known_places(), self.describer)
+            listed_before = snapshot.sessions
+            # A session judged again (it was listed before) is an event only when it alerts.
+            events = [
+                e
+                for e in events
+                if not (isinstance(e, SignIn) and e.session_id in listed_before and not e.is_alert)
+            ]
             stored: list[Event] = []
             new_sign_ins: dict[str, TimeRange] = {}
             for event in events:
-                if isinstance(event, SignIn):
+                if isinstance(event, SignIn) and event.session_id not in listed_before:
                     new_sign_ins[event.session_id] = event.signed_in
                 elif isinstance(event, Ended):
                     store.forget_known(event.session_id)
