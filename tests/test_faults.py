@@ -173,3 +173,33 @@ async def test_a_huge_name_is_cut_before_the_history_and_the_screen(
     assert longest <= 512
     for path in paths.state_dir().rglob("*.sqlite3*"):
         assert path.stat().st_size < 512 * 1024
+
+
+async def test_an_outage_of_many_watched_accounts_is_one_notice_and_its_end_too(
+    faulty: FaultServer, demo_service: DemoService, quick_limits: http.Limits
+) -> None:
+    providers = [RestProvider(faulty.url, demo_service.token) for _ in range(5)]
+    app = SessionTuiApp(providers, AppOptions(interval=600, clock=demo_service.clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        faulty.mode, faulty.retry_after = "503", 1
+        for _ in range(2):  # every account finds it down, twice over
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: all(a.failures for a in app.accounts), "the failures")
+            await until(pilot, lambda: not any(a.in_flight for a in app.accounts), "the polls")
+        down = [m for m in messages(app) if "is not answering" in m]
+        assert len(down) == 1
+        assert all(a.stale for a in app.accounts)
+        faulty.mode = "ok"
+        for account in app.accounts:
+            account.resume_at = 0.0  # as if the asked wait had passed
+        await pilot.press("ctrl+r")
+        await until(
+            pilot,
+            lambda: all(a.connection is Connection.CONNECTED for a in app.accounts),
+            "recovery",
+        )
+        await pilot.pause()
+        assert [m for m in messages(app) if "answers again" in m] == [
+            f"127.0.0.1:{faulty.server_address[1]} answers again."
+        ]

@@ -27,9 +27,12 @@ from session_tui.engine.polling import poll as engine_poll
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome, revoke
 from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich import Enricher, GeoLocator
+from session_tui.enrich.text import plain
 from session_tui.errors import (
     AuthExpired,
     ProviderError,
+    ServerBusy,
+    Unreachable,
     WrongPassword,
 )
 from session_tui.model import Session
@@ -97,6 +100,7 @@ class SessionTuiApp(App[None]):
         self.enricher = Enricher(self.geo)
         self.main = MainScreen()
         self._signing_in: set[int] = set()  # accounts whose sign-in dialog is open
+        self._down: dict[str, set[int]] = {}  # server -> accounts that found it down (on call)
         # History, sign-in alerts and the audit trail (issue 5) listen like any other consumer.
         self.tracking = TrackingBridge(self)
         self.add_listener(self.tracking)
@@ -227,11 +231,14 @@ class SessionTuiApp(App[None]):
                 interval=self.options.interval,
             )
             if report.kind is PollKind.OK:
+                self._server_answers(account)
                 at = account.updated_at or self.now()
                 self._tell_listeners("sessions_polled", account.provider, report.sessions, at)
                 self.post_message(SessionsPolled(account.provider, report.sessions, at))
             elif report.kind is PollKind.SIGNED_OUT:
                 self._say_signed_out(account, report.changed)
+            elif isinstance(report.error, Unreachable | ServerBusy) and len(self.accounts) > 1:
+                self._server_down(account, report.message or "")
             elif report.changed and report.message:
                 if report.error is not None and "Unexpected" in report.message:
                     self.log.error(f"poll of {account.name} failed: {report.error!r}")
@@ -239,6 +246,31 @@ class SessionTuiApp(App[None]):
         finally:
             account.in_flight = False
             self.main.account_changed(account)
+
+    def _server_down(self, account: AccountState, message: str) -> None:
+        """On call, many watched accounts share one server: its outage is one notification,
+        when the first account finds it down, not one per account."""
+        server = account.provider.server
+        down = self._down.setdefault(server, set())
+        if not down:
+            self.notify(
+                f"{plain(server, 80)} is not answering: {message} Every watched account there "
+                "shows its last good data until it is back.",
+                title="Server down",
+                severity="error",
+                timeout=15,
+            )
+        down.add(id(account))
+
+    def _server_answers(self, account: AccountState) -> None:
+        server = account.provider.server
+        down = self._down.get(server)
+        if down is None or id(account) not in down:
+            return
+        down.discard(id(account))
+        if not down:
+            del self._down[server]
+            self.notify(f"{plain(server, 80)} answers again.", title="Server back", timeout=8)
 
     def _tell_problem(self, account: AccountState, message: str) -> None:
         self.notify(f"{account.name}: {message}", severity="error", timeout=8)
