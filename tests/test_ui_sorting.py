@@ -22,10 +22,10 @@ def _s(sid: str, ago: timedelta | None, *, name: str = "", current: bool = False
     return Session(id=sid, display_name=name or sid, last_active_at=last, is_current=current)
 
 
-def test_online_rows_keep_their_places_when_their_times_leapfrog() -> None:
+def test_online_rows_go_by_how_recently_they_were_active() -> None:
     first = _order(_s("b", timedelta(seconds=5)), _s("a", timedelta(seconds=40)))
     later = _order(_s("b", timedelta(seconds=50)), _s("a", timedelta(seconds=1)))
-    assert first == later == ["a", "b"]  # both Online: by name, not by the second
+    assert first == ["b", "a"] and later == ["a", "b"]  # ties break by the exact activity
 
 
 def test_this_device_leads_the_online_rows_and_older_rows_go_by_the_minute() -> None:
@@ -37,4 +37,5 @@ def test_this_device_leads_the_online_rows_and_older_rows_go_by_the_minute() -> 
         _s("never", None),
         _s("old", timedelta(days=2)),
     )
-    assert order == ["tui", "web", "laptop", "phone", "old", "never"]
+    # Phone and laptop share a minute: the one active more recently goes first.
+    assert order == ["tui", "web", "phone", "laptop", "old", "never"]

@@ -72,9 +72,16 @@ def describe(view: SessionView) -> str:
     return f"{device_words(view)}, {where}" if where else device_words(view)
 
 
-def device_cell(view: SessionView, is_current: bool) -> Text:
-    """Name (or browser on OS), then the rest of what we know, dimmed; a badge for our own."""
+MARK = "✓ "
+MARK_STYLE = Style(color="yellow", bold=True)
+
+
+def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) -> Text:
+    """Name (or browser on OS), then the rest of what we know, dimmed; a badge for our own,
+    and a mark on the rows chosen with `space`."""
     text = _cell()
+    if marked:
+        text.append(MARK, MARK_STYLE)
     if is_current:
         text.append(THIS_DEVICE, BADGE_STYLE)
         text.append(" ")

@@ -60,21 +60,24 @@ def _aware(when: datetime | None, default: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _activity_key(view: SessionView, now: datetime | None, window: timedelta) -> tuple[Any, ...]:
-    """Most recent first, by what the column shows rather than to the millisecond.
+def _recency(session: Any) -> float:
+    """Exact last activity as a sort key: most recent first, never-active last."""
+    last = session.last_active_at
+    return -_aware(last, _NEVER).timestamp() if last is not None else float("inf")
 
-    Sessions in use move their last-active time on every poll; sorted exactly, the "Online" rows
-    would swap places every few seconds under the user's cursor. So every Online row shares one
-    place (this device first, then by name), and the rest are ordered by the minute.
-    """
+
+def _activity_key(view: SessionView, now: datetime | None, window: timedelta) -> tuple[Any, ...]:
+    """Most recent first: Online rows on top (this device first), then by the minute; ties
+    break by the exact last activity, then by name, so the order is total and stable."""
     session = view.session
     if session.last_active_at is None:
-        return (True, 0, 0, "", session.id)
+        return (True, 0, 0, 0.0, "", session.id)
     last = _aware(session.last_active_at, _NEVER)
+    name = device_words(view).casefold()
     if now is not None and is_online(last, now, window):
-        return (False, 0, 0 if session.is_current else 1, device_words(view).casefold(), session.id)
+        return (False, 0, 0 if session.is_current else 1, _recency(session), name, session.id)
     minute = -int(last.timestamp() // 60) if now is not None else -last.timestamp()
-    return (False, 1, minute, device_words(view).casefold(), session.id)
+    return (False, 1, minute, _recency(session), name, session.id)
 
 
 def sort_key(
@@ -91,19 +94,21 @@ def sort_key(
     sid = session.id
     if column is SortColumn.LAST_ACTIVE:
         return _activity_key(view, now, window)
+    recent = _recency(session)  # ties: the most recently active first
     if column is SortColumn.SIGNED_IN:
         created = _aware(session.created_at, _NEVER)
-        return (session.created_at is None, -created.timestamp(), sid)
+        return (session.created_at is None, -created.timestamp(), recent, sid)
     if column is SortColumn.EXPIRES:
         expires = _aware(session.expires_at, _FOREVER)
-        return (session.expires_at is None, expires, sid)
+        return (session.expires_at is None, expires, recent, sid)
     if column is SortColumn.DEVICE:
-        return (False, device_words(view).casefold(), sid)
+        return (False, device_words(view).casefold(), recent, sid)
     if column is SortColumn.LOCATION:
         where = short_place(view.place)
-        return (not where, (view.place.country_name or "").casefold(), where.casefold(), sid)
+        place = (view.place.country_name or "").casefold()
+        return (not where, place, where.casefold(), recent, sid)
     if column is SortColumn.IP:
-        return (not view.ip, _ip_key(view.ip), sid)
+        return (not view.ip, _ip_key(view.ip), recent, sid)
     raise ValueError(column)
 
 
@@ -112,5 +117,13 @@ def ordered(
     column: SortColumn,
     now: datetime | None = None,
     window: timedelta = DEFAULT_ONLINE_WINDOW,
+    *,
+    reverse: bool = False,
 ) -> list[SessionView]:
-    return sorted(views, key=lambda v: sort_key(v, column, now, window))
+    """Sorted by `column`; `reverse` turns the order round, but what is missing stays last."""
+    keyed = sorted(((sort_key(v, column, now, window), v) for v in views), key=lambda kv: kv[0])
+    if not reverse:
+        return [v for _, v in keyed]
+    present = [v for k, v in keyed if not k[0]]
+    missing = [v for k, v in keyed if k[0]]
+    return present[::-1] + missing

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, OptionList
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
-from session_tui.model import Capability
+from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
 from session_tui.ui import cells
 from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
@@ -62,6 +62,8 @@ class MainScreen(Screen[None]):
         Binding("r", "revoke", "Revoke", group=_REVOKE_GROUP),
         Binding("R", "revoke_others", "Revoke all others", group=_REVOKE_GROUP),
         Binding("s", "sort", "Sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("escape", "clear", "Clear", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("e", "rename", "Rename"),
         # Where the API cannot rename, `e` says so instead of doing nothing (not in the footer).
@@ -224,6 +226,7 @@ class MainScreen(Screen[None]):
         return self.account.looks_stale(now, self.tui.options.interval)
 
     def _switch(self, index: int) -> None:
+        self.table.clear_marks()  # a selection belongs to the account it was made in
         self.selected = index
         self._show_account(reset=True)
         self.refresh_bindings()
@@ -295,9 +298,42 @@ class MainScreen(Screen[None]):
 
     def action_sort(self) -> None:
         table = self.table
-        table.set_sort(table.sort_column.next(table.column_keys))
-        self.header.sort_label = table.sort_column.label
+        self._sort(table.sort_column.next(table.column_keys), reverse=False)
+
+    def action_sort_reverse(self) -> None:
+        table = self.table
+        self._sort(table.sort_column, reverse=not table.sort_reverse)
+
+    def _sort(self, column: SortColumn, *, reverse: bool) -> None:
+        table = self.table
+        table.set_sort(column, reverse=reverse)
+        arrow = " (reversed)" if reverse else ""
+        self.header.sort_label = table.sort_column.label + arrow
         self._show_details()
+
+    @on(SessionsTable.SortAsked)
+    def _header_clicked(self, event: SessionsTable.SortAsked) -> None:
+        table = self.table
+        same = event.column is table.sort_column
+        self._sort(event.column, reverse=not table.sort_reverse if same else False)
+
+    @on(SessionsTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.header.marked = len(self.table.marked)
+
+    def action_clear(self) -> None:
+        """escape: forget the selection first, then the filter."""
+        table = self.table
+        if table.marked:
+            table.clear_marks()
+            return
+        if table.filter_text:
+            filter_input = self.query_one("#filter", FilterInput)
+            filter_input.value = ""
+            filter_input.remove_class("-active")
+            table.set_filter("")
+            self.header.filter_text = ""
+            self._show_details()
 
     def action_filter(self) -> None:
         filter_input = self.query_one("#filter", FilterInput)
@@ -345,19 +381,44 @@ class MainScreen(Screen[None]):
             self._revoked,
         )
 
+    def _scope(self) -> tuple[list[Session], str | None]:
+        """What `R` signs out: the marked rows, else the rows the filter shows, else every
+        other session; and the words for a narrowed scope (None: all others)."""
+        account = self.account
+        current = account.current_id
+        table = self.table
+        if table.marked:
+            chosen = [s for sid, s in account.sessions.items() if sid in table.marked]
+            return [s for s in chosen if not s.is_current and s.id != current], "selected"
+        if table.filter_text:
+            shown = [v.session for v in table.shown_views]
+            return [s for s in shown if not s.is_current and s.id != current], "shown"
+        return account.others(), None
+
     def action_revoke_others(self) -> None:
         account = self.account
-        others = account.others()
+        others, scope = self._scope()
         if not others:
-            self.notify(
-                "There are no other sessions to sign out."
-                if account.current_id
-                else f"{account.name} has no sessions to sign out."
-            )
+            if scope == "shown":
+                message = "The filter shows no other session to sign out."
+            elif account.current_id:
+                message = "There are no other sessions to sign out."
+            else:
+                message = f"{account.name} has no sessions to sign out."
+            self.notify(message)
             return
         count = len(others)
         suffix = self._account_suffix()
-        if account.current_id is None:
+        if scope is not None:
+            these = "this session" if count == 1 else f"these {count} sessions"
+            question = Text(f"Sign out {these}{suffix}?")
+            hidden = len(account.others()) - count
+            note = Text(
+                f"Only the {scope} ones"
+                + (f"; {_plural(hidden, 'other session')} stay signed in" if hidden else "")
+                + ", and your current session too."
+            )
+        elif account.current_id is None:
             question = Text(f"Sign out all {_plural(count, 'session')}{suffix}?")
             note = None
         else:

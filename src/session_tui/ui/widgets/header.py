@@ -48,6 +48,7 @@ class StatusHeader(Widget):
     unseen_alerts: reactive[int] = reactive(0)
     sort_label: reactive[str] = reactive("")
     filter_text: reactive[str] = reactive("")
+    marked: reactive[int] = reactive(0)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -84,6 +85,9 @@ class StatusHeader(Widget):
                 left.append("filter:", "dim")
                 left.append(" ")
                 left.append(plain(self.filter_text, 40), "italic")
+            if self.marked:
+                right.append(f"✓ {self.marked} selected", "bold yellow")
+                right.append("  ")
             if self.unseen_alerts:
                 noun = "alert" if self.unseen_alerts == 1 else "alerts"
                 right.append(f"⚑ {self.unseen_alerts} new {noun}", "bold magenta")

@@ -110,15 +110,28 @@ class SessionsTable(DataTable[Text]):
         Binding("enter", "toggle_details", "Details", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("space", "toggle_mark", "Select", show=False),
     ]
 
     class DetailsToggled(Message):
         """The user asked to show or hide the details pane (enter)."""
 
+    class MarksChanged(Message):
+        """The set of marked rows (`space`) changed."""
+
+    class SortAsked(Message):
+        """A column header was clicked: sort by it (again: the other way round)."""
+
+        def __init__(self, column: SortColumn) -> None:
+            super().__init__()
+            self.column = column
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING, id=id)
         self.sort_column = SortColumn.LAST_ACTIVE
+        self.sort_reverse = False  # `S`, or a second click on the header
         self.filter_text = ""
+        self.marked: set[str] = set()  # rows chosen with `space` (never the current session)
         self._views: list[SessionView] = []
         self._current_id: str | None = None
         self._now = datetime.now(UTC)
@@ -169,10 +182,46 @@ class SessionsTable(DataTable[Text]):
             self._pending_id = None
         self._apply(keep_cursor=not reset)
 
-    def set_sort(self, column: SortColumn) -> None:
+    def set_sort(self, column: SortColumn, *, reverse: bool = False) -> None:
         self.sort_column = column
+        self.sort_reverse = reverse
         self._layout = ()  # the header labels change: rebuild, keeping the cursor's session
         self._apply()
+
+    @property
+    def shown_views(self) -> list[SessionView]:
+        """The sessions the filter lets through, in the table's order."""
+        by_id = {v.session.id: v for v in self._views}
+        return [by_id[sid] for sid in self.visible_ids if sid in by_id]
+
+    def clear_marks(self) -> None:
+        if self.marked:
+            self.marked.clear()
+            self._apply()
+            self.post_message(self.MarksChanged())
+
+    def action_toggle_mark(self) -> None:
+        sid = self.selected_id
+        if sid is None:
+            return
+        if sid == self._current_id:
+            self.app.notify(
+                "This device cannot be selected: it is never signed out from here.",
+                severity="warning",
+            )
+            return
+        self.marked.symmetric_difference_update({sid})
+        self._apply()
+        self.post_message(self.MarksChanged())
+        if self.cursor_row < self.row_count - 1:
+            self.move_cursor(row=self.cursor_row + 1)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        key = event.column_key.value
+        for column in SortColumn:
+            if column.key == key:
+                self.post_message(self.SortAsked(column))
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
@@ -213,7 +262,7 @@ class SessionsTable(DataTable[Text]):
 
     def _label(self, key: str, title: str) -> Text:
         if key == self.sort_column.key:
-            return Text.assemble(title, " ", ("▼", "bold"))
+            return Text.assemble(title, " ", ("▲" if self.sort_reverse else "▼", "bold"))
         return Text(title)
 
     def _rebuild(self, layout: Layout) -> None:
@@ -233,7 +282,7 @@ class SessionsTable(DataTable[Text]):
     def _cells(self, view: SessionView) -> dict[str, Text]:
         is_current = view.session.id == self._current_id or view.session.is_current
         row = {
-            "device": cells.device_cell(view, is_current),
+            "device": cells.device_cell(view, is_current, marked=view.session.id in self.marked),
             "location": cells.location_cell(view),
             "ip": cells.ip_cell(view),
             "last_active": cells.last_active_cell(
@@ -259,7 +308,11 @@ class SessionsTable(DataTable[Text]):
             self._rebuild(layout)
         selected = (self.selected_id or self._pending_id) if keep_cursor else None
         cursor_index = self.cursor_row
-        ordered_views = ordered(self._views, self.sort_column, self._now, self._window)
+        ordered_views = ordered(
+            self._views, self.sort_column, self._now, self._window, reverse=self.sort_reverse
+        )
+        listed = {v.session.id for v in self._views}
+        self.marked &= listed  # a marked session that ended is no longer marked
         wanted = [v for v in ordered_views if matches(v, self.filter_text)]
         wanted_ids = [v.session.id for v in wanted]
         keep = set(wanted_ids)
