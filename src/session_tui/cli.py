@@ -134,6 +134,7 @@ def _command(name: str, argv: list[str]) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
+    from session_tui.config import load_theme
     from session_tui.connect import open_accounts
     from session_tui.ui.app import AppOptions, SessionTuiApp
 
@@ -153,6 +154,7 @@ def _run_app(args: argparse.Namespace) -> int:
             on_alert=args.on_alert,
             profile=accounts.profile,
             read_only=accounts.read_only,
+            theme=load_theme(),
         )
         app = SessionTuiApp(accounts.providers, options, reconnect=accounts.reconnect)
         app.run()

@@ -173,3 +173,42 @@ def get_profile(name: str, path: Path | None = None) -> Profile:
         known = ", ".join(sorted(profiles)) or "none"
         raise ConfigError(f"No profile {name!r} in {where} (known profiles: {known}).")
     return profiles[name]
+
+
+THEME_LINE = re.compile(r"^theme\s*=.*$", re.MULTILINE)
+
+
+def load_theme(path: Path | None = None) -> str | None:
+    """The top-level `theme = "NAME"` (a Textual theme), or None."""
+    where = path if path is not None else paths.config_file()
+    try:
+        data = tomllib.loads(where.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # load_profiles reports a broken file; a theme is not worth failing for
+    theme = data.get("theme")
+    return theme if isinstance(theme, str) and theme else None
+
+
+def save_theme(theme: str, path: Path | None = None) -> Path:
+    """Keep `theme = "NAME"` at the top of the config file, leaving the rest as it was."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", theme):
+        raise ConfigError(f"Not a theme name: {theme!r}.")
+    where = path if path is not None else paths.config_file()
+    try:
+        text = where.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    line = f'theme = "{theme}"'
+    head, sep, rest = text.partition("\n[")  # top-level keys come before the first table
+    if THEME_LINE.search(head):
+        head = THEME_LINE.sub(line, head, count=1)
+    else:
+        head = f"{line}\n{head}" if head else line + "\n"
+    new = head + sep + rest
+    where.parent.mkdir(parents=True, exist_ok=True)
+    tmp = where.with_name(f".{where.name}.tmp")
+    tmp.write_text(new if new.endswith("\n") else new + "\n", encoding="utf-8")
+    tmp.replace(where)
+    return where

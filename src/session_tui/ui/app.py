@@ -9,7 +9,7 @@ trail hook in is described in `session_tui.ui.hooks`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import rich
 from rich.segment import Segments
 from rich.traceback import Traceback
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -30,6 +30,7 @@ from session_tui.enrich import Enricher, GeoLocator
 from session_tui.enrich.text import plain
 from session_tui.errors import (
     AuthExpired,
+    ConfigError,
     ProviderError,
     ServerBusy,
     Unreachable,
@@ -68,6 +69,7 @@ class AppOptions:
     profile: str = "demo"
     retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long (issue 5)
     read_only: bool = False  # --read-only: no way to revoke or rename (the providers refuse too)
+    theme: str | None = None  # a Textual theme name, kept in the config file
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     listeners: list[SessionListener] = field(default_factory=list)
 
@@ -76,7 +78,7 @@ class SessionTuiApp(App[None]):
     """A live table of an account's sessions (or several accounts', in on-call mode)."""
 
     TITLE = "session-tui"
-    ENABLE_COMMAND_PALETTE = False  # the footer's room is for our keys
+    ENABLE_COMMAND_PALETTE = True  # ctrl+p: the app's actions, themes (ui/commands.py)
     CSS_PATH = stylesheet_paths()  # type: ignore[assignment]
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         Binding("q", "quit", "Quit"),
@@ -101,6 +103,8 @@ class SessionTuiApp(App[None]):
         self.main = MainScreen()
         self._signing_in: set[int] = set()  # accounts whose sign-in dialog is open
         self._down: dict[str, set[int]] = {}  # server -> accounts that found it down (on call)
+        if self.options.theme and self.options.theme in self.available_themes:
+            self.theme = self.options.theme
         # History, sign-in alerts and the audit trail (issue 5) listen like any other consumer.
         self.tracking = TrackingBridge(self)
         self.add_listener(self.tracking)
@@ -123,6 +127,27 @@ class SessionTuiApp(App[None]):
         """
         del markup
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[override]
+        from session_tui.ui.commands import app_commands
+
+        if screen is self.main:
+            yield from app_commands(self)
+        yield from super().get_system_commands(screen)
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme chosen in the palette is kept in the config file for the next start."""
+        if self.is_running and theme != self.options.theme:
+            self.options.theme = theme
+            self.run_worker(self._keep_theme(theme), group="config", exit_on_error=False)
+
+    async def _keep_theme(self, theme: str) -> None:
+        from session_tui.config import save_theme
+
+        try:
+            await asyncio.to_thread(save_theme, theme)
+        except (OSError, ConfigError) as exc:
+            self.notify(f"The theme could not be kept: {exc}", severity="warning")
 
     def _fatal_error(self) -> None:
         """Report a crash without local variables.

@@ -24,6 +24,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("h", "show or hide the history of ended sessions (a tab on narrow screens)"),
     ("a", "show or hide the sign-in alert feed; enter on an alert selects its session"),
     ("ctrl+r", "refresh now"),
+    ("ctrl+p", "command palette: every action, and the themes (the one chosen is kept)"),
     ("y enter / n esc", "in a confirm dialog: confirm / cancel (Cancel has the focus)"),
     ("?", "this help"),
     ("q", "quit"),

@@ -120,7 +120,9 @@ class MainScreen(Screen[None]):
                     yield SessionsTable(id="sessions")
                     yield DetailsPane(id="details")
                 yield ExtraPanes(id="extra")
-        yield Footer(compact=True)
+        # The palette key (ctrl+p) is in the help and the README: at 80 columns the footer has
+        # room for the app's own keys only.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if self.multi:
@@ -224,6 +226,13 @@ class MainScreen(Screen[None]):
 
     def _stale(self, now: datetime) -> bool:
         return self.account.looks_stale(now, self.tui.options.interval)
+
+    def show_account(self, index: int) -> None:
+        """Show this watched account, with the account list's highlight on it too."""
+        if index != self.selected:
+            self._switch(index)
+        for accounts in self.query("#accounts").results(AccountList):
+            accounts.highlighted = index
 
     def _switch(self, index: int) -> None:
         self.table.clear_marks()  # a selection belongs to the account it was made in
