@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     view.add_argument("--no-bell", action="store_true", help="do not ring the bell on alerts")
     view.add_argument(
+        "--ascii",
+        action="store_true",
+        help="ASCII only: country codes instead of flags, plain borders and markers "
+        "(automatic where the locale is not UTF-8, or TERM=linux)",
+    )
+    view.add_argument(
         "--on-alert",
         metavar="COMMAND",
         help="run COMMAND for each alert, with the event as JSON on stdin",
@@ -137,6 +143,7 @@ def _run_app(args: argparse.Namespace) -> int:
     from session_tui.config import load_theme
     from session_tui.connect import open_accounts
     from session_tui.ui.app import AppOptions, SessionTuiApp
+    from session_tui.ui.glyphs import wants_ascii
 
     # Refuse bad numbers before anything signs in or prompts for a password.
     number(args.interval, "--interval")
@@ -155,6 +162,7 @@ def _run_app(args: argparse.Namespace) -> int:
             profile=accounts.profile,
             read_only=accounts.read_only,
             theme=load_theme(),
+            ascii=args.ascii or wants_ascii(),
         )
         app = SessionTuiApp(accounts.providers, options, reconnect=accounts.reconnect)
         app.run()

@@ -38,6 +38,7 @@ from session_tui.errors import (
 )
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
+from session_tui.ui import glyphs
 from session_tui.ui.hooks import RevokeAttempted, SessionListener, SessionsPolled
 from session_tui.ui.screens.main import MainScreen
 from session_tui.ui.styles import stylesheet_paths
@@ -70,6 +71,7 @@ class AppOptions:
     retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long (issue 5)
     read_only: bool = False  # --read-only: no way to revoke or rename (the providers refuse too)
     theme: str | None = None  # a Textual theme name, kept in the config file
+    ascii: bool = False  # --ascii: no emoji flags, no box drawing, ASCII markers (ui/glyphs.py)
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     listeners: list[SessionListener] = field(default_factory=list)
 
@@ -103,6 +105,9 @@ class SessionTuiApp(App[None]):
         self.main = MainScreen()
         self._signing_in: set[int] = set()  # accounts whose sign-in dialog is open
         self._down: dict[str, set[int]] = {}  # server -> accounts that found it down (on call)
+        glyphs.use(glyphs.ASCII if self.options.ascii else glyphs.UNICODE)
+        if self.options.ascii:
+            self.add_class("-ascii")
         if self.options.theme and self.options.theme in self.available_themes:
             self.theme = self.options.theme
         # History, sign-in alerts and the audit trail (issue 5) listen like any other consumer.

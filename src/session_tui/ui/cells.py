@@ -14,7 +14,8 @@ from rich.text import Text
 
 from session_tui.enrich import DeviceType, Place, SessionView, naming
 from session_tui.enrich.text import plain
-from session_tui.enrich.times import MISSING, ago_text, expires_text, is_online, last_active_text
+from session_tui.enrich.times import ago_text, expires_text, is_online, last_active_text
+from session_tui.ui import glyphs
 
 THIS_DEVICE = "This device"
 ONLINE_DOT = "●"
@@ -35,8 +36,8 @@ _TYPE_WORD = {
 
 
 def _cell(text: str = "", style: Style | str = "") -> Text:
-    """A one-line cell that ends in "…" when its column is too narrow."""
-    return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+    """A one-line cell that ends in "…" when its column is too narrow (cut, in ASCII mode)."""
+    return Text(text, style=style, no_wrap=True, overflow=glyphs.current().overflow, end="")
 
 
 def short_place(place: Place) -> str:
@@ -72,7 +73,6 @@ def describe(view: SessionView) -> str:
     return f"{device_words(view)}, {where}" if where else device_words(view)
 
 
-MARK = "✓ "
 MARK_STYLE = Style(color="yellow", bold=True)
 
 
@@ -81,7 +81,7 @@ def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) ->
     and a mark on the rows chosen with `space`."""
     text = _cell()
     if marked:
-        text.append(MARK, MARK_STYLE)
+        text.append(glyphs.current().mark + " ", MARK_STYLE)
     if is_current:
         text.append(THIS_DEVICE, BADGE_STYLE)
         text.append(" ")
@@ -103,16 +103,16 @@ def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) ->
 def location_cell(view: SessionView) -> Text:
     where = short_place(view.place)
     if not where:
-        return _cell(MISSING, MISSING_STYLE)
+        return _cell(glyphs.missing(), MISSING_STYLE)
     text = _cell()
-    if view.place.flag:
+    if glyphs.flag(view.place.flag):
         text.append(view.place.flag + " ")
     text.append(where)
     return text
 
 
 def ip_cell(view: SessionView) -> Text:
-    return _cell(view.ip) if view.ip else _cell(MISSING, MISSING_STYLE)
+    return _cell(view.ip) if view.ip else _cell(glyphs.missing(), MISSING_STYLE)
 
 
 def last_active_cell(
@@ -122,12 +122,12 @@ def last_active_cell(
     how long ago the last good poll saw it active."""
     last = view.session.last_active_at
     if last is None:
-        return _cell(MISSING, MISSING_STYLE)
+        return _cell(glyphs.missing(), MISSING_STYLE)
     if not live:
         return _cell(ago_text(last, now), STALE_STYLE)
     if is_online(last, now, window):
         text = _cell()
-        text.append(ONLINE_DOT, ONLINE_STYLE)
+        text.append(glyphs.current().online, ONLINE_STYLE)
         text.append(" ")
         text.append("Online", ONLINE_STYLE)
         return text
@@ -136,11 +136,11 @@ def last_active_cell(
 
 def signed_in_cell(view: SessionView, now: datetime) -> Text:
     created = view.session.created_at
-    return _cell(ago_text(created, now)) if created else _cell(MISSING, MISSING_STYLE)
+    return _cell(ago_text(created, now)) if created else _cell(glyphs.missing(), MISSING_STYLE)
 
 
 def expires_cell(view: SessionView, now: datetime) -> Text:
     expires = view.session.expires_at
     if expires is None:
-        return _cell(MISSING, MISSING_STYLE)
+        return _cell(glyphs.missing(), MISSING_STYLE)
     return _cell(expires_text(expires, now))

@@ -12,7 +12,13 @@ from pathlib import Path
 import session_tui
 
 # Order matters: later sheets may refine rules of earlier ones.
-STYLESHEETS: tuple[str, ...] = ("app.tcss", "table.tcss", "dialogs.tcss", "panes.tcss")
+STYLESHEETS: tuple[str, ...] = (
+    "app.tcss",
+    "table.tcss",
+    "dialogs.tcss",
+    "panes.tcss",
+    "ascii.tcss",
+)
 
 
 def styles_dir() -> Path:

@@ -25,7 +25,7 @@ from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
 from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
-from session_tui.ui import cells
+from session_tui.ui import cells, glyphs
 from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.help import ACCOUNTS_KEY, RENAME_KEY, HelpScreen
@@ -434,7 +434,8 @@ class MainScreen(Screen[None]):
             question = Text(f"Sign out {_plural(count, 'other session')}{suffix}?")
             note = Text("Your current session stays signed in.")
         views = ordered((self.tui.enricher.view(s) for s in others), SortColumn.LAST_ACTIVE)
-        lines = [Text(f"• {cells.describe(v)}") for v in views[:MAX_LISTED]]
+        bullet = glyphs.current().bullet
+        lines = [Text(f"{bullet} {cells.describe(v)}") for v in views[:MAX_LISTED]]
         if count > MAX_LISTED:
             lines.append(Text(f"  and {count - MAX_LISTED} more", style="dim"))
 

@@ -23,6 +23,7 @@ from session_tui.enrich.text import plain
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking.events import Event, SignIn
 from session_tui.tracking.wording import short_time
+from session_tui.ui import glyphs
 
 ALERT_BADGE = Style(color="white", bgcolor="red", bold=True)
 INFO_BADGE = Style(dim=True)
@@ -64,7 +65,7 @@ def entry_text(entry: FeedEntry, *, multi: bool = False) -> Text:
         text.append(plain(entry.account, 80), "bold")
         text.append(": ")
     text.append(plain(event.device, 120) or "Unknown client")
-    location = plain(event.location, 80)
+    location = glyphs.shown(plain(event.location, 80))
     if location:
         text.append(" from ")
         text.append(location)

@@ -12,20 +12,20 @@ from textual.widgets import Static
 
 from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
-from session_tui.enrich.times import MISSING, absolute_text, ago_text, expires_text, is_online
-from session_tui.ui import cells
+from session_tui.enrich.times import absolute_text, ago_text, expires_text, is_online
+from session_tui.ui import cells, glyphs
 
 USER_AGENT_LEN = 1024  # shown whole up to here (wrapped); beyond, it ends in "…"
 
 
 def _when(value: datetime | None, relative: str) -> Text:
     if value is None:
-        return Text(MISSING, style=cells.MISSING_STYLE)
+        return Text(glyphs.missing(), style=cells.MISSING_STYLE)
     return Text.assemble(absolute_text(value), "  ", (relative, cells.DIM_STYLE))
 
 
 def _value(text: str) -> Text:
-    return Text(text) if text else Text(MISSING, style=cells.MISSING_STYLE)
+    return Text(text) if text else Text(glyphs.missing(), style=cells.MISSING_STYLE)
 
 
 NOT_TRACKED = "not recorded by this server"
@@ -71,10 +71,12 @@ def details_renderable(
     grid.add_row("IP", _value(view.ip))
     place = view.place
     where = Text()
-    if place.flag:
+    if glyphs.flag(place.flag):
         where.append(place.flag + " ")
     parts = [p for p in (place.city, place.region, place.country_name) if p]
-    where.append(plain(", ".join(parts), 200) if parts else plain(place.label, 80) or MISSING)
+    where.append(
+        plain(", ".join(parts), 200) if parts else plain(place.label, 80) or glyphs.missing()
+    )
     if place.source in ("provider", "lookup") and parts:
         source = "from the server" if place.source == "provider" else "looked up offline"
         where.append("  ")

@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich.text import plain
+from session_tui.ui import glyphs
 
 _STATE_STYLE = {
     Connection.CONNECTING: "yellow",
@@ -58,7 +59,7 @@ class StatusHeader(Widget):
         self.interval = 5.0  # the poll interval: a poll waiting much longer is said so
 
     def render(self) -> Table:
-        left = Text(no_wrap=True, overflow="ellipsis")
+        left = Text(no_wrap=True, overflow=glyphs.current().overflow)
         left.append("session-tui", "bold reverse")
         right = Text(no_wrap=True, justify="right")
         account = self.account
@@ -86,16 +87,18 @@ class StatusHeader(Widget):
                 left.append(" ")
                 left.append(plain(self.filter_text, 40), "italic")
             if self.marked:
-                right.append(f"✓ {self.marked} selected", "bold yellow")
+                right.append(f"{glyphs.current().mark} {self.marked} selected", "bold yellow")
                 right.append("  ")
             if self.unseen_alerts:
                 noun = "alert" if self.unseen_alerts == 1 else "alerts"
-                right.append(f"⚑ {self.unseen_alerts} new {noun}", "bold magenta")
+                right.append(
+                    f"{glyphs.current().alert} {self.unseen_alerts} new {noun}", "bold magenta"
+                )
                 right.append("  ")
             right.append_text(self._state(account))
             right.append(" ")
         grid = Table.grid(expand=True)
-        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        grid.add_column(ratio=1, no_wrap=True, overflow=glyphs.current().overflow)
         grid.add_column(no_wrap=True, justify="right")
         grid.add_row(left, right)
         return grid
@@ -114,7 +117,7 @@ class StatusHeader(Widget):
             style, label = "yellow", f"{word}: no answer for {int(waited)} s"
         else:
             style, label = _STATE_STYLE[account.connection], account.connection.value
-        text.append("●", style)
+        text.append(glyphs.current().online, style)
         text.append(" ")
         text.append(label, style)
         if account.error and account.connection is not Connection.CONNECTED:

@@ -20,10 +20,10 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from session_tui.enrich.text import plain
-from session_tui.enrich.times import MISSING
 from session_tui.model import EndReason
 from session_tui.tracking.store import HistoryRow
 from session_tui.tracking.wording import duration_text, when_text
+from session_tui.ui import glyphs
 
 REASON_STYLE: dict[EndReason, Style] = {
     EndReason.REVOKED_HERE: Style(color="magenta", bold=True),
@@ -71,7 +71,7 @@ def history_cells(row: HistoryRow, account: str | None = None) -> list[Text]:
     device = plain(row.device, 120) or "Unknown client"
     if account:
         device = f"{plain(account, 60)}: {device}"
-    location = plain(row.location, 80) or MISSING
+    location = glyphs.shown(plain(row.location, 80)) or glyphs.missing()
     signed_in = when_text(row.signed_in)
     honest = row.signed_in is None or row.signed_in.is_open
     return [

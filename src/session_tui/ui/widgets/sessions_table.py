@@ -19,7 +19,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from session_tui.enrich import SessionView
-from session_tui.ui import cells
+from session_tui.ui import cells, glyphs
 from session_tui.ui.sorting import SortColumn, ordered
 
 # Widths of the columns whose content has a known shape ("12 minutes ago", "in 21 days").
@@ -262,7 +262,10 @@ class SessionsTable(DataTable[Text]):
 
     def _label(self, key: str, title: str) -> Text:
         if key == self.sort_column.key:
-            return Text.assemble(title, " ", ("▲" if self.sort_reverse else "▼", "bold"))
+            mark = glyphs.current()
+            return Text.assemble(
+                title, " ", (mark.sort_up if self.sort_reverse else mark.sort_down, "bold")
+            )
         return Text(title)
 
     def _rebuild(self, layout: Layout) -> None:
