@@ -4,6 +4,7 @@ and `escape`: driven by keys and the mouse on the demo service."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from textual.pilot import Pilot
@@ -125,3 +126,35 @@ async def test_shift_s_reverses_and_a_header_click_sorts(
     await pilot.click("#sessions", offset=(4, 1))  # again: the other way round
     await pilot.pause()
     assert table.sort_column is SortColumn.DEVICE and table.sort_reverse
+
+
+async def test_quick_filters_for_idle_sessions_and_unrecognised_devices(
+    running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
+) -> None:
+    app, pilot = running
+    table = app.main.table
+    old = demo_service.state.add_session(
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        last_active_at=demo_service.clock() - timedelta(days=120),
+        created_at=demo_service.clock() - timedelta(days=200),
+    )
+    odd = demo_service.state.add_session(user_agent="\x00weird-thing")
+    await pilot.press("ctrl+r")
+    await settle(pilot, app)
+    await pilot.press("i")
+    await pilot.pause()
+    assert table.visible_ids == [old]
+    assert "idle > 90 d" in app.main.header.filter_text
+    await pilot.press("R")
+    text = await confirm(pilot, app)
+    assert "Sign out this session?" in text
+    assert old not in demo_service.state.session_ids() and len(demo_service.state.session_ids()) > 2
+    await pilot.press("i", "u")
+    await pilot.pause()
+    assert odd in table.visible_ids and all(
+        app.main.table.view_of(s).device.device_type.value == "Unknown client"  # type: ignore[union-attr]
+        for s in table.visible_ids
+    )
+    await pilot.press("escape")
+    await pilot.pause()
+    assert table.quick == set() and len(table.visible_ids) == len(demo_service.state.session_ids())

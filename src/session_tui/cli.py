@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MINUTES",
         help="active within this many minutes counts as Online (default 5)",
     )
+    view.add_argument(
+        "--inactive-days",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="`i` shows the sessions idle longer than this (default 90)",
+    )
     view.add_argument("--no-bell", action="store_true", help="do not ring the bell on alerts")
     view.add_argument(
         "--ascii",
@@ -149,6 +156,7 @@ def _run_app(args: argparse.Namespace) -> int:
     number(args.interval, "--interval")
     number(args.online_window, "--online-window")
     number(args.retention_days, "--retention-days")
+    number(args.inactive_days, "--inactive-days")
     accounts = open_accounts(args, os.environ)
     try:
         # Profile values (accounts.*) already carry the flags laid over them.
@@ -163,6 +171,7 @@ def _run_app(args: argparse.Namespace) -> int:
             read_only=accounts.read_only,
             theme=load_theme(),
             ascii=args.ascii or wants_ascii(),
+            inactive_days=number(args.inactive_days, "--inactive-days"),
         )
         app = SessionTuiApp(accounts.providers, options, reconnect=accounts.reconnect)
         app.run()

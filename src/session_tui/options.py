@@ -109,6 +109,7 @@ LIMITS: dict[str, tuple[float, float, float]] = {  # flag: (default, lowest, hig
     "--online-window": (5.0, 0.1, 10_080.0),
     "--retention-days": (90.0, 0.01, 36_500.0),
     "--max-response": (4.0, 0.01, 1024.0),
+    "--inactive-days": (90.0, 0.01, 36_500.0),
 }
 
 

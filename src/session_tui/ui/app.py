@@ -71,6 +71,7 @@ class AppOptions:
     retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long (issue 5)
     read_only: bool = False  # --read-only: no way to revoke or rename (the providers refuse too)
     theme: str | None = None  # a Textual theme name, kept in the config file
+    inactive_days: float = 90.0  # `i` shows sessions idle longer than this (--inactive-days)
     ascii: bool = False  # --ascii: no emoji flags, no box drawing, ASCII markers (ui/glyphs.py)
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     listeners: list[SessionListener] = field(default_factory=list)

@@ -27,6 +27,18 @@ ACTIONS: tuple[tuple[str, str, str, bool], ...] = (
         True,
     ),
     ("Filter sessions", "/: narrow the table by any text it shows", "filter", False),
+    (
+        "Inactive sessions",
+        "i: only those idle longer than --inactive-days",
+        "quick('inactive')",
+        False,
+    ),
+    (
+        "Unrecognised devices",
+        "u: only devices nothing could recognise",
+        "quick('unrecognised')",
+        False,
+    ),
     ("Sort by the next column", "s", "sort", False),
     ("Reverse the sort", "S", "sort_reverse", False),
     ("Refresh now", "ctrl+r: poll every account", "refresh", False),
@@ -41,7 +53,7 @@ def app_commands(app: SessionTuiApp) -> Iterable[SystemCommand]:
     for title, help_text, action, changes in ACTIONS:
         if changes and app.options.read_only:
             continue
-        yield SystemCommand(title, help_text, getattr(main, f"action_{action}"))
+        yield SystemCommand(title, help_text, _run(main, action))
     if main.account.can(Capability.RENAME) and not app.options.read_only:
         yield SystemCommand("Rename the selected session", "e", main.action_rename)
     if len(app.accounts) > 1:
@@ -50,6 +62,15 @@ def app_commands(app: SessionTuiApp) -> Iterable[SystemCommand]:
             yield SystemCommand(
                 f"Show {name}", "switch the table to this watched account", _switch(app, index)
             )
+
+
+def _run(main, action: str):  # type: ignore[no-untyped-def]
+    """The screen's action, as its key would run it (an action string may carry arguments)."""
+
+    async def run() -> None:
+        await main.run_action(action)
+
+    return run
 
 
 def _switch(app: SessionTuiApp, index: int):  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("R", "sign out the marked sessions, else the ones the filter shows, else all others"),
     ("s  S", "sort by the next column / the other way round (or click a column header)"),
     ("/", "filter rows by text"),
+    ("i  u", "only sessions idle longer than --inactive-days / unrecognised devices (again: off)"),
     ("escape", "forget the marks, then the filter"),
     ("h", "show or hide the history of ended sessions (a tab on narrow screens)"),
     ("a", "show or hide the sign-in alert feed; enter on an alert selects its session"),

@@ -63,6 +63,8 @@ class MainScreen(Screen[None]):
         Binding("R", "revoke_others", "Revoke all others", group=_REVOKE_GROUP),
         Binding("s", "sort", "Sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("i", "quick('inactive')", "Inactive", show=False),
+        Binding("u", "quick('unrecognised')", "Unrecognised", show=False),
         Binding("escape", "clear", "Clear", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("e", "rename", "Rename"),
@@ -194,7 +196,7 @@ class MainScreen(Screen[None]):
         header.interval = self.tui.options.interval
         header.now = now
         header.sort_label = table.sort_column.label
-        header.filter_text = table.filter_text
+        header.filter_text = self._filter_words()
         header.unseen_alerts = self._unseen_alerts
         header.refresh()
         self._show_details()
@@ -207,7 +209,7 @@ class MainScreen(Screen[None]):
                 hint = "Loading sessions…"
             elif account.error:
                 hint = account.error
-            elif self.table.filter_text and account.sessions:
+            elif self.table.filtering and account.sessions:
                 hint = "No session matches the filter."
             else:
                 hint = "No sessions."
@@ -264,7 +266,7 @@ class MainScreen(Screen[None]):
     @on(FilterInput.Changed, "#filter")
     def _filter_changed(self, event: FilterInput.Changed) -> None:
         self.table.set_filter(event.value)
-        self.header.filter_text = event.value
+        self.header.filter_text = self._filter_words()
         self._show_details()
 
     @on(FilterInput.Closed)
@@ -330,16 +332,35 @@ class MainScreen(Screen[None]):
     def _marks_changed(self) -> None:
         self.header.marked = len(self.table.marked)
 
+    def action_quick(self, name: str) -> None:
+        """i: sessions idle longer than --inactive-days; u: devices nothing could recognise."""
+        self.table.inactive_days = self.tui.options.inactive_days
+        self.table.toggle_quick(name)
+        self.header.filter_text = self._filter_words()
+        self._show_details()
+
+    def _filter_words(self) -> str:
+        table = self.table
+        words = []
+        if "inactive" in table.quick:
+            words.append(f"idle > {self.tui.options.inactive_days:g} d")
+        if "unrecognised" in table.quick:
+            words.append("unrecognised")
+        if table.filter_text:
+            words.append(table.filter_text)
+        return ", ".join(words)
+
     def action_clear(self) -> None:
         """escape: forget the selection first, then the filter."""
         table = self.table
         if table.marked:
             table.clear_marks()
             return
-        if table.filter_text:
+        if table.filtering:
             filter_input = self.query_one("#filter", FilterInput)
             filter_input.value = ""
             filter_input.remove_class("-active")
+            table.quick.clear()
             table.set_filter("")
             self.header.filter_text = ""
             self._show_details()
@@ -399,7 +420,7 @@ class MainScreen(Screen[None]):
         if table.marked:
             chosen = [s for sid, s in account.sessions.items() if sid in table.marked]
             return [s for s in chosen if not s.is_current and s.id != current], "selected"
-        if table.filter_text:
+        if table.filtering:
             shown = [v.session for v in table.shown_views]
             return [s for s in shown if not s.is_current and s.id != current], "shown"
         return account.others(), None

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
-from session_tui.enrich import SessionView
+from session_tui.enrich import DeviceType, SessionView
 from session_tui.ui import cells, glyphs
 from session_tui.ui.sorting import SortColumn, ordered
 
@@ -131,6 +131,8 @@ class SessionsTable(DataTable[Text]):
         self.sort_column = SortColumn.LAST_ACTIVE
         self.sort_reverse = False  # `S`, or a second click on the header
         self.filter_text = ""
+        self.quick: set[str] = set()  # quick filters: "inactive" (i), "unrecognised" (u)
+        self.inactive_days = 90.0  # --inactive-days
         self.marked: set[str] = set()  # rows chosen with `space` (never the current session)
         self._views: list[SessionView] = []
         self._current_id: str | None = None
@@ -222,6 +224,24 @@ class SessionsTable(DataTable[Text]):
         for column in SortColumn:
             if column.key == key:
                 self.post_message(self.SortAsked(column))
+
+    @property
+    def filtering(self) -> bool:
+        """Some rows may be hidden: a text filter or a quick filter is on."""
+        return bool(self.filter_text or self.quick)
+
+    def toggle_quick(self, name: str) -> None:
+        self.quick.symmetric_difference_update({name})
+        self._apply()
+
+    def _quick_ok(self, view: SessionView) -> bool:
+        session = view.session
+        if "inactive" in self.quick:
+            seen = session.last_active_at or session.created_at
+            if seen is None or (self._now - seen) < timedelta(days=self.inactive_days):
+                return False
+        unknown = view.device.device_type is DeviceType.UNKNOWN
+        return unknown or "unrecognised" not in self.quick
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
@@ -316,7 +336,7 @@ class SessionsTable(DataTable[Text]):
         )
         listed = {v.session.id for v in self._views}
         self.marked &= listed  # a marked session that ended is no longer marked
-        wanted = [v for v in ordered_views if matches(v, self.filter_text)]
+        wanted = [v for v in ordered_views if matches(v, self.filter_text) and self._quick_ok(v)]
         wanted_ids = [v.session.id for v in wanted]
         keep = set(wanted_ids)
         gone = [row_id for row_id in self.visible_ids if row_id not in keep]
