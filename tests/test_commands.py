@@ -184,11 +184,10 @@ def test_read_only_sends_no_revoking_request(demo_service: DemoService) -> None:
 # -- watch -----------------------------------------------------------------------------------
 
 
-def test_watch_json_prints_each_event_and_stops_cleanly_on_ctrl_c(
-    demo_service: DemoService,
-) -> None:
-    flags, env = rest(demo_service)
-    proc = subprocess.Popen(
+def watch_json(service: DemoService) -> subprocess.Popen[str]:
+    """`session-tui watch --json` on the service, polling twice a second."""
+    flags, env = rest(service)
+    return subprocess.Popen(
         [SCRIPT, "watch", "--json", "--interval", "0.5", *flags],
         env={**os.environ, **env},
         stdin=subprocess.DEVNULL,
@@ -196,6 +195,12 @@ def test_watch_json_prints_each_event_and_stops_cleanly_on_ctrl_c(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_watch_json_prints_each_event_and_stops_cleanly_on_ctrl_c(
+    demo_service: DemoService,
+) -> None:
+    proc = watch_json(demo_service)
     try:
         assert proc.stderr is not None and "watching" in proc.stderr.readline()  # baseline
         new = demo_service.state.add_session(user_agent="curl/8.5.0", ip="133.242.0.3")
@@ -215,18 +220,10 @@ def test_watch_json_prints_each_event_and_stops_cleanly_on_ctrl_c(
 
 
 def test_watch_says_when_the_connection_is_lost_and_back(demo_service: DemoService) -> None:
-    flags, env = rest(demo_service)
-    proc = subprocess.Popen(
-        [SCRIPT, "watch", "--json", "--interval", "0.5", *flags],
-        env={**os.environ, **env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    proc = watch_json(demo_service)
     try:
+        assert proc.stderr is not None and "watching" in proc.stderr.readline()  # baseline
         assert proc.stdout is not None
-        time.sleep(1.0)  # the baseline poll
         demo_service.fail_next(503, times=2)
         lost = json.loads(proc.stdout.readline())
         back = json.loads(proc.stdout.readline())

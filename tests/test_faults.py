@@ -53,6 +53,19 @@ def audit() -> list[dict[str, object]]:
     return [json.loads(line) for line in paths.audit_file().read_text().splitlines()]
 
 
+async def revoke_row(
+    pilot: Pilot[None], app: SessionTuiApp, target: str, faulty: FaultServer, mode: str
+) -> None:
+    """r on the target row, confirmed, with the server in `mode`."""
+    app.main.table.select_id(target)
+    faulty.mode = mode
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+    await pilot.press("y")
+    await until(pilot, lambda: app.screen is app.main, "the dialog to close")
+    await settle(pilot, app)
+
+
 async def poll(pilot: Pilot[None], app: SessionTuiApp) -> None:
     before = app.accounts[0].poll_seq
     await pilot.press("ctrl+r")
@@ -128,13 +141,7 @@ async def test_a_revoke_without_an_answer_is_unknown_until_a_poll_decides(
 ) -> None:
     app, pilot = running
     target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
-    app.main.table.select_id(target)
-    faulty.mode = "revoke-timeout"
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
-    await pilot.press("y")
-    await until(pilot, lambda: app.screen is app.main, "the dialog to close")
-    await settle(pilot, app)
+    await revoke_row(pilot, app, target, faulty, "revoke-timeout")
     assert any("the next poll will tell" in m for m in messages(app))
     assert not any(m.startswith("Revoked") for m in messages(app))
     assert audit()[-1]["outcome"] == "unknown"
@@ -148,13 +155,7 @@ async def test_a_revoke_answered_not_found_says_already_gone(
 ) -> None:
     app, pilot = running
     target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
-    app.main.table.select_id(target)
-    faulty.mode = "revoke-404"
-    await pilot.press("r")
-    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
-    await pilot.press("y")
-    await until(pilot, lambda: app.screen is app.main, "the dialog to close")
-    await settle(pilot, app)
+    await revoke_row(pilot, app, target, faulty, "revoke-404")
     assert any("had already ended" in m for m in messages(app))
     assert audit()[-1]["outcome"] == "already-gone"
 
