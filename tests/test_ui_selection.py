@@ -158,3 +158,27 @@ async def test_quick_filters_for_idle_sessions_and_unrecognised_devices(
     await pilot.press("escape")
     await pilot.pause()
     assert table.quick == set() and len(table.visible_ids) == len(demo_service.state.session_ids())
+
+
+async def test_jumping_to_another_accounts_session_moves_the_account_list_too(
+    demo_service: DemoService,
+) -> None:
+    """What enter on another account's alert does (on call): table, header and list agree."""
+    from demo_fixtures import DEMO_NOW
+
+    from session_tui.demo import ManualClock
+    from session_tui.providers.rest import RestProvider
+    from session_tui.ui.app import AppOptions
+    from session_tui.ui.widgets.accounts import AccountList
+
+    with DemoService(seed=7, clock=ManualClock(DEMO_NOW), live=False) as second:
+        providers = [RestProvider(s.url, s.token) for s in (demo_service, second)]
+        app = SessionTuiApp(providers, AppOptions(interval=600, clock=demo_service.clock))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            target = next(iter(second.state.session_ids() - {second.current_id}))
+            assert app.select_session(providers[1], target)
+            await pilot.pause()
+            assert app.main.selected == 1 and app.main.header.account is app.accounts[1]
+            assert app.main.query_one("#accounts", AccountList).highlighted == 1
+            assert app.main.table.selected_id == target

@@ -168,8 +168,7 @@ class MainScreen(Screen[None]):
     def select_session(self, provider: SessionProvider, session_id: str) -> bool:
         for index, account in enumerate(self.tui.accounts):
             if account.provider is provider:
-                if index != self.selected:
-                    self._switch(index)
+                self.show_account(index)  # the account list's highlight follows
                 return self.table.select_id(session_id)
         return False
 
