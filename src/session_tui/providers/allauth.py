@@ -37,9 +37,11 @@ from session_tui.providers.http import (
     json_or_none,
     make_client,
     make_sync_client,
+    offload,
     optional_ip,
     optional_str,
     rate_limited,
+    read_json,
     send,
     send_sync,
     server_busy,
@@ -106,13 +108,16 @@ def raise_for_allauth(response: httpx.Response, host: str, what: str) -> None:
 
 
 def _data(response: httpx.Response, what: str) -> Any:
-    body = json_of(response)
+    return _data_of(json_of(response), what)
+
+
+def _data_of(body: Any, what: str) -> Any:
     if not isinstance(body, dict) or "data" not in body:
         raise BadResponse(f"The answer to {what} should be an object with 'data'.")
     return body["data"]
 
 
-def parse_sessions(data: Any, *, track_activity: bool) -> list[Session]:
+def parse_sessions(data: Any, track_activity: bool) -> list[Session]:
     """allauth's session list as Sessions; exactly one must be ours (`is_current`)."""
     if not isinstance(data, list):
         raise BadResponse("The session list ('data') should be a list.")
@@ -228,12 +233,12 @@ class AllauthProvider(ProviderBase):
         if self.track_activity is None:
             await self._learn_site()
         response = await self._call("GET", "/auth/sessions", "list sessions")
-        return self._parse(response)
+        return await self._parse(response)
 
-    def _parse(self, response: httpx.Response) -> list[Session]:
-        return parse_sessions(
-            _data(response, "the session list"), track_activity=bool(self.track_activity)
-        )
+    async def _parse(self, response: httpx.Response) -> list[Session]:
+        data = _data_of(await read_json(response), "the session list")
+        size = len(data) if isinstance(data, list) else 0
+        return await offload(parse_sessions, data, bool(self.track_activity), size=size)
 
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
         await self._revoke_many([session_id], password)
@@ -263,7 +268,7 @@ class AllauthProvider(ProviderBase):
             "end the sessions",
             json={"sessions": _session_ids(session_ids)},
         )
-        remaining = self._parse(response)
+        remaining = await self._parse(response)
         if self._current_id is not None and self._current_id not in {s.id for s in remaining}:
             raise BadResponse(f"{self.server} no longer lists our own session.")
         return remaining
@@ -339,7 +344,7 @@ def login_sync(base_url: str, user: str, password: str) -> AllauthLogin:
         me = parse_user(obj.get("data"))
         listed = send_sync(client, "GET", "/auth/sessions", headers={TOKEN_HEADER: token})
     raise_for_allauth(listed, host, "list sessions")
-    sessions = parse_sessions(_data(listed, "the session list"), track_activity=False)
+    sessions = parse_sessions(_data(listed, "the session list"), False)
     current = [s.id for s in sessions if s.is_current]
     return AllauthLogin(token, me, current[0] if current else None)
 

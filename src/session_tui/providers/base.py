@@ -12,6 +12,7 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from session_tui.errors import BadResponse, CurrentSessionProtected, NotFound, ProviderError
 from session_tui.model import Capability, EndedSession, Location, Session
+from session_tui.providers.http import offload
 
 
 @runtime_checkable
@@ -94,6 +95,10 @@ def bounded(session: Session) -> Session:
     )
 
 
+def _all_bounded(sessions: list[Session]) -> list[Session]:
+    return [bounded(s) for s in sessions]
+
+
 class ProviderBase:
     """Shared behaviour: the current-session guard lives here so no provider can forget it.
 
@@ -120,7 +125,8 @@ class ProviderBase:
         return self._current_id
 
     async def list_sessions(self) -> list[Session]:
-        sessions = [bounded(s) for s in await self._list()]
+        listed = await self._list()
+        sessions = await offload(_all_bounded, listed, size=len(listed))
         current = [s.id for s in sessions if s.is_current]
         if current:
             self._current_id = current[0]

@@ -43,10 +43,12 @@ from session_tui.providers.http import (
     json_or_none,
     make_client,
     make_sync_client,
+    offload,
     optional_ip,
     optional_str,
     parse_time,
     rate_limited,
+    read_json,
     send,
     send_sync,
     server_busy,
@@ -120,7 +122,11 @@ class Listed:
     tokens: dict[str, str]
 
 
-def parse_listing(items: Any, *, current_id: str | None, now: datetime) -> Listed:
+def _length(items: Any) -> int:
+    return len(items) if isinstance(items, list) else 0
+
+
+def parse_listing(items: Any, current_id: str | None, now: datetime) -> Listed:
     """Better Auth session objects; expired ones (the admin list keeps them) are left out."""
     if not isinstance(items, list):
         raise BadResponse("The session list should be a JSON list.")
@@ -215,7 +221,7 @@ class BetterAuthBase(ProviderBase):
         headers = {"Authorization": f"Bearer {self.credential.token}"}
         response = await send(self._client, method, path, headers=headers, **kwargs)
         raise_for_better_auth(response, self.server, what)
-        return json_of(response) if response.content else None
+        return await read_json(response) if response.content else None
 
     async def me(self) -> Me:
         if self.credential.identity is None:
@@ -258,7 +264,9 @@ class BetterAuthProvider(BetterAuthBase):
         me = await self.me()
         self.account = me.email
         body = await self._call("GET", "/list-sessions", "list sessions")
-        listed = parse_listing(body, current_id=me.session_id, now=datetime.now(UTC))
+        listed = await offload(
+            parse_listing, body, me.session_id, datetime.now(UTC), size=_length(body)
+        )
         if not any(s.is_current for s in listed.sessions):
             raise BadResponse(
                 f"{self.server} does not list our own session; refusing to act, as it could "
@@ -359,7 +367,7 @@ class BetterAuthAdminProvider(BetterAuthBase):
         )
         items = body.get("sessions") if isinstance(body, dict) else None
         current = me.session_id if me.user_id == user_id else None
-        return parse_listing(items, current_id=current, now=datetime.now(UTC))
+        return await offload(parse_listing, items, current, datetime.now(UTC), size=_length(items))
 
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
         token = await self._token_of(session_id)

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -30,6 +31,7 @@ from session_tui.errors import (
 )
 from session_tui.text import plain
 
+T = TypeVar("T")
 USER_AGENT = f"session-tui/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=10.0)
 
@@ -248,6 +250,24 @@ def json_of(response: httpx.Response) -> Any:
             f"{response.request.method} {response.request.url.path} answered "
             f"{response.status_code} with {what}."
         ) from exc
+
+
+OFFLOAD_BYTES = 64 * 1024  # answers bigger than this are parsed on a thread
+OFFLOAD_ITEMS = 200  # listings longer than this are mapped on a thread
+
+
+async def read_json(response: httpx.Response) -> Any:
+    """`json_of`, on a thread for a large answer, so the UI loop never waits on parsing."""
+    if len(response.content) > OFFLOAD_BYTES:
+        return await asyncio.to_thread(json_of, response)
+    return json_of(response)
+
+
+async def offload(fn: Callable[..., T], *args: Any, size: int) -> T:
+    """`fn(*args)`, on a thread when `size` (items to map) is large; pure work only."""
+    if size > OFFLOAD_ITEMS:
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)
 
 
 def json_or_none(response: httpx.Response) -> Any:

@@ -36,8 +36,10 @@ from session_tui.providers.http import (
     json_or_none,
     make_client,
     make_sync_client,
+    offload,
     optional_str,
     rate_limited,
+    read_json,
     send,
     send_sync,
     server_busy,
@@ -162,6 +164,12 @@ def parse_devices(
     return sort_by_activity(sessions)
 
 
+def device_count(body: Any) -> int:
+    """How many devices an answer lists (0 when it is not a listing at all)."""
+    devices = body.get("devices") if isinstance(body, dict) else None
+    return len(devices) if isinstance(devices, list) else 0
+
+
 def sort_by_activity(sessions: list[Session]) -> list[Session]:
     """Newest activity first; never-seen devices last; ties by id so the order is stable."""
     seen = sorted(
@@ -232,7 +240,7 @@ class MatrixProvider(ProviderBase):
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await send(self._client, method, path, **kwargs)
         raise_for_matrix(response, self.server)
-        return json_of(response)
+        return await read_json(response)
 
     async def whoami(self) -> WhoAmI:
         """Who our token belongs to; asked once, since a token never changes owner or device."""
@@ -245,7 +253,8 @@ class MatrixProvider(ProviderBase):
 
     async def _list(self) -> list[Session]:
         me = await self.whoami()
-        return parse_devices(await self._call("GET", f"{CLIENT_API}/devices"), me.device_id)
+        body = await self._call("GET", f"{CLIENT_API}/devices")
+        return await offload(parse_devices, body, me.device_id, size=device_count(body))
 
     async def _auth(self, password: str | None) -> dict[str, Any]:
         if not password:

@@ -25,11 +25,12 @@ from session_tui.model import Capability, EndedSession, EndReason, Location, Ses
 from session_tui.providers.base import ProviderBase
 from session_tui.providers.http import (
     check_url,
-    json_of,
     json_or_none,
     make_client,
+    offload,
     parse_time,
     rate_limited,
+    read_json,
     send,
     server_busy,
 )
@@ -93,7 +94,7 @@ class RestProvider(ProviderBase):
             raise BadResponse(f"The session list should be a JSON object, got {_kind(body)}.")
         self._read_account(body.get("account"))
         items = _list_field(body, "sessions", "")
-        sessions = [_session(item, f"sessions[{i}]", current=True) for i, item in enumerate(items)]
+        sessions = await offload(_sessions, items, size=len(items))
         _check_unique(sessions)
         current = [s.id for s in sessions if s.is_current]
         if len(current) > 1:
@@ -155,7 +156,7 @@ class RestProvider(ProviderBase):
         if response.status_code == 204:
             return None
         if 200 <= response.status_code < 300:
-            return json_of(response)
+            return await read_json(response)
         raise self._error(response, what)
 
     def _error(self, response: httpx.Response, what: str) -> ProviderError:
@@ -303,6 +304,10 @@ def _ended(item: Any, where: str) -> EndedSession:
         ended_at=ended_at,
         reason=END_REASONS.get(reason, EndReason.ENDED_ELSEWHERE),
     )
+
+
+def _sessions(items: list[Any]) -> list[Session]:
+    return [_session(item, f"sessions[{i}]", current=True) for i, item in enumerate(items)]
 
 
 def _check_unique(sessions: list[Session]) -> None:

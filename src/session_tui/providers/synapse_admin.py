@@ -15,10 +15,19 @@ from urllib.parse import quote
 from session_tui.errors import AuthExpired, Forbidden, NotAdmin
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase, SharedCredential
-from session_tui.providers.http import check_url, json_of, make_client, send, send_sync
+from session_tui.providers.http import (
+    check_url,
+    json_of,
+    make_client,
+    offload,
+    read_json,
+    send,
+    send_sync,
+)
 from session_tui.providers.matrix import (
     CLIENT_API,
     WhoAmI,
+    device_count,
     host_of,
     parse_devices,
     parse_whoami,
@@ -106,7 +115,7 @@ class SynapseAdminProvider(ProviderBase):
                 who = self.credential.operator.user_id if self.credential.operator else None
                 raise not_admin(who, self.server) from None
             raise
-        return json_of(response)
+        return await read_json(response)
 
     @property
     def acting_as(self) -> str | None:  # type: ignore[override]
@@ -137,7 +146,7 @@ class SynapseAdminProvider(ProviderBase):
         # are all fair game for a force sign-out.
         current = me.device_id if me.user_id == self.watched_user else None
         body = await self._call("GET", f"{self._user_path()}/devices")
-        return parse_devices(body, current, with_user_agent=True)
+        return await offload(_admin_devices, body, current, size=device_count(body))
 
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
         await self._call("DELETE", f"{self._user_path()}/devices/{quote(session_id, safe='')}")
@@ -150,6 +159,10 @@ class SynapseAdminProvider(ProviderBase):
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _admin_devices(body: Any, current: str | None) -> list[Session]:
+    return parse_devices(body, current, with_user_agent=True)
 
 
 def check_admin_sync(homeserver: str, token: str, *, allow_insecure_http: bool = False) -> WhoAmI:
