@@ -273,9 +273,6 @@ class AllauthProvider(ProviderBase):
             raise BadResponse(f"{self.server} no longer lists our own session.")
         return remaining
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
 
 # -- signing in and out (blocking: start-up runs before any event loop) ---------------------
 

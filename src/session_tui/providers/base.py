@@ -172,7 +172,10 @@ class ProviderBase:
         return []
 
     async def aclose(self) -> None:
-        return None
+        """Close the provider's HTTP client (`_client`, where it has one)."""
+        client = getattr(self, "_client", None)
+        if client is not None:
+            await client.aclose()
 
     # -- for subclasses ------------------------------------------------------------------
 

@@ -251,9 +251,6 @@ class BetterAuthBase(ProviderBase):
         self.last_ended = tuple(ended)
         return len(ended)
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
 
 class BetterAuthProvider(BetterAuthBase):
     """The sessions of the signed-in account."""

@@ -276,9 +276,6 @@ class MatrixProvider(ProviderBase):
     async def rename(self, session_id: str, name: str) -> None:
         await self._call("PUT", device_path(session_id), json={"display_name": name})
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
 
 # -- signing in and out ------------------------------------------------------------------
 

@@ -83,9 +83,6 @@ class RestProvider(ProviderBase):
     def __repr__(self) -> str:
         return f"RestProvider({self.base_url!r})"
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
     # -- the protocol ----------------------------------------------------------------------
 
     async def _list(self) -> list[Session]:

@@ -157,9 +157,6 @@ class SynapseAdminProvider(ProviderBase):
         )
         return len(session_ids)
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
 
 def _admin_devices(body: Any, current: str | None) -> list[Session]:
     return parse_devices(body, current, with_user_agent=True)
