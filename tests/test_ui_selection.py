@@ -182,3 +182,30 @@ async def test_jumping_to_another_accounts_session_moves_the_account_list_too(
             assert app.main.selected == 1 and app.main.header.account is app.accounts[1]
             assert app.main.query_one("#accounts", AccountList).highlighted == 1
             assert app.main.table.selected_id == target
+
+
+async def test_j_and_k_move_in_the_account_list_and_the_panes(demo_service: DemoService) -> None:
+    from demo_fixtures import DEMO_NOW
+
+    from session_tui.demo import ManualClock
+    from session_tui.providers.rest import RestProvider
+    from session_tui.ui.app import AppOptions
+    from session_tui.ui.widgets.accounts import AccountList
+
+    with DemoService(seed=7, clock=ManualClock(DEMO_NOW), live=False) as second:
+        providers = [RestProvider(s.url, s.token) for s in (demo_service, second)]
+        app = SessionTuiApp(providers, AppOptions(interval=600, clock=demo_service.clock))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            accounts = app.main.query_one("#accounts", AccountList)
+            accounts.focus()
+            await pilot.press("j")
+            await pilot.pause()
+            assert accounts.highlighted == 1 and app.main.selected == 1
+            await pilot.press("k")
+            await pilot.pause()
+            assert accounts.highlighted == 0 and app.main.selected == 0
+            app.main.table.focus()
+            before = app.main.table.cursor_row
+            await pilot.press("j")
+            assert app.main.table.cursor_row == before + 1

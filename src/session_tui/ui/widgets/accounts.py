@@ -11,6 +11,7 @@ from textual.widgets.option_list import Option
 
 from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich.text import ELLIPSIS, plain
+from session_tui.ui.widgets.keys import MOVE_KEYS
 
 UNKNOWN_WIDTH = 80
 
@@ -38,6 +39,8 @@ class AccountList(OptionList):
     """Selecting an account (enter or click) shows its sessions; indexes match the app's list."""
 
     DEFAULT_CLASSES = "pane"
+
+    BINDINGS = [*MOVE_KEYS]  # noqa: RUF012 (Textual's own declaration style)
 
     _accounts: Sequence[AccountState] = ()
 

@@ -24,6 +24,7 @@ from session_tui.providers.base import SessionProvider
 from session_tui.tracking.events import Event, SignIn
 from session_tui.tracking.wording import short_time
 from session_tui.ui import glyphs
+from session_tui.ui.widgets.keys import MOVE_KEYS
 
 ALERT_BADGE = Style(color="white", bgcolor="red", bold=True)
 INFO_BADGE = Style(dim=True)
@@ -88,6 +89,8 @@ def entry_text(entry: FeedEntry, *, multi: bool = False) -> Text:
 
 class AlertList(OptionList):
     """The option list inside the feed; option ids are positions in `entries`."""
+
+    BINDINGS = [*MOVE_KEYS]  # noqa: RUF012 (Textual's own declaration style)
 
     class Chosen(Message):
         """The user picked an entry (enter or click)."""

@@ -24,6 +24,7 @@ from session_tui.model import EndReason
 from session_tui.tracking.store import HistoryRow
 from session_tui.tracking.wording import duration_text, when_text
 from session_tui.ui import glyphs
+from session_tui.ui.widgets.keys import MOVE_KEYS
 
 REASON_STYLE: dict[EndReason, Style] = {
     EndReason.REVOKED_HERE: Style(color="magenta", bold=True),
@@ -89,6 +90,8 @@ def history_cells(row: HistoryRow, account: str | None = None) -> list[Text]:
 
 class HistoryTable(DataTable[Text]):
     """The table inside the pane; keys are history row ids, so refreshes keep the cursor."""
+
+    BINDINGS = [*MOVE_KEYS]  # noqa: RUF012 (Textual's own declaration style)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)

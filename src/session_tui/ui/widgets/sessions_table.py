@@ -21,6 +21,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from session_tui.enrich import DeviceType, SessionView
 from session_tui.ui import cells, glyphs
 from session_tui.ui.sorting import SortColumn, ordered
+from session_tui.ui.widgets.keys import MOVE_KEYS
 
 # Widths of the columns whose content has a known shape ("12 minutes ago", "in 21 days").
 LAST_ACTIVE_WIDTH = 14
@@ -108,8 +109,7 @@ class SessionsTable(DataTable[Text]):
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         # Not in the footer (no room at 80 columns with every key); the help screen has it.
         Binding("enter", "toggle_details", "Details", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        *MOVE_KEYS,
         Binding("space", "toggle_mark", "Select", show=False),
     ]
 
