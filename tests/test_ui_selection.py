@@ -209,3 +209,17 @@ async def test_j_and_k_move_in_the_account_list_and_the_panes(demo_service: Demo
             before = app.main.table.cursor_row
             await pilot.press("j")
             assert app.main.table.cursor_row == before + 1
+
+
+def test_the_account_list_marks_unseen_alerts_per_account() -> None:
+    from session_tui.engine.state import AccountState
+    from session_tui.providers.rest import RestProvider
+    from session_tui.ui.widgets.accounts import account_prompt
+
+    account = AccountState(RestProvider("https://a.example", "t"))
+    account.polls, account.sessions = 1, {}
+    account.provider.account = "bob@example.org"
+    assert "⚑" not in account_prompt(account, 30).plain
+    account.unseen_alerts = 2
+    line = account_prompt(account, 24).plain
+    assert line.endswith("⚑2 0") and line.startswith("bob@")

@@ -46,6 +46,7 @@ class AccountState:
     poll_seq: int = 0  # polls started so far
     failures: int = 0  # polls failed in a row (the back-off grows with it)
     poll_started_at: datetime | None = None  # when the poll in flight started (app clock)
+    unseen_alerts: int = 0  # sign-in alerts of this account not looked at yet
     retry_at: datetime | None = None  # when the next poll is due after a failure (app clock)
     revoked_here: set[str] = field(default_factory=set)  # ended by us; stale polls may list them
     fresh_from_seq: int = 0  # polls numbered from here started after the last revocation

@@ -249,6 +249,11 @@ class TrackingBridge:
             self._trouble("Reading the sign-in alerts", exc)
             return
         self.app.set_unseen_alerts(unseen)
+        if mark_seen:
+            for account in self.app.accounts:
+                if account.unseen_alerts:
+                    account.unseen_alerts = 0
+                    self.app.main.account_changed(account)
         self._feed = entries
         self._render_feed()
 
@@ -268,6 +273,10 @@ class TrackingBridge:
 
     def _show_poll(self, provider: SessionProvider, result: PollResult, unseen: int) -> None:
         alerts = result.alerts
+        account = self._account_of(provider)
+        if account is not None and account.unseen_alerts != result.unseen_alerts:
+            account.unseen_alerts = result.unseen_alerts  # the account list's marker
+            self.app.main.account_changed(account)
         self.app.set_unseen_alerts(unseen)
         if alerts:
             self._announce(provider, result)

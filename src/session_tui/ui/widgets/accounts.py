@@ -11,26 +11,31 @@ from textual.widgets.option_list import Option
 
 from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich.text import ELLIPSIS, plain
+from session_tui.ui import glyphs
 from session_tui.ui.widgets.keys import MOVE_KEYS
 
 UNKNOWN_WIDTH = 80
 
 
 def account_prompt(account: AccountState, width: int = UNKNOWN_WIDTH) -> Text:
-    """ "@bob:example.org  3": the name is cut to fit `width` so the count always shows."""
+    """ "@bob:example.org  ⚑2 3": the name is cut to fit `width` so the unseen alerts and the
+    session count always show."""
     if account.connection in (Connection.ERROR, Connection.SIGNED_OUT):
         count, style = "!", "bold red"
     elif account.polls:
         count, style = str(len(account.sessions)), "bold"
     else:
         count, style = "…", "dim"
+    marker = f"{glyphs.current().alert}{account.unseen_alerts} " if account.unseen_alerts else ""
     name = plain(account.name, 120)
-    room = max(width - len(count) - 2, 4)
+    room = max(width - len(count) - len(marker) - 2, 4)
     if len(name) > room:
         name = name[: room - 1] + ELLIPSIS
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(name)
     text.append("  ")
+    if marker:
+        text.append(marker, "bold magenta")  # unseen sign-in alerts of this account
     text.append(count, style)
     return text
 
