@@ -47,6 +47,7 @@ class PollReport:
     changed: bool = False  # a new problem (or a new message): worth telling once
     signed_out: AuthExpired | None = None
     error: ProviderError | None = None
+    bug: Exception | None = None  # not a server's doing: a provider raised something untyped
 
 
 def drop_revoked(account: AccountState, sessions: list[Session], seq: int) -> list[Session]:
@@ -139,12 +140,7 @@ async def poll(
         _retry_later(account, interval, None, now, loop_time)
         message = f"Unexpected error ({type(exc).__name__})."
         changed = set_error(account, Connection.ERROR, message)
-        return PollReport(
-            PollKind.ERROR,
-            message=message,
-            changed=changed,
-            error=ProviderError(f"{message} {exc!r}"),
-        )
+        return PollReport(PollKind.ERROR, message=message, changed=changed, bug=exc)
     if provider is not account.provider:
         return PollReport(PollKind.STALE)
     listed = drop_revoked(account, sessions, seq)

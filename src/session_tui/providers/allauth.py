@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -33,6 +32,7 @@ from session_tui.providers.base import ProviderBase, confirm_ended
 from session_tui.providers.http import (
     check_url,
     from_epoch_seconds,
+    host_of,
     json_of,
     json_or_none,
     make_client,
@@ -51,10 +51,6 @@ from session_tui.text import plain_uncached
 APP_API = "/_allauth/app/v1"
 TOKEN_HEADER = "X-Session-Token"
 MISMATCH_CODES = frozenset({"username_password_mismatch", "email_password_mismatch"})
-
-
-def _host(base_url: str) -> str:
-    return urlsplit(base_url).netloc or base_url
 
 
 def _errors(body: Any) -> list[dict[str, Any]]:
@@ -199,7 +195,7 @@ class AllauthProvider(ProviderBase):
     ) -> None:
         super().__init__()
         self.base_url = check_url(base_url, allow_insecure_http=allow_insecure_http)
-        self.server = _host(self.base_url)
+        self.server = host_of(self.base_url)
         self.account = account or ""
         self.track_activity: bool | None = None  # learned from /config on the first listing
         self.capabilities = frozenset({Capability.BULK_REVOKE})
@@ -296,13 +292,13 @@ def _sync(base_url: str, token: str | None = None) -> httpx.Client:
 def who_sync(base_url: str, token: str) -> AllauthUser:
     with _sync(base_url, token) as client:
         response = send_sync(client, "GET", "/auth/session")
-    raise_for_allauth(response, _host(base_url), "tell who is signed in")
+    raise_for_allauth(response, host_of(base_url), "tell who is signed in")
     return parse_user(_data(response, "/auth/session"))
 
 
 def login_sync(base_url: str, user: str, password: str) -> AllauthLogin:
     """Sign in as `user` (a user name or an e-mail, as the site allows) with a password."""
-    host = _host(base_url)
+    host = host_of(base_url)
     with _sync(base_url) as client:
         config = _data(send_checked(client, "GET", "/config", host, "read its settings"), "config")
         account = config.get("account") if isinstance(config, dict) else None
@@ -362,5 +358,5 @@ def logout_sync(base_url: str, token: str) -> bool:
         return False
     if response.status_code in (200, 401):
         return True
-    raise_for_allauth(response, _host(base_url), "sign out")
+    raise_for_allauth(response, host_of(base_url), "sign out")
     return True

@@ -76,6 +76,8 @@ def bounded(session: Session) -> Session:
         raise BadResponse(f"The server sent a session id of {len(session.id)} characters.")
     if not _encodable(session.id):
         raise BadResponse("The server sent a session id that is not valid Unicode.")
+    if _within(session):
+        return session  # the common case, on every poll: nothing to cut, nothing to copy
     location = session.location
     if location is not None:
         location = Location(
@@ -92,6 +94,24 @@ def bounded(session: Session) -> Session:
         ip=_cut(session.ip, MAX_IP),
         location=location,
         extras=extras,
+    )
+
+
+def _fits(value: str | None, limit: int) -> bool:
+    return value is None or (len(value) <= limit and (value.isascii() or _encodable(value)))
+
+
+def _within(session: Session) -> bool:
+    location = session.location
+    return (
+        _fits(session.user_agent, MAX_USER_AGENT)
+        and _fits(session.display_name, MAX_TEXT)
+        and _fits(session.ip, MAX_IP)
+        and (
+            location is None
+            or (_fits(location.city, MAX_TEXT) and _fits(location.region, MAX_TEXT))
+        )
+        and (not session.extras or len(repr(session.extras)) <= MAX_EXTRAS)
     )
 
 

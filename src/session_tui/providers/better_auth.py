@@ -22,7 +22,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -39,6 +38,7 @@ from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase, SharedCredential, confirm_ended
 from session_tui.providers.http import (
     check_url,
+    host_of,
     json_of,
     json_or_none,
     make_client,
@@ -67,10 +67,6 @@ class SessionNotFresh(AuthExpired):
 def api_root(base_url: str, base_path: str | None) -> str:
     path = "/" + (base_path or DEFAULT_BASE_PATH).strip("/")
     return base_url.rstrip("/") + (path if path != "/" else "")
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
 
 
 def _code_and_message(body: Any) -> tuple[str | None, str]:
@@ -206,7 +202,7 @@ class BetterAuthBase(ProviderBase):
     ) -> None:
         super().__init__()
         self.base_url = check_url(base_url, allow_insecure_http=allow_insecure_http)
-        self.server = _host(self.base_url)
+        self.server = host_of(self.base_url)
         self.api = api_root(self.base_url, base_path)
         self.credential = (
             credential if isinstance(credential, SharedCredential) else SharedToken(credential)
@@ -407,7 +403,7 @@ def _sync(api: str, token: str | None = None) -> httpx.Client:
 
 def me_sync(api: str, token: str) -> Me:
     """Whose token this is; also checks it may still list sessions (it is fresh)."""
-    host = _host(api)
+    host = host_of(api)
     with _sync(api, token) as client:
         response = send_sync(client, "GET", "/get-session", params={"disableRefresh": "true"})
         raise_for_better_auth(response, host, "tell who is signed in")
@@ -418,7 +414,7 @@ def me_sync(api: str, token: str) -> Me:
 
 
 def login_sync(api: str, email: str, password: str) -> tuple[str, Me]:
-    host = _host(api)
+    host = host_of(api)
     with _sync(api) as client:
         response = send_sync(
             client, "POST", "/sign-in/email", json={"email": email, "password": password}
@@ -446,7 +442,7 @@ def login_sync(api: str, email: str, password: str) -> tuple[str, Me]:
 
 def logout_sync(api: str, token: str) -> bool:
     """Sign out. Better Auth answers 200 either way, so ask first whether it was alive."""
-    host = _host(api)
+    host = host_of(api)
     with _sync(api, token) as client:
         probe = send_sync(client, "GET", "/get-session", params={"disableRefresh": "true"})
         raise_for_better_auth(probe, host, "tell who is signed in")
@@ -461,9 +457,9 @@ def check_admin_sync(api: str, token: str) -> None:
     with _sync(api, token) as client:
         response = send_sync(client, "GET", "/admin/list-users", params={"limit": "1"})
     try:
-        raise_for_better_auth(response, _host(api), "list users")
+        raise_for_better_auth(response, host_of(api), "list users")
     except (NotAdmin, Forbidden):
         raise NotAdmin(
-            f"This account is not an admin on {_host(api)}: on-call mode needs a Better Auth "
+            f"This account is not an admin on {host_of(api)}: on-call mode needs a Better Auth "
             "admin (the admin plugin, role admin)."
         ) from None

@@ -36,6 +36,11 @@ USER_AGENT = f"session-tui/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=10.0)
 
 
+def host_of(url: str) -> str:
+    """The host (and port) a URL names, for messages and headers: never its path or query."""
+    return urlsplit(url).netloc or url
+
+
 def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
@@ -32,6 +32,7 @@ from session_tui.providers.base import ProviderBase
 from session_tui.providers.http import (
     check_url,
     from_epoch_ms,
+    host_of,
     json_of,
     json_or_none,
     make_client,
@@ -54,10 +55,6 @@ TOKEN_ERRCODES = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
 def default_device_name() -> str:
     """What our own device is called on the server, so the user recognises it in any client."""
     return f"session-tui on {socket.gethostname() or 'unknown host'}"
-
-
-def host_of(homeserver: str) -> str:
-    return urlsplit(homeserver).netloc or homeserver
 
 
 def server_text(body: Any, limit: int = 200) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
@@ -25,6 +25,7 @@ from session_tui.model import Capability, EndedSession, EndReason, Location, Ses
 from session_tui.providers.base import ProviderBase
 from session_tui.providers.http import (
     check_url,
+    host_of,
     json_or_none,
     make_client,
     offload,
@@ -74,7 +75,7 @@ class RestProvider(ProviderBase):
     def __init__(self, base_url: str, token: str, *, allow_insecure_http: bool = False) -> None:
         super().__init__()
         self.base_url = check_url(base_url, allow_insecure_http=allow_insecure_http)
-        self.server = urlsplit(self.base_url).netloc
+        self.server = host_of(self.base_url)
         self.account = ""
         self.account_id: str | None = None
         self._token = token

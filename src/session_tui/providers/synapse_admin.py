@@ -17,6 +17,7 @@ from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase, SharedCredential
 from session_tui.providers.http import (
     check_url,
+    host_of,
     json_of,
     make_client,
     offload,
@@ -28,7 +29,6 @@ from session_tui.providers.matrix import (
     CLIENT_API,
     WhoAmI,
     device_count,
-    host_of,
     parse_devices,
     parse_whoami,
     raise_for_matrix,

@@ -271,8 +271,8 @@ class SessionTuiApp(App[None]):
             elif isinstance(report.error, Unreachable | ServerBusy) and len(self.accounts) > 1:
                 self._server_down(account, report.message or "")
             elif report.changed and report.message:
-                if report.error is not None and "Unexpected" in report.message:
-                    self.log.error(f"poll of {account.name} failed: {report.error!r}")
+                if report.bug is not None:
+                    self.log.error(f"poll of {account.name} failed: {report.bug!r}")
                 self._tell_problem(account, report.message)
         finally:
             account.in_flight = False

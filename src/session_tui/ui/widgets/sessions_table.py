@@ -302,26 +302,33 @@ class SessionsTable(DataTable[Text]):
                 self.sort_column = fallback
                 self._rebuild(layout)
 
+    def _cell(self, key: str, view: SessionView, is_current: bool) -> Text:
+        """One cell; only the layout's columns are ever built (this runs for every row on
+        every poll)."""
+        if key == "device":
+            return cells.device_cell(view, is_current, marked=view.session.id in self.marked)
+        if key == "location":
+            return cells.location_cell(view)
+        if key == "ip":
+            return cells.ip_cell(view)
+        if key == "last_active":
+            return cells.last_active_cell(view, self._now, self._window, live=not self.stale)
+        if key == "signed_in":
+            return cells.signed_in_cell(view, self._now)
+        return cells.expires_cell(view, self._now)
+
     def _cells(self, view: SessionView) -> dict[str, Text]:
-        is_current = view.session.id == self._current_id or view.session.is_current
-        row = {
-            "device": cells.device_cell(view, is_current, marked=view.session.id in self.marked),
-            "location": cells.location_cell(view),
-            "ip": cells.ip_cell(view),
-            "last_active": cells.last_active_cell(
-                view, self._now, self._window, live=not self.stale
-            ),
-            "signed_in": cells.signed_in_cell(view, self._now),
-            "expires": cells.expires_cell(view, self._now),
-        }
-        if is_current:
-            for key, text in row.items():
-                if key != "device":
-                    text.stylize(cells.CURRENT_STYLE)
-        if self.stale:
-            for text in row.values():
+        sid = view.session.id
+        is_current = sid == self._current_id or view.session.is_current
+        row: dict[str, Text] = {}
+        for key in self.column_keys:
+            text = self._cell(key, view, is_current)
+            if is_current and key != "device":
+                text.stylize(cells.CURRENT_STYLE)
+            if self.stale:
                 text.stylize(cells.STALE_STYLE)
-        return {key: RowText(row[key], view.session.id) for key in self.column_keys}
+            row[key] = RowText(text, sid)
+        return row
 
     def _apply(self, keep_cursor: bool = True) -> None:
         layout = compute_layout(
