@@ -170,6 +170,8 @@ def test_unknown_ids_are_reported_and_the_rest_revoked(demo_service: DemoService
     done = cli("revoke", target, "ses_nope", "--yes", *flags, env=env)
     assert done.returncode == 5 and "ses_nope" in done.stderr
     assert target not in demo_service.state.session_ids()
+    only_unknown = cli("revoke", "ses_nope", "--yes", *flags, env=env)
+    assert only_unknown.returncode == 1 and "no such active session" in only_unknown.stderr
 
 
 def test_read_only_sends_no_revoking_request(demo_service: DemoService) -> None:

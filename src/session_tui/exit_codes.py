@@ -28,8 +28,9 @@ REFUSED = 4
 PARTIAL = 5
 
 HELP = (
-    "exit codes: 0 ok, 1 usage, 2 sign-in failed or our session ended, 3 server unreachable "
-    "or failing, 4 refused (the current session, read-only), 5 partial failure"
+    "exit codes: 0 ok, 1 usage (or no such session), 2 sign-in failed or our session ended, "
+    "3 server unreachable or failing, 4 refused (the current session, read-only), "
+    "5 partial failure"
 )
 
 

@@ -121,7 +121,8 @@ async def _revoke(
         if not targets:
             if code == exit_codes.OK:
                 print("There are no other sessions to sign out.")
-            return code if code != exit_codes.PARTIAL else exit_codes.SERVER
+            # Only ids the server does not list: a wrong argument, and nothing was sent.
+            return code if code != exit_codes.PARTIAL else exit_codes.USAGE
         if not args.yes and not _confirmed(run, account.name, targets, ask):
             print("Nothing revoked.")
             return exit_codes.OK
