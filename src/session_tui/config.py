@@ -53,6 +53,7 @@ class Profile:
     city_db: Path | None = None
     retention_days: float | None = None
     read_only: bool = False
+    demo_sessions: int | None = None  # --demo-sessions only (not a config file key)
 
 
 _KEYS = {

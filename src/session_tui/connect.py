@@ -14,7 +14,7 @@ from typing import Any
 from session_tui import registry
 from session_tui.config import Profile, get_profile
 from session_tui.errors import ConfigError
-from session_tui.options import account_options, number
+from session_tui.options import MAX_DEMO_SESSIONS, account_options, number
 from session_tui.plugin import OpenAccounts, OpenRequest, Prompt, Reconnect
 from session_tui.providers.base import SessionProvider
 from session_tui.signin.common import terminal_prompt
@@ -32,6 +32,7 @@ _VALUE_FLAGS = (
     "interval",
     "city_db",
     "retention_days",
+    "demo_sessions",
 )
 # Switches that, when given, turn the profile's setting on.
 _SWITCH_FLAGS = ("admin", "allow_insecure_http", "read_only")
@@ -63,10 +64,15 @@ def open_accounts(
 ) -> OpenAccounts:
     if getattr(args, "demo", False) and getattr(args, "provider", None) not in (None, "demo"):
         raise ConfigError("--demo cannot be combined with --provider.")
+    sessions = getattr(args, "demo_sessions", None)
+    if sessions is not None and not 1 <= sessions <= MAX_DEMO_SESSIONS:
+        raise ConfigError(f"--demo-sessions must be between 1 and {MAX_DEMO_SESSIONS:,}.")
     _limit_answers(args)
     choices = resolve_choices(args)
     assert choices.provider is not None
     plugin = registry.get(choices.provider)
+    if choices.demo_sessions is not None and plugin.name != "demo":
+        raise ConfigError("--demo-sessions is for the embedded demo, not --provider " + plugin.name)
     if choices.admin and not plugin.admin:
         with_admin = ", ".join(
             f.name for f in registry.discover() if f.plugin is not None and f.plugin.admin

@@ -14,6 +14,7 @@ from session_tui.errors import ConfigError
 
 TOKEN_ENV = "SESSION_TUI_TOKEN"
 PASSWORD_ENV = "SESSION_TUI_PASSWORD"
+MAX_DEMO_SESSIONS = 100_000
 
 
 def account_options(group: argparse._ActionsContainer) -> None:
@@ -62,6 +63,14 @@ def session_options(parser: argparse.ArgumentParser) -> None:
     """Which account and how to watch it: the same for the dashboard and every command."""
     parser.add_argument(
         "--demo", action="store_true", help="run on the embedded demo service (the default)"
+    )
+    parser.add_argument(
+        "--demo-sessions",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"give the demo account N live sessions (up to {MAX_DEMO_SESSIONS:,}), to feel a "
+        "large account",
     )
     account_options(parser.add_argument_group("account"))
     admin = parser.add_argument_group("on-call mode (Synapse or Better Auth admin API)")

@@ -151,3 +151,56 @@ def address_in(place: Place, rng: random.Random) -> str:
     net = ipaddress.ip_network(place.network)
     offset = rng.randrange(1, min(net.num_addresses - 1, 2**64))
     return str(net.network_address + offset)
+
+
+# `--demo-sessions N`: the shapes of a big account (a service account's API clients, a family
+# of browsers and phones). Version numbers vary the way real fleets do, so nearly every user
+# agent is distinct and the enrichment caches see what a real large account gives them.
+# (weight, template, ranges of the numbers a, b, c fill in)
+_Ranges = tuple[tuple[int, int], tuple[int, int], tuple[int, int]]
+_FLEET: tuple[tuple[int, str, _Ranges], ...] = (
+    (3, "python-httpx/0.{a}.{b}", ((20, 28), (0, 3), (0, 0))),
+    (3, "python-requests/2.{a}.{b}", ((25, 32), (0, 5), (0, 0))),
+    (2, "okhttp/4.{a}.{b}", ((9, 12), (0, 3), (0, 0))),
+    (3, "Go-http-client/2.0 acme-agent/{a}.{b}.{c}", ((1, 6), (0, 40), (1000, 9999))),
+    (1, "curl/8.{a}.{b}", ((0, 11), (0, 1), (0, 0))),
+    (
+        3,
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/{a}.0.{c}.{b} Safari/537.36",
+        ((110, 131), (0, 200), (5000, 6800)),
+    ),
+    (
+        2,
+        "Mozilla/5.0 (X11; Linux x86_64; rv:{a}.0) Gecko/20100101 Firefox/{a}.{b}",
+        ((115, 133), (0, 3), (0, 0)),
+    ),
+    (
+        1,
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_{b}) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.{b} Safari/605.1.15",
+        ((0, 0), (0, 6), (0, 0)),
+    ),
+    (
+        1,
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_{b} like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.{b} Mobile/15E{c} Safari/604.1",
+        ((0, 0), (0, 6), (100, 999)),
+    ),
+    (
+        1,
+        "Dalvik/2.1.0 (Linux; U; Android 14; Pixel {a} Build/AP2A.{c}.005)",
+        ((6, 9), (0, 0), (240101, 241231)),
+    ),
+)
+_FLEET_NAMES = (None, None, None, None, "worker", "sync", "exporter", "CI runner", "kiosk")
+
+
+def fleet_device(rng: random.Random, index: int) -> Device:
+    """One member of a large account; a third of them never expire (API clients often don't)."""
+    _, template, (a, b, c) = rng.choices(_FLEET, [w for w, _, _ in _FLEET])[0]
+    ua = template.format(a=rng.randint(*a), b=rng.randint(*b), c=rng.randint(*c))
+    name = rng.choice(_FLEET_NAMES)
+    label = f"{name} {index}" if name else None
+    life = None if rng.random() < 0.34 else (60, 60 * 24 * 30)
+    return Device(ua, label, life)

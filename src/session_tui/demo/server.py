@@ -169,9 +169,10 @@ class DemoService:
         token: str | None = None,
         *,
         port: int = 0,
+        sessions: int | None = None,
     ) -> None:
         self.clock = clock
-        self.state = DemoState(seed=seed, clock=clock, live=live)
+        self.state = DemoState(seed=seed, clock=clock, live=live, sessions=sessions)
         self.token = token or secrets.token_urlsafe(24)
         self._port = port
         self._server: _Server | None = None

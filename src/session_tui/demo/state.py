@@ -101,8 +101,12 @@ class DemoState:
         seed: int | None = None,
         clock: Callable[[], datetime] | None = None,
         live: bool = True,
+        sessions: int | None = None,
     ) -> None:
+        """`sessions` makes a large account of that many sessions (`--demo-sessions N`)."""
         self._rng = random.Random(seed)
+        self._size = sessions or 0
+        self._max_active = max(MAX_ACTIVE, self._size + 4)
         self._clock = clock or utc_now
         self.live = live
         self._lock = threading.RLock()
@@ -268,11 +272,13 @@ class DemoState:
         others = sorted(sid for sid in self._sessions if sid != self.current_id)
         if not others:
             return
-        for sid in self._rng.sample(others, k=min(len(others), self._rng.randint(1, 2))):
+        # A big account has about one session in a hundred active at each burst.
+        burst = max(self._rng.randint(1, 2), len(others) // 100)
+        for sid in self._rng.sample(others, k=min(len(others), burst)):
             self._sessions[sid].last_active_at = moment
 
     def _signin(self, moment: datetime) -> None:
-        if len(self._sessions) >= MAX_ACTIVE:
+        if len(self._sessions) >= self._max_active:
             return
         device, places = self._rng.choice(data.NEWCOMERS)
         place_key = self._rng.choice(places)
@@ -375,4 +381,28 @@ class DemoState:
                 ago(ended_ago) if reason == "expired" else None,
             )
             self._end(session.id, ago(ended_ago), reason)
+        self._grow(start)
         return current.id
+
+    def _grow(self, start: datetime) -> None:
+        """Fill the account up to `sessions` with a realistic fleet: most idle for days, some
+        for months (the inactive filter has something to find), a few online right now."""
+        rng = self._rng
+        places = sorted(data.PLACES)
+        index = 0
+        while len(self._sessions) < self._size:
+            index += 1
+            device = data.fleet_device(rng, index)
+            created = start - timedelta(minutes=rng.randint(60, 60 * 24 * 200))
+            roll = rng.random()
+            if roll < 0.05:
+                idle = timedelta(seconds=rng.randint(0, 240))
+            elif roll < 0.8:
+                idle = timedelta(minutes=rng.randint(5, 60 * 24 * 20))
+            else:
+                idle = timedelta(days=rng.randint(30, 200))
+            active = max(created, start - idle)
+            expires = None
+            if device.lifetime_minutes is not None:
+                expires = start + timedelta(minutes=rng.randint(*device.lifetime_minutes))
+            self._add_from(device, rng.choice(places), rng.random() < 0.5, created, active, expires)

@@ -29,7 +29,7 @@ def open_demo(request: OpenRequest) -> OpenAccounts:
             shutil.rmtree(scratch, ignore_errors=True)
 
         cleanups.append(forget_scratch)
-    service = DemoService()
+    service = DemoService(sessions=request.choices.demo_sessions)
     service.start()
     cleanups.append(service.stop)
     provider = RestProvider(service.url, service.token)
