@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, OptionList
+from textual.widgets import Footer, OptionList
 
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
@@ -243,7 +243,7 @@ class MainScreen(Screen[None]):
 
     # -- events -------------------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#sessions")
+    @on(SessionsTable.Highlighted)
     def _row_highlighted(self) -> None:
         self._show_details()
 

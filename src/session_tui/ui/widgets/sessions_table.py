@@ -1,8 +1,11 @@
-"""The sessions table: one row per session id, updated in place so the cursor never jumps.
+"""The sessions table: a virtualised list that paints only the rows on screen.
 
-`DataTable.clear()` would reset the cursor and the scroll position, so a poll only adds, updates
-and removes the rows that changed, then puts the cursor back on the session it was on (by id, not
-by row index). The table is rebuilt only when the user changes its shape (resize, sort column).
+`DataTable` keeps every row's cells and re-indexes all rows on each removal, so a poll of an
+account with thousands of sessions cost seconds on the UI loop. Here the rows are data
+(`TableRows`: order, index by id, kept per session and redone only for what changed) and
+`render_line` builds the cells of the few rows in view, with times ("12 minutes ago") worked
+out as they are painted. The cursor follows its session id across polls, sorts and filters;
+the scroll position holds; the header row stays put.
 """
 
 from __future__ import annotations
@@ -10,108 +13,79 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.coordinate import Coordinate
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from session_tui.enrich import DeviceType, SessionView
+from session_tui.enrich import SessionView
 from session_tui.ui import cells, glyphs
-from session_tui.ui.sorting import SortColumn, ordered
-from session_tui.ui.widgets.keys import MOVE_KEYS
+from session_tui.ui.sorting import SortColumn
+from session_tui.ui.table_layout import CELL_PADDING, Layout, compute_layout
+from session_tui.ui.table_rows import Query, TableRows, matches
 
-# Widths of the columns whose content has a known shape ("12 minutes ago", "in 21 days").
-LAST_ACTIVE_WIDTH = 14
-EXPIRES_WIDTH = 13
-LOCATION_WIDTH = 20
-LOCATION_NARROW_WIDTH = 16
-LOCATION_TIGHT_WIDTH = 13  # "🇩🇪 Berlin, DE"
-IP_FULL_WIDTH = 39  # the longest IPv6 text
-IP_SHORT_WIDTH = 15  # a whole IPv4 address; IPv6 ends in "…" (the details pane has it all)
-DEVICE_MIN_WIDTH = 26
-DEVICE_ROOMY_WIDTH = 46  # before this, the IP column shortens
-CELL_PADDING = 1
-SCROLLBAR = 2
+__all__ = ["SessionsTable", "matches"]
 
-Layout = tuple[tuple[str, int], ...]
+_PAD = " " * CELL_PADDING
 
 
-class RowText(Text):
-    """A cell that knows its row's session id, so `DataTable.sort` can order rows by our key."""
-
-    __slots__ = ("row_id",)
-
-    def __init__(self, text: Text, row_id: str) -> None:
-        super().__init__(
-            text.plain,
-            style=text.style,
-            no_wrap=text.no_wrap,
-            overflow=text.overflow,
-            end=text.end,
-        )
-        self._spans = list(text.spans)
-        self.row_id = row_id
-
-
-MASS_REMOVAL = 64  # more rows than this gone in one poll: rebuild rather than remove each
-
-
-def _same(a: object, b: Text) -> bool:
-    return isinstance(a, Text) and a.plain == b.plain and a.spans == b.spans and a.style == b.style
-
-
-def compute_layout(width: int, *, has_expiry: bool = True, has_activity: bool = True) -> Layout:
-    """Column keys and widths for a table `width` cells wide.
-
-    Where the API records no activity, "Signed in" takes the place of "Last active", which
-    would only say "—".
-
-    What gives way on narrow screens, in order: the IP shortens (IPv6 ends in "…"), then the
-    IP goes (the details pane still has it), so Device keeps room to be readable at 80x24.
-    Where the provider has no expiry there is no Expires column at all: it would only say "—".
-    """
-    full_ip = ("ip", IP_FULL_WIDTH)
-    short_ip = ("ip", IP_SHORT_WIDTH)
-    loc = ("location", LOCATION_WIDTH)
-    narrow_loc = ("location", LOCATION_NARROW_WIDTH)
-    last = ("last_active" if has_activity else "signed_in", LAST_ACTIVE_WIDTH)
-    expires = ("expires", EXPIRES_WIDTH)
-    tight_loc = ("location", LOCATION_TIGHT_WIDTH)  # next to the account list at 80 columns
-    candidates: list[tuple[tuple[str, int], ...]] = [
-        (loc, full_ip, last, expires),
-        (loc, short_ip, last, expires),
-        (narrow_loc, short_ip, last, expires),  # keeps the IP at 100 columns
-        (narrow_loc, last, expires),
-        (tight_loc, last, expires),
-    ]
-    if not has_expiry:
-        candidates = [tuple(c for c in rest if c is not expires) for rest in candidates]
-    for index, rest in enumerate(candidates):
-        columns = 1 + len(rest)
-        device = width - SCROLLBAR - 2 * CELL_PADDING * columns - sum(w for _, w in rest)
-        wanted = DEVICE_ROOMY_WIDTH if index == 0 else DEVICE_MIN_WIDTH
-        if device >= wanted or index == len(candidates) - 1:
-            return (("device", max(min(device, 90), 12)), *rest)
-    raise AssertionError("unreachable")
-
-
-def matches(view: SessionView, query: str) -> bool:
-    """Every word of the filter occurs somewhere in the session's searchable text."""
-    return all(word in view.search_text for word in query.casefold().split())
-
-
-class SessionsTable(DataTable[Text]):
+class SessionsTable(ScrollView, can_focus=True):
     """Sessions of one account. Feed it with `show()`; read `selected_id`."""
+
+    COMPONENT_CLASSES = {  # noqa: RUF012 (Textual's own declaration style)
+        "sessions-table--header",
+        "sessions-table--cursor",
+        "sessions-table--even-row",
+        "sessions-table--odd-row",
+    }
+
+    DEFAULT_CSS = """
+    SessionsTable {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .sessions-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        &:dark > .sessions-table--even-row { background: $surface-darken-1 40%; }
+        & > .sessions-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .sessions-table--even-row { background: $surface-lighten-1 50%; }
+        & > .sessions-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
 
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         # Not in the footer (no room at 80 columns with every key); the help screen has it.
         Binding("enter", "toggle_details", "Details", show=False),
-        *MOVE_KEYS,
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
         Binding("space", "toggle_mark", "Select", show=False),
     ]
+
+    class Highlighted(Message):
+        """The cursor is on another session (or on none)."""
+
+        def __init__(self, session_id: str | None) -> None:
+            super().__init__()
+            self.session_id = session_id
 
     class DetailsToggled(Message):
         """The user asked to show or hide the details pane (enter)."""
@@ -127,43 +101,59 @@ class SessionsTable(DataTable[Text]):
             self.column = column
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING, id=id)
+        super().__init__(id=id)
         self.sort_column = SortColumn.LAST_ACTIVE
         self.sort_reverse = False  # `S`, or a second click on the header
         self.filter_text = ""
         self.quick: set[str] = set()  # quick filters: "inactive" (i), "unrecognised" (u)
         self.inactive_days = 90.0  # --inactive-days
         self.marked: set[str] = set()  # rows chosen with `space` (never the current session)
+        self.rows = TableRows()
         self._views: list[SessionView] = []
         self._current_id: str | None = None
         self._now = datetime.now(UTC)
         self._window = timedelta(minutes=5)
         self._layout: Layout = ()
-        self.has_expiry = True  # the provider's sessions expire; else Expires may give way
+        self.has_expiry = True  # the provider's sessions expire; else no Expires column
         self.has_activity = True  # the provider reports last activity; else "Signed in"
         self.stale = False  # polls are failing: rows are the last good data, dimmed, not live
-        self._pending_id: str | None = None  # selected before a rebuild emptied the table
+        self._cursor = 0
+        self._cursor_id: str | None = None  # the session the cursor is on, kept across polls
 
     # -- what the screen calls ---------------------------------------------------------------
 
     @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows.order)
+
+    @property
     def selected_id(self) -> str | None:
         """The session id under the cursor (None when the table is empty)."""
-        if self.row_count == 0:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0))
-        except CellDoesNotExist:
-            return None
-        return row_key.value
+        order = self.rows.order
+        return order[self._cursor] if 0 <= self._cursor < len(order) else None
 
     @property
     def visible_ids(self) -> list[str]:
-        return [row.key.value for row in self.ordered_rows if row.key.value is not None]
+        return list(self.rows.order)
 
     @property
     def column_keys(self) -> list[str]:
         return [key for key, _ in self._layout]
+
+    @property
+    def shown_views(self) -> list[SessionView]:
+        """The sessions the filter lets through, in the table's order."""
+        views = self.rows.views
+        return [views[sid] for sid in self.rows.order]
+
+    @property
+    def filtering(self) -> bool:
+        """Some rows may be hidden: a text filter or a quick filter is on."""
+        return bool(self.filter_text or self.quick)
 
     def show(
         self,
@@ -175,216 +165,257 @@ class SessionsTable(DataTable[Text]):
         reset: bool = False,
     ) -> None:
         """Show these sessions; rows are matched by id. `reset` starts afresh (other account)."""
-        self._views = list(views)
+        self._views = views if isinstance(views, list) else list(views)
         self._current_id = current_id
         self._now = now
         self._window = window
         if reset:
-            self._layout = ()
-            self._pending_id = None
-        self._apply(keep_cursor=not reset)
+            self.rows = TableRows()
+            self._cursor_id = None
+            self._cursor = 0
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self._apply()
 
     def set_sort(self, column: SortColumn, *, reverse: bool = False) -> None:
         self.sort_column = column
         self.sort_reverse = reverse
-        self._layout = ()  # the header labels change: rebuild, keeping the cursor's session
         self._apply()
 
-    @property
-    def shown_views(self) -> list[SessionView]:
-        """The sessions the filter lets through, in the table's order."""
-        by_id = {v.session.id: v for v in self._views}
-        return [by_id[sid] for sid in self.visible_ids if sid in by_id]
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self._apply()
+
+    def toggle_quick(self, name: str) -> None:
+        self.quick.symmetric_difference_update({name})
+        self._apply()
 
     def clear_marks(self) -> None:
         if self.marked:
             self.marked.clear()
-            self._apply()
+            self.refresh()
             self.post_message(self.MarksChanged())
+
+    def select_id(self, session_id: str) -> bool:
+        """Put the cursor on this session; False when it is not shown (ended or filtered)."""
+        index = self.rows.index.get(session_id)
+        if index is None:
+            return False
+        self.move_cursor(row=index)
+        return True
+
+    def move_cursor(self, *, row: int, scroll: bool = True) -> None:
+        count = self.row_count
+        self._cursor = max(0, min(row, count - 1)) if count else 0
+        self._set_cursor_id(self.selected_id)
+        if scroll:
+            self._scroll_to_cursor()
+        self.refresh()
+
+    def view_of(self, session_id: str | None) -> SessionView | None:
+        return self.rows.views.get(session_id) if session_id is not None else None
+
+    def get_cell(self, session_id: str, column: str) -> Text:
+        """The cell as painted (for tests), built like `render_line` builds it."""
+        view = self.rows.views[session_id]
+        return self._cell(column, view, self._is_current(view))
+
+    def header_text(self, column: str) -> str:
+        """A column's header as painted ("Device ▼" when sorted by it)."""
+        return self._label(column).plain
+
+    def cell_text(self, session_id: str, column: str) -> str:
+        """The plain text a cell shows (for tests and screen readers of the SVG)."""
+        return self.get_cell(session_id, column).plain
+
+    # -- keys and the mouse ------------------------------------------------------------------
+
+    def action_toggle_details(self) -> None:
+        self.post_message(self.DetailsToggled())
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self._cursor + max(self._rows_in_view() - 1, 1))
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self._cursor - max(self._rows_in_view() - 1, 1))
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=self.row_count - 1)
 
     def action_toggle_mark(self) -> None:
         sid = self.selected_id
         if sid is None:
             return
-        if sid == self._current_id:
+        if sid == self._current_id or self.rows.views[sid].session.is_current:
             self.app.notify(
                 "This device cannot be selected: it is never signed out from here.",
                 severity="warning",
             )
             return
         self.marked.symmetric_difference_update({sid})
-        self._apply()
         self.post_message(self.MarksChanged())
-        if self.cursor_row < self.row_count - 1:
-            self.move_cursor(row=self.cursor_row + 1)
+        if self._cursor < self.row_count - 1:
+            self.move_cursor(row=self._cursor + 1)
+        else:
+            self.refresh()
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        event.stop()
-        key = event.column_key.value
-        for column in SortColumn:
-            if column.key == key:
-                self.post_message(self.SortAsked(column))
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            self._header_clicked(offset.x)
+        else:
+            self.move_cursor(row=int(self.scroll_y) + offset.y - 1, scroll=False)
+        self.focus()
 
-    @property
-    def filtering(self) -> bool:
-        """Some rows may be hidden: a text filter or a quick filter is on."""
-        return bool(self.filter_text or self.quick)
+    def _header_clicked(self, x: int) -> None:
+        left = 0
+        for key, width in self._layout:
+            left += width + 2 * CELL_PADDING
+            if x < left:
+                for column in SortColumn:
+                    if column.key == key:
+                        self.post_message(self.SortAsked(column))
+                return
 
-    def toggle_quick(self, name: str) -> None:
-        self.quick.symmetric_difference_update({name})
+    def on_resize(self, event: events.Resize) -> None:
         self._apply()
 
-    def _quick_ok(self, view: SessionView) -> bool:
-        session = view.session
-        if "inactive" in self.quick:
-            seen = session.last_active_at or session.created_at
-            if seen is None or (self._now - seen) < timedelta(days=self.inactive_days):
-                return False
-        unknown = view.device.device_type is DeviceType.UNKNOWN
-        return unknown or "unrecognised" not in self.quick
+    def on_focus(self) -> None:
+        self.refresh()
 
-    def set_filter(self, text: str) -> None:
-        self.filter_text = text
-        self._apply()
-
-    def select_id(self, session_id: str) -> bool:
-        """Put the cursor on this session; False when it is not shown (ended or filtered)."""
-        try:
-            index = self.get_row_index(session_id)
-        except RowDoesNotExist:
-            return False
-        self.move_cursor(row=index)
-        return True
-
-    def view_of(self, session_id: str | None) -> SessionView | None:
-        for view in self._views:
-            if view.session.id == session_id:
-                return view
-        return None
-
-    def cell_text(self, session_id: str, column: str) -> str:
-        """The plain text a cell shows (for tests and screen readers of the SVG)."""
-        return self.get_cell(session_id, column).plain
+    def on_blur(self) -> None:
+        self.refresh()
 
     # -- internals ---------------------------------------------------------------------------
 
-    def action_toggle_details(self) -> None:
-        self.post_message(self.DetailsToggled())
+    def _is_current(self, view: SessionView) -> bool:
+        return view.session.is_current or view.session.id == self._current_id
 
-    def on_resize(self, event: events.Resize) -> None:
-        if self._views or self._layout:
-            self._apply()
+    def _rows_in_view(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top = int(self.scroll_y)
+        height = self._rows_in_view()
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + height:
+            self.scroll_to(y=self._cursor - height + 1, animate=False, immediate=True)
+
+    def _set_cursor_id(self, session_id: str | None) -> None:
+        if session_id != self._cursor_id:
+            self._cursor_id = session_id
+            self.post_message(self.Highlighted(session_id))
 
     def _width(self) -> int:
-        if self.size.width:
-            return self.size.width
-        return self.app.size.width
+        if self.scrollable_content_region.width:
+            return self.scrollable_content_region.width + 2  # the layout counts the scrollbar
+        return max(self.app.size.width - 2, 20)
 
-    def _label(self, key: str, title: str) -> Text:
-        if key == self.sort_column.key:
-            mark = glyphs.current()
-            return Text.assemble(
-                title, " ", (mark.sort_up if self.sort_reverse else mark.sort_down, "bold")
-            )
-        return Text(title)
-
-    def _rebuild(self, layout: Layout) -> None:
-        self._pending_id = self.selected_id or self._pending_id
-        self.clear(columns=True)
-        titles = {column.key: column.label for column in SortColumn}
-        for key, width in layout:
-            self.add_column(self._label(key, titles[key]), width=width, key=key)
-        self._layout = layout
+    def _apply(self) -> None:
+        rows = self.rows
+        rows.update(
+            self._views,
+            current_id=self._current_id,
+            now=self._now,
+            window=self._window,
+            query=Query(
+                self.sort_column,
+                self.sort_reverse,
+                self.filter_text,
+                frozenset(self.quick),
+                self.inactive_days,
+            ),
+        )
+        self.marked &= rows.views.keys()  # a marked session that ended is no longer marked
+        self._layout = compute_layout(
+            self._width(), rows.need, has_expiry=self.has_expiry, has_activity=self.has_activity
+        )
         if self.sort_column.key not in self.column_keys:
             # Back to the time column this layout has (Last active, or Signed in).
             fallback = SortColumn.LAST_ACTIVE if self.has_activity else SortColumn.SIGNED_IN
             if fallback is not self.sort_column:
                 self.sort_column = fallback
-                self._rebuild(layout)
+                self._apply()
+                return
+        width = sum(w + 2 * CELL_PADDING for _, w in self._layout)
+        self.virtual_size = Size(width, len(rows.order) + 1)
+        index = rows.index.get(self._cursor_id) if self._cursor_id is not None else None
+        if index is None:  # it ended or is filtered out: the row that took its place
+            index = min(self._cursor, len(rows.order) - 1) if rows.order else 0
+        self._cursor = index
+        self._set_cursor_id(self.selected_id)
+        self._scroll_to_cursor()
+        self.refresh()
 
     def _cell(self, key: str, view: SessionView, is_current: bool) -> Text:
-        """One cell; only the layout's columns are ever built (this runs for every row on
-        every poll)."""
         if key == "device":
-            return cells.device_cell(view, is_current, marked=view.session.id in self.marked)
-        if key == "location":
-            return cells.location_cell(view)
-        if key == "ip":
-            return cells.ip_cell(view)
-        if key == "last_active":
-            return cells.last_active_cell(view, self._now, self._window, live=not self.stale)
-        if key == "signed_in":
-            return cells.signed_in_cell(view, self._now)
-        return cells.expires_cell(view, self._now)
-
-    def _cells(self, view: SessionView) -> dict[str, Text]:
-        sid = view.session.id
-        is_current = sid == self._current_id or view.session.is_current
-        row: dict[str, Text] = {}
-        for key in self.column_keys:
-            text = self._cell(key, view, is_current)
-            if is_current and key != "device":
-                text.stylize(cells.CURRENT_STYLE)
-            if self.stale:
-                text.stylize(cells.STALE_STYLE)
-            row[key] = RowText(text, sid)
-        return row
-
-    def _apply(self, keep_cursor: bool = True) -> None:
-        layout = compute_layout(
-            self._width(), has_expiry=self.has_expiry, has_activity=self.has_activity
-        )
-        if layout != self._layout:
-            self._rebuild(layout)
-        selected = (self.selected_id or self._pending_id) if keep_cursor else None
-        cursor_index = self.cursor_row
-        ordered_views = ordered(
-            self._views, self.sort_column, self._now, self._window, reverse=self.sort_reverse
-        )
-        listed = {v.session.id for v in self._views}
-        self.marked &= listed  # a marked session that ended is no longer marked
-        wanted = [v for v in ordered_views if matches(v, self.filter_text) and self._quick_ok(v)]
-        wanted_ids = [v.session.id for v in wanted]
-        keep = set(wanted_ids)
-        gone = [row_id for row_id in self.visible_ids if row_id not in keep]
-        if len(gone) > MASS_REMOVAL:
-            # DataTable.remove_row re-indexes every remaining row, so ending many sessions at
-            # once (revoke-all on a big account) one row at a time is quadratic: start afresh.
-            scroll_y = self.scroll_y
-            self.clear()
-            self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
+            text = cells.device_cell(view, is_current, marked=view.session.id in self.marked)
+        elif key == "location":
+            text = cells.location_cell(view)
+        elif key == "ip":
+            text = cells.ip_cell(view)
+        elif key == "last_active":
+            text = cells.last_active_cell(view, self._now, self._window, live=not self.stale)
+        elif key == "signed_in":
+            text = cells.signed_in_cell(view, self._now)
         else:
-            for row_id in gone:
-                self.remove_row(row_id)
-        shown = set(self.visible_ids)
-        for view in wanted:
-            sid = view.session.id
-            row = self._cells(view)
-            if sid in shown:
-                for key, text in row.items():
-                    if not _same(self.get_cell(sid, key), text):
-                        self.update_cell(sid, key, text)
-            else:
-                self.add_row(*row.values(), key=sid)
-        if self.visible_ids != wanted_ids:
-            position = {sid: index for index, sid in enumerate(wanted_ids)}
-            self.sort("device", key=lambda cell: position[cell.row_id])
-        self._restore_cursor(selected, cursor_index)
+            text = cells.expires_cell(view, self._now)
+        if is_current and key != "device":
+            text.stylize(cells.CURRENT_STYLE)
+        if self.stale:
+            text.stylize(cells.STALE_STYLE)
+        return text
 
-    def _restore_cursor(self, selected: str | None, old_index: int) -> None:
-        if not self.row_count:
-            return
-        if selected is not None:
-            try:
-                index = self.get_row_index(selected)
-            except RowDoesNotExist:
-                index = min(old_index, self.row_count - 1)  # it ended: the next one down
-            else:
-                self._pending_id = None
-        else:
-            index = min(old_index, self.row_count - 1)
-        if index != self.cursor_row:
-            self.move_cursor(row=index, scroll=False)
-        else:
-            # Same index, maybe another session: make sure listeners hear about it.
-            self.refresh_row(index)
+    def _label(self, key: str) -> Text:
+        title = next(c.label for c in SortColumn if c.key == key)
+        if key != self.sort_column.key:
+            return Text(title)
+        mark = glyphs.current()
+        arrow = mark.sort_up if self.sort_reverse else mark.sort_down
+        return Text.assemble(title, " ", (arrow, "bold"))
+
+    def _line(self, texts: list[Text], style: Style, post: Style | None) -> Strip:
+        console = self.app.console
+        segments: list[Segment] = []
+        for column, (text, (_, width)) in enumerate(zip(texts, self._layout, strict=True)):
+            text.truncate(width, overflow=text.overflow or "ellipsis", pad=True)
+            # Each cell its own run (the column in its meta): an SVG screenshot then places
+            # every cell at its column, even where a font draws a flag wider than two cells.
+            cell = style + Style.from_meta({"column": column})
+            parts = [Segment(_PAD), *text.render(console), Segment(_PAD)]
+            segments.extend(Segment.apply_style(parts, cell, post))
+        return Strip(segments)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        base = self.rich_style
+        if y == 0:
+            header = base + self.get_component_rich_style("sessions-table--header")
+            labels = [self._label(key) for key, _ in self._layout]
+            return self._line(labels, header, None).crop_extend(0, width, header)
+        index = int(self.scroll_y) + y - 1
+        order = self.rows.order
+        if index >= len(order):
+            return Strip.blank(width, base)
+        view = self.rows.views[order[index]]
+        parity = "sessions-table--odd-row" if index % 2 else "sessions-table--even-row"
+        style = base + self.get_component_rich_style(parity)
+        post = None
+        if index == self._cursor:
+            cursor = self.get_component_rich_style("sessions-table--cursor")
+            style += cursor
+            post = Style(color=cursor.color, bold=cursor.bold)
+        is_current = self._is_current(view)
+        texts = [self._cell(key, view, is_current) for key, _ in self._layout]
+        return self._line(texts, style, post).crop_extend(0, width, style)

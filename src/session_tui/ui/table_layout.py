@@ -1,0 +1,73 @@
+"""Which columns the sessions table shows, and how wide, from its width and its content.
+
+Device is what tells sessions apart, so it gets what its longest shown text needs first; the
+place and the IP get their own longest text, not a fixed 39 cells of mostly blank IPv6 room.
+What gives way when there is not room for all, in order: the IP shortens to a whole IPv4
+address (IPv6 ends in "…"; the details pane has it all), the place narrows, then the IP goes.
+Only when even that leaves Device short is Device cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Layout = tuple[tuple[str, int], ...]
+
+LAST_ACTIVE_WIDTH = 14  # "12 minutes ago"
+EXPIRES_WIDTH = 13  # "in 21 days"
+LOCATION_MAX = 28
+LOCATION_NARROW = 16
+LOCATION_TIGHT = 13  # "🇩🇪 Berlin, DE"
+IP_MAX = 39  # the longest IPv6 text
+IP_SHORT = 15  # a whole IPv4 address
+DEVICE_MAX = 90
+DEVICE_LEAST = 12
+CELL_PADDING = 1
+SCROLLBAR = 2
+
+
+def compute_layout(
+    width: int,
+    need: Callable[[str], int] = lambda column: 0,
+    *,
+    has_expiry: bool = True,
+    has_activity: bool = True,
+) -> Layout:
+    """Column keys and widths for a table `width` cells wide whose rows need `need(column)`.
+
+    Where the API records no activity, "Signed in" takes the place of "Last active"; where
+    sessions never expire there is no Expires column (it would only say "—").
+    """
+    device_need = min(max(need("device"), 20), DEVICE_MAX)
+    wants = {
+        "location": min(max(need("location"), LOCATION_TIGHT), LOCATION_MAX),
+        "ip": min(max(need("ip"), 7), IP_MAX),
+    }
+    last = ("last_active" if has_activity else "signed_in", LAST_ACTIVE_WIDTH)
+    times = (last, ("expires", EXPIRES_WIDTH)) if has_expiry else (last,)
+    place, address = wants["location"], wants["ip"]
+    # The columns beside Device at their least, most generous first.
+    candidates: list[tuple[tuple[str, int], ...]] = [
+        (("location", place), ("ip", address)),
+        (("location", place), ("ip", min(address, IP_SHORT))),
+        (("location", min(place, LOCATION_NARROW)), ("ip", min(address, IP_SHORT))),
+        (("location", min(place, LOCATION_NARROW)),),
+        (("location", min(place, LOCATION_TIGHT)),),
+    ]
+    for index, rest in enumerate(candidates):
+        columns = 1 + len(rest) + len(times)
+        room = width - SCROLLBAR - 2 * CELL_PADDING * columns - sum(w for _, w in rest)
+        room -= sum(w for _, w in times)
+        if room >= device_need or index == len(candidates) - 1:
+            break
+    # What Device does not need goes back to the narrowed columns, then to Device.
+    spare = max(room - device_need, 0)
+    widths = dict(rest)
+    for key in widths:
+        grow = min(spare, wants[key] - widths[key])
+        widths[key] += grow
+        spare -= grow
+    device = max(
+        min(room - (sum(widths.values()) - sum(w for _, w in rest)), DEVICE_MAX), DEVICE_LEAST
+    )
+    return (("device", device), *widths.items(), *times)

@@ -1,0 +1,154 @@
+"""The sessions table's rows as data: which sessions it shows, in which order, keyed by id.
+
+A poll of a large account changes a few sessions and leaves the rest alone, and the engine
+hands back the very same `SessionView` objects for the unchanged ones. So everything costly per
+row (the sort key, the filter match, the width the cells need) is kept per session id and
+computed again only when that session's view object changes, or when the one clock-dependent
+part of the order (whether a session is still "Online") flips. The order itself is one sort of
+the previous order, which is nearly sorted already. No Textual in here: the widget paints only
+the rows on screen from `order`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.cells import cell_len
+
+from session_tui.enrich import DeviceType, SessionView
+from session_tui.enrich.times import is_online
+from session_tui.ui import cells
+from session_tui.ui.sorting import SortColumn, sort_key
+
+
+def matches(view: SessionView, query: str) -> bool:
+    """Every word of the filter occurs somewhere in the session's searchable text."""
+    return all(word in view.search_text for word in query.casefold().split())
+
+
+@dataclass(slots=True)
+class _Row:
+    view: SessionView
+    online: bool
+    key: tuple[Any, ...]
+    missing: bool  # the sort column has no value: stays last, also when reversed
+    shown: bool  # the text filter lets it through (quick filters are checked on the fly)
+    needs: dict[str, int]  # cells each column needs for this row's text
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What decides the order and the rows shown: changing any of it redoes every row."""
+
+    column: SortColumn = SortColumn.LAST_ACTIVE
+    reverse: bool = False
+    text: str = ""
+    quick: frozenset[str] = frozenset()
+    inactive_days: float = 90.0
+
+
+@dataclass
+class TableRows:
+    """The shown sessions in order (`order`), their index by id, and what columns need."""
+
+    order: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    views: dict[str, SessionView] = field(default_factory=dict)
+    current_id: str | None = None
+    rebuilt_rows: int = 0  # rows whose key was computed again in the last update (benchmark)
+    _rows: dict[str, _Row] = field(default_factory=dict)
+    _query: Query = field(default_factory=Query)
+    _all: list[str] = field(default_factory=list)  # every session, sorted, filter or not
+    _needs: dict[str, int] = field(default_factory=dict)
+
+    def update(
+        self,
+        views: Iterable[SessionView],
+        *,
+        current_id: str | None,
+        now: datetime,
+        window: timedelta,
+        query: Query,
+    ) -> None:
+        if query != self._query or current_id != self.current_id:
+            self._rows.clear()  # another order, filter or badge: every row anew
+        self._query = query
+        self.current_id = current_id
+        old = self._rows
+        rows: dict[str, _Row] = {}
+        rebuilt = 0
+        for view in views:
+            sid = view.session.id
+            row = old.get(sid)
+            # The same view, and not an "Online" row whose five minutes just ran out.
+            if (
+                row is not None
+                and row.view is view
+                and (not row.online or is_online(view.session.last_active_at, now, window))
+            ):
+                rows[sid] = row
+                continue
+            rows[sid] = self._row(view, now, window)
+            rebuilt += 1
+        self.rebuilt_rows = rebuilt
+        self._rows = rows
+        self.views = {sid: row.view for sid, row in rows.items()}
+        previous = [sid for sid in self._all if sid in rows]
+        if len(previous) != len(rows):
+            known = set(previous)
+            previous.extend(sid for sid in rows if sid not in known)
+        previous.sort(key=lambda sid: rows[sid].key)  # nearly sorted: close to one pass
+        if query.reverse:
+            present = [sid for sid in previous if not rows[sid].missing]
+            previous = present[::-1] + [sid for sid in previous if rows[sid].missing]
+        self._all = previous
+        self._show(now)
+
+    def refilter(self, now: datetime) -> None:
+        """The quick filters depend on the clock ("idle for 90 days"): check again."""
+        self._show(now)
+
+    def _show(self, now: datetime) -> None:
+        query = self._query
+        rows = self._rows
+        if query.quick:
+            self.order = [
+                sid for sid in self._all if rows[sid].shown and self._quick(rows[sid], now)
+            ]
+        else:
+            self.order = [sid for sid in self._all if rows[sid].shown]
+        self.index = {sid: i for i, sid in enumerate(self.order)}
+        needs: dict[str, int] = {}
+        for sid in self.order:
+            for key, width in rows[sid].needs.items():
+                if width > needs.get(key, 0):
+                    needs[key] = width
+        self._needs = needs
+
+    def need(self, column: str) -> int:
+        """The widest text of `column` among the rows shown (0 when none are)."""
+        return self._needs.get(column, 0)
+
+    def _quick(self, row: _Row, now: datetime) -> bool:
+        session = row.view.session
+        if "inactive" in self._query.quick:
+            seen = session.last_active_at or session.created_at
+            if seen is None or (now - seen) < timedelta(days=self._query.inactive_days):
+                return False
+        unknown = row.view.device.device_type is DeviceType.UNKNOWN
+        return unknown or "unrecognised" not in self._query.quick
+
+    def _row(self, view: SessionView, now: datetime, window: timedelta) -> _Row:
+        query = self._query
+        session = view.session
+        online = is_online(session.last_active_at, now, window)
+        key = sort_key(view, query.column, now, window)
+        is_current = session.is_current or session.id == self.current_id
+        # What the cells need: the device text with its badge and a mark's room, the place.
+        device = cell_len(cells.device_cell(view, is_current, marked=True).plain)
+        location = cell_len(cells.location_cell(view).plain)
+        needs = {"device": device, "location": location, "ip": cell_len(view.ip or "-")}
+        return _Row(view, online, key, bool(key[0]), matches(view, query.text), needs)
