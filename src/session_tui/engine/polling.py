@@ -7,9 +7,10 @@ sign-in dialog; `session-tui watch` into a line; `session-tui list` into an exit
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,6 +21,41 @@ from session_tui.model import Session
 DEFAULT_RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 does not say how long
 BACKOFF_CAP = 60.0  # seconds: a server that comes back is noticed within a minute
 JITTER = 0.2  # +-20 %, so many clients (or watched accounts) do not retry in step
+OFFLOAD_SESSIONS = 200  # listings longer than this are reconciled on a worker thread
+
+# Called on the worker thread with the sessions that are new or changed since the last poll
+# (the dashboard builds their views there, so the UI thread only looks them up).
+Prepare = Callable[[Iterable["Session"]], object]
+
+
+def reconcile(
+    old: dict[str, Session], listed: list[Session]
+) -> tuple[dict[str, Session], list[Session]]:
+    """The new listing keyed by id, keeping the previous object of every session whose
+    fields (extras included) are unchanged; and the sessions that are new or changed.
+
+    Keeping the objects is what makes a poll cost O(changes) above: the views, the table
+    rows and the tracker recognise an unchanged session by identity, not by comparing it.
+    """
+    merged: dict[str, Session] = {}
+    fresh: list[Session] = []
+    for session in listed:
+        before = old.get(session.id)
+        if before is not None and before == session and before.extras == session.extras:
+            merged[session.id] = before
+        else:
+            merged[session.id] = session
+            fresh.append(session)
+    return merged, fresh
+
+
+def _reconciled(
+    old: dict[str, Session], listed: list[Session], prepare: Prepare | None
+) -> dict[str, Session]:
+    merged, fresh = reconcile(old, listed)
+    if prepare is not None and fresh:
+        prepare(fresh)
+    return merged
 
 
 def backoff(failures: int, interval: float, asked: float | None = None) -> float:
@@ -103,6 +139,7 @@ async def poll(
     loop_time: Callable[[], float],
     can_sign_in: bool,
     interval: float = 5.0,
+    prepare: Prepare | None = None,
 ) -> PollReport:
     """List the account's sessions once and record the outcome in `account`.
 
@@ -143,7 +180,14 @@ async def poll(
         return PollReport(PollKind.ERROR, message=message, changed=changed, bug=exc)
     if provider is not account.provider:
         return PollReport(PollKind.STALE)
-    listed = drop_revoked(account, sessions, seq)
+    if len(sessions) > OFFLOAD_SESSIONS:
+        merged = await asyncio.to_thread(_reconciled, account.sessions, sessions, prepare)
+        if provider is not account.provider:
+            return PollReport(PollKind.STALE)
+    else:
+        merged = _reconciled(account.sessions, sessions, prepare)
+    # After the thread: a revocation may have finished while it ran.
+    listed = drop_revoked(account, list(merged.values()), seq)
     account.sessions = {s.id: s for s in listed}
     account.connection = Connection.CONNECTED
     account.error = None

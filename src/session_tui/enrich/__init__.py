@@ -9,7 +9,9 @@ so the UI asks `enrich.times` for them on every redraw.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from session_tui.enrich.device import DeviceInfo, DeviceType, parse_device
@@ -46,7 +48,11 @@ class SessionView:
 
 
 class Enricher:
-    """Turns sessions into views; remembers the last view of each session id."""
+    """Turns sessions into views; remembers the last view of each session id.
+
+    Safe to share between threads: the engine builds the views of new and changed sessions on
+    a worker thread (`warm`), so the UI thread only looks them up.
+    """
 
     # Polls walk every session in the same order, so a cache smaller than the account would be
     # emptied by each poll before it helped: size it for large accounts (a view is small).
@@ -54,28 +60,53 @@ class Enricher:
         self.geo = geo if geo is not None else GeoLocator()
         self._max_cached = max_cached
         self._views: OrderedDict[str, SessionView] = OrderedDict()
+        self._lock = threading.Lock()
 
     def view(self, session: Session) -> SessionView:
         """The view of `session`; reused while the session's fields are unchanged."""
-        cached = self._views.get(session.id)
+        with self._lock:
+            cached = self._views.get(session.id)
+            if cached is not None and cached.session is session:
+                self._views.move_to_end(session.id)
+                return cached
         if cached is not None and cached.session == session:
+            # Equal fields but a new object: hand back the new one, so `extras` (which
+            # takes no part in equality) is the latest.
+            view = dataclasses.replace(cached, session=session)
+        else:
+            view = self._build(session, cached)
+        with self._lock:
+            self._views[session.id] = view
             self._views.move_to_end(session.id)
-            if cached.session is not session:
-                # Equal fields but a new object: hand back the new one, so `extras` (which
-                # takes no part in equality) is the latest.
-                cached = dataclasses.replace(cached, session=session)
-                self._views[session.id] = cached
-            return cached
-        view = self._build(session)
-        self._views[session.id] = view
-        self._views.move_to_end(session.id)
-        while len(self._views) > self._max_cached:
-            self._views.popitem(last=False)
+            while len(self._views) > self._max_cached:
+                self._views.popitem(last=False)
         return view
 
-    def _build(self, session: Session) -> SessionView:
-        device = parse_device(session.user_agent)
-        place = self.geo.locate(session.ip, session.location)
+    def warm(self, sessions: Iterable[Session]) -> None:
+        """Build these views now (on a worker thread), so the UI thread finds them ready."""
+        for session in sessions:
+            self.view(session)
+
+    def _build(self, session: Session, before: SessionView | None) -> SessionView:
+        # Mostly only the activity time changes from poll to poll: what the user agent and the
+        # address say is taken over from the session's last view, not looked up again (at
+        # 10,000 sessions that would overflow any cache sized for distinct strings).
+        if before is None:
+            return self._fresh(session, None, None)
+        old = before.session
+        device = before.device if old.user_agent == session.user_agent else None
+        same_place = (old.ip, old.location) == (session.ip, session.location)
+        if device is not None and same_place and old.display_name == session.display_name:
+            return dataclasses.replace(before, session=session)
+        return self._fresh(session, device, before.place if same_place else None)
+
+    def _fresh(
+        self, session: Session, device: DeviceInfo | None, place: Place | None
+    ) -> SessionView:
+        if device is None:
+            device = parse_device(session.user_agent)
+        if place is None:
+            place = self.geo.locate(session.ip, session.location)
         name = plain(session.display_name, _NAME_LEN)
         ip = plain(session.ip, _IP_LEN)
         haystack = (

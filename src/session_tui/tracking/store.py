@@ -281,15 +281,21 @@ def _learn(
     describer: Describer,
 ) -> None:
     stamp = time_to_text(at)
+    seen: set[tuple[str, str | None]] = (
+        set()
+    )  # a fleet of sessions shares few devices and countries: once each
     for session in sessions:
         fingerprint = fingerprint_of(session)
+        country = describer.country(session)
+        if (fingerprint.key, country) in seen:
+            continue
+        seen.add((fingerprint.key, country))
         conn.execute(
             "INSERT INTO known_devices (fingerprint, label, first_seen_at, last_seen_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET"
             " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
             (fingerprint.key, fingerprint.label, stamp, stamp),
         )
-        country = describer.country(session)
         if country:
             conn.execute(
                 "INSERT INTO known_countries (code, first_seen_at, last_seen_at)"
@@ -314,6 +320,11 @@ class HistoryStore:
         except BaseException:
             self.conn.close()
             raise
+        # The snapshot as last loaded or written, and SQLite's data_version then: while no
+        # other connection has committed since, it is the file's snapshot, without decoding
+        # every known session again (10,000 JSON rows per poll on a large account).
+        self._memo: Snapshot | None = None
+        self._memo_version = -1
 
     def close(self) -> None:
         self.conn.close()
@@ -321,13 +332,24 @@ class HistoryStore:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; taken up front so concurrent writers queue, not fail."""
+        memo = self._memo
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
+            self._memo = None
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+        if self._memo is memo:  # written without `remember`: the memo may be out of date
+            self._memo = None
+
+    def remember(self, snapshot: Snapshot) -> None:
+        """Inside a write: this is the snapshot the transaction leaves in the file."""
+        self._memo = snapshot
+
+    def _data_version(self) -> int:
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -354,6 +376,14 @@ class HistoryStore:
     # -- the snapshot -------------------------------------------------------------------------
 
     def load_snapshot(self) -> Snapshot:
+        version = self._data_version()
+        if self._memo is not None and version == self._memo_version:
+            return self._memo
+        self._memo = self._decode_snapshot()
+        self._memo_version = version
+        return self._memo
+
+    def _decode_snapshot(self) -> Snapshot:
         sessions: dict[str, Session] = {}
         signed_in: dict[str, TimeRange] = {}
         for sid, snapshot, signed in self.conn.execute(

@@ -45,6 +45,9 @@ ACTIVITY_GRANULARITY = timedelta(minutes=5)
 # A poll may notice a revoked session gone before `mark_revoked` runs; an "ended elsewhere" this
 # recent is that race, not an older end being relabelled.
 REVOKE_RACE_WINDOW = timedelta(minutes=2)
+# How often every listed session's device and country get their "last seen" moved on; new and
+# changed sessions are learnt at once. Far below any retention, so nothing still listed is pruned.
+LEARN_EVERY = timedelta(hours=1)
 
 
 def utc_now() -> datetime:
@@ -90,6 +93,7 @@ class Tracker:
         self._lock = threading.Lock()
         self._store = HistoryStore(self.path, self.describer)
         self._quiet: QuietPoll | None = None
+        self._learned_at: datetime | None = None  # when every listed device was last learnt
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -155,18 +159,31 @@ class Tracker:
                     store.clear_revocation(event.session_id)
                     store.add_ended(event.session, **ended_row_kwargs(event))
                 stored.append(replace(event, event_id=store.add_event(event)))
-            for session in current:
+            # Only what is new or changed is written: a poll costs O(changes), not O(sessions).
+            signed_in = {sid: when for sid, when in snapshot.signed_in.items()}
+            changed = [s for s in current if listed_before.get(s.id) != s]
+            for session in changed:
                 baseline = session.id not in new_sign_ins
-                store.upsert_known(
-                    session,
-                    now,
-                    first_seen_exact=not baseline,
-                    signed_in=new_sign_ins.get(session.id) or signed_in_range(session, None, now),
-                )
-            store.learn(current, now)
+                when = new_sign_ins.get(session.id) or signed_in_range(session, None, now)
+                store.upsert_known(session, now, first_seen_exact=not baseline, signed_in=when)
+                signed_in.setdefault(session.id, when)
+            self._learn(current, changed, now)
             store.set_time(LAST_POLL, now)
+            listed = {s.id: s for s in current}
+            store.remember(
+                Snapshot(now, listed, {k: signed_in[k] for k in listed if k in signed_in})
+            )
             self._maybe_prune(now)
         return stored
+
+    def _learn(self, current: list[Session], changed: list[Session], now: datetime) -> None:
+        """Devices and countries seen: those of new and changed sessions at once, and every
+        listed one's "last seen" now and then (retention forgets what is not seen for long)."""
+        if self._learned_at is None or not timedelta(0) <= now - self._learned_at < LEARN_EVERY:
+            self._store.learn(current, now)
+            self._learned_at = now
+        elif changed:
+            self._store.learn(changed, now)
 
     def _nothing_to_write(self, current: list[Session], now: datetime) -> bool:
         """True when this poll needs no write: stale, or the same as the stored snapshot.

@@ -260,6 +260,7 @@ class SessionTuiApp(App[None]):
                 loop_time=asyncio.get_running_loop().time,
                 can_sign_in=self.reconnect is not None,
                 interval=self.options.interval,
+                prepare=self.enricher.warm,
             )
             if report.kind is PollKind.OK:
                 self._server_answers(account)

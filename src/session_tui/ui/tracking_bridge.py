@@ -20,7 +20,7 @@ On quit, `aclose` stops the commands and closes the history files off the UI thr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -62,13 +62,22 @@ class TrackingBridge:
         self._commands: AlertCommands | None = None  # made on the first alert, in the loop
         self._closed = False
         self._feed: list[FeedEntry] = []  # the feed as last read, before "still signed in"
+        # The listing waiting to be recorded, per provider (id): never more than one.
+        self._waiting: dict[int, tuple[SessionProvider, list[Session], datetime]] = {}
 
     # -- SessionListener --------------------------------------------------------------------
 
     def sessions_polled(
         self, provider: SessionProvider, sessions: list[Session], at: datetime
     ) -> None:
-        self._spawn(self._observe(provider, list(sessions), at))
+        # One job per account at a time, and at most one waiting: a poll that arrives while
+        # the last is still being recorded replaces the one waiting (the newest listing says
+        # everything the skipped one did about what is signed in now).
+        key = id(provider)
+        waiting = key in self._waiting
+        self._waiting[key] = (provider, list(sessions), at)
+        if not waiting:
+            self._spawn(self._observe(key))
         if Capability.HISTORY in provider.capabilities and id(provider) not in self._merged:
             self._merged.add(id(provider))
             self._spawn(self._merge_api_history(provider))
@@ -160,14 +169,16 @@ class TrackingBridge:
             markup=False,
         )
 
-    async def _observe(
-        self, provider: SessionProvider, sessions: Sequence[Session], at: datetime
-    ) -> None:
+    async def _observe(self, key: int) -> None:
         service = self.service
         try:
-            result, unseen = await self._off_thread(
-                lambda: record_poll(service, provider, sessions, at)
-            )
+            async with self._lock:  # taken on the loop, so the listing is the newest one
+                provider, sessions, at = self._waiting.pop(key)
+                if self._closed:
+                    raise TrackingClosed("tracking is closed")
+                result, unseen = await asyncio.to_thread(
+                    record_poll, service, provider, sessions, at
+                )
         except Exception as exc:
             self._trouble("Recording the session history", exc)
             return

@@ -1,0 +1,208 @@
+"""Large accounts: a poll costs O(changes) in every layer, checked by what each layer redoes.
+
+No timings here (machines are noisy; `benchmarks/run.py` measures). Instead each layer is asked
+how much it did: the engine keeps unchanged sessions' objects, the enricher does not look up a
+user agent again, the table re-keys only changed rows, the tracker writes only changed rows,
+and a burst of polls while one is being recorded leaves at most one waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from demo_fixtures import DEMO_NOW
+from ui_support import SIZE, demo_app, settle, until
+
+from session_tui.demo import DemoService, ManualClock
+from session_tui.engine.polling import reconcile
+from session_tui.enrich import Enricher
+from session_tui.model import Session
+from session_tui.tracking.tracker import Tracker
+from session_tui.ui import tracking_bridge
+from session_tui.ui.sorting import SortColumn, ordered
+from session_tui.ui.table_layout import compute_layout
+from session_tui.ui.table_rows import Query, TableRows
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+WINDOW = timedelta(minutes=5)
+
+
+def fleet(count: int) -> list[Session]:
+    return [
+        Session(
+            id=f"s{i:05d}",
+            is_current=i == 0,
+            user_agent=f"python-httpx/0.{i % 9}.{i % 7} worker/{i}",
+            ip=f"91.64.{i // 250}.{i % 250 + 1}",
+            created_at=NOW - timedelta(days=30),
+            last_active_at=NOW - timedelta(minutes=i),
+        )
+        for i in range(count)
+    ]
+
+
+def test_reconcile_keeps_the_objects_of_unchanged_sessions() -> None:
+    old = {s.id: s for s in fleet(50)}
+    again = fleet(50)
+    again[7] = dataclasses.replace(again[7], last_active_at=NOW)
+    merged, fresh = reconcile(old, again)
+    assert [s.id for s in fresh] == ["s00007"]
+    assert all(merged[sid] is old[sid] for sid in merged if sid != "s00007")
+    assert merged["s00007"] is again[7]
+    # extras take no part in equality, but a session whose extras changed is fresh too
+    again[3] = dataclasses.replace(again[3], extras={"token": "new"})
+    _, fresh = reconcile(old, again)
+    assert {s.id for s in fresh} == {"s00003", "s00007"}
+
+
+def test_a_changed_activity_time_reuses_what_the_user_agent_and_address_said(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    enricher = Enricher()
+    first = [enricher.view(s) for s in fleet(300)]
+    parsed: list[object] = []
+    import session_tui.enrich as enrich
+
+    monkeypatch.setattr(enrich, "parse_device", lambda ua: parsed.append(ua))
+    moved = [dataclasses.replace(s, last_active_at=NOW) for s in fleet(300)]
+    views = [enricher.view(s) for s in moved]
+    assert parsed == []  # no user agent parsed again
+    assert all(
+        a.device is b.device and a.place is b.place for a, b in zip(first, views, strict=True)
+    )
+    assert views[5].session.last_active_at == NOW
+
+
+def test_table_rows_rekey_only_what_changed_and_keep_the_full_sort_order() -> None:
+    enricher = Enricher()
+    sessions = fleet(400)
+    views = [enricher.view(s) for s in sessions]
+    rows = TableRows()
+    query = Query()
+    rows.update(views, current_id="s00000", now=NOW, window=WINDOW, query=query)
+    assert rows.rebuilt_rows == 400
+    assert rows.order == [v.session.id for v in ordered(views, SortColumn.LAST_ACTIVE, NOW)]
+
+    rows.update(views, current_id="s00000", now=NOW, window=WINDOW, query=query)
+    assert rows.rebuilt_rows == 0
+
+    changed = dataclasses.replace(sessions[300], last_active_at=NOW - timedelta(seconds=30))
+    views[300] = enricher.view(changed)
+    del views[200]
+    rows.update(views, current_id="s00000", now=NOW, window=WINDOW, query=query)
+    assert rows.rebuilt_rows == 1
+    assert rows.order == [v.session.id for v in ordered(views, SortColumn.LAST_ACTIVE, NOW)]
+    assert rows.order[:2] == ["s00000", "s00300"]  # this device first, then online by recency
+    assert "s00200" not in rows.index
+
+    # Time passes: only the rows that were Online are judged again.
+    later = NOW + timedelta(minutes=10)
+    rows.update(views, current_id="s00000", now=later, window=WINDOW, query=query)
+    assert 0 < rows.rebuilt_rows <= 7
+    assert rows.order == [v.session.id for v in ordered(views, SortColumn.LAST_ACTIVE, later)]
+
+    reverse = Query(SortColumn.IP, reverse=True, text="worker/3")
+    rows.update(views, current_id="s00000", now=later, window=WINDOW, query=reverse)
+    expected = ordered(views, SortColumn.IP, later, reverse=True)
+    assert rows.order == [v.session.id for v in expected if "worker/3" in v.search_text]
+
+
+def test_columns_fit_their_content_and_device_comes_first() -> None:
+    needs = {"device": 58, "location": 17, "ip": 34}
+    layout = dict(compute_layout(160, lambda key: needs.get(key, 0)))
+    assert layout["device"] >= 58 and layout["location"] == 17 and layout["ip"] == 34
+    # 120 columns: Device still whole, the IP gives way first
+    layout = dict(compute_layout(120, lambda key: needs.get(key, 0)))
+    assert layout["device"] >= 58 and "ip" not in layout and layout["location"] == 17
+    # only IPv4 addresses: the IP column is as wide as they are, not 39 cells
+    layout = dict(compute_layout(200, lambda key: {"ip": 15}.get(key, 0)))
+    assert layout["ip"] == 15
+
+
+def test_the_tracker_writes_only_what_changed(tmp_path: object) -> None:
+    clock = ManualClock(NOW)
+    tracker = Tracker("big", store_path=tmp_path / "big.sqlite3", clock=clock)  # type: ignore[operator]
+    statements: list[str] = []
+    tracker._store.conn.set_trace_callback(statements.append)
+    sessions = fleet(500)
+    tracker.observe(sessions, NOW)
+    first = [s for s in statements if "INTO known_sessions" in s]
+    assert len(first) == 500
+    statements.clear()
+    sessions[9] = dataclasses.replace(sessions[9], last_active_at=NOW + timedelta(minutes=30))
+    sessions.append(Session(id="new", user_agent="curl/8.5.0", ip="1.120.0.9"))
+    events = tracker.observe(sessions, NOW + timedelta(minutes=30))
+    assert [e.session_id for e in events] == ["new"]
+    written = [s for s in statements if "INTO known_sessions" in s]
+    assert len(written) == 2
+    assert not any(s.startswith("SELECT id, snapshot") for s in statements)  # no reload
+    tracker.close()
+
+    # Another writer (a second instance) makes the memo stale: the file is read again.
+    again = Tracker("big", store_path=tmp_path / "big.sqlite3", clock=clock)  # type: ignore[operator]
+    again.observe(sessions, NOW + timedelta(minutes=31))
+    store = again._store
+    with store.read():
+        assert "new" in store.load_snapshot().sessions
+    other = sqlite3.connect(tmp_path / "big.sqlite3")  # type: ignore[operator]
+    other.execute("DELETE FROM known_sessions WHERE id = 'new'")
+    other.commit()
+    other.close()
+    with store.read():
+        assert "new" not in store.load_snapshot().sessions
+    again.close()
+
+
+async def test_polls_arriving_while_one_is_recorded_leave_only_the_newest_waiting(
+    demo_service: DemoService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    recorded: list[datetime] = []
+    real = tracking_bridge.record_poll
+
+    def slow_record(service, provider, sessions, at):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        recorded.append(at)
+        return real(service, provider, sessions, at)
+
+    monkeypatch.setattr(tracking_bridge, "record_poll", slow_record)
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.accounts[0].polls, "the first poll")
+        bridge = app.tracking
+        account = app.accounts[0]
+        listing = list(account.sessions.values())
+        for minutes in range(1, 6):
+            bridge.sessions_polled(account.provider, listing, DEMO_NOW + timedelta(minutes=minutes))
+        assert len(bridge._waiting) == 1
+        release.set()
+        await settle(pilot, app)
+        await asyncio.sleep(0)
+    # The first poll's listing (blocked on its thread), then only the newest of the five.
+    assert recorded[1:] == [DEMO_NOW + timedelta(minutes=5)]
+
+
+async def test_a_large_demo_account_scrolls_and_keeps_the_cursor_on_its_session() -> None:
+    with DemoService(seed=3, clock=ManualClock(DEMO_NOW), live=False, sessions=3000) as service:
+        app = demo_app(service)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            table = app.main.table
+            assert table.row_count == 3000
+            await pilot.press("end")
+            last = table.selected_id
+            assert table.cursor_row == 2999 and table.scroll_y > 2900
+            await pilot.press("k", "k")
+            chosen = table.selected_id
+            assert chosen != last
+            # A session above it ends: the cursor stays on the same session, one row up.
+            first_other = table.visible_ids[1]
+            service.state.remove_session(first_other)
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: table.row_count == 2999, "the poll")
+            assert table.selected_id == chosen and table.cursor_row == 2996
