@@ -206,3 +206,19 @@ async def test_a_large_demo_account_scrolls_and_keeps_the_cursor_on_its_session(
             await pilot.press("ctrl+r")
             await until(pilot, lambda: table.row_count == 2999, "the poll")
             assert table.selected_id == chosen and table.cursor_row == 2996
+
+
+async def test_revoking_all_others_of_a_thousand_is_one_request() -> None:
+    from session_tui.providers.rest import RestProvider
+
+    with DemoService(seed=5, clock=ManualClock(DEMO_NOW), live=False, sessions=1000) as service:
+        provider = RestProvider(service.url, service.token)
+        try:
+            listed = await provider.list_sessions()
+            others = [s.id for s in listed if not s.is_current]
+            service.requests.clear()
+            assert await provider.revoke_others(only=[*others, service.current_id]) == 999
+            assert list(service.requests) == [("POST", "/v1/sessions/revoke-others")]
+            assert service.state.session_ids() == {service.current_id}
+        finally:
+            await provider.aclose()

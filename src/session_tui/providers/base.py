@@ -132,6 +132,9 @@ class ProviderBase:
     server: str = ""
     capabilities: frozenset[Capability] = frozenset()
     acting_as: str | None = None
+    # The API's bulk revoke answers with what it really ended (not just "ok"), so revoking
+    # chosen ids needs no listing before it. Off unless a provider's API does.
+    bulk_answer_says_ended: bool = False
 
     def __init__(self) -> None:
         self._current_id: str | None = None
@@ -175,6 +178,12 @@ class ProviderBase:
         The listing is fresh, so a session that ended meanwhile is not counted, and one that
         appeared after the user confirmed is not touched when `only` is given.
         """
+        if only is not None and self._current_id is not None and self.bulk_answer_says_ended:
+            # One request: the ids the user confirmed, never ours; the answer itself counts
+            # (and names) only what really ended, so a listing first would add nothing.
+            targets = [sid for sid in dict.fromkeys(only) if sid != self._current_id]
+            self.last_ended = None
+            return await self._revoke_many(targets, password) if targets else 0
         sessions = await self.list_sessions()
         targets = [s.id for s in sessions if not s.is_current and s.id != self._current_id]
         if only is not None:

@@ -68,6 +68,7 @@ class RestProvider(ProviderBase):
     """
 
     kind = "rest"
+    bulk_answer_says_ended = True  # `revoked` (and `session_ids`) count only what ended
     capabilities = frozenset(
         {Capability.EXPIRY, Capability.HISTORY, Capability.BULK_REVOKE, Capability.ACTIVITY}
     )
