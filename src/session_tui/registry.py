@@ -56,6 +56,14 @@ def names() -> list[str]:
 
 
 def get(name: str) -> ProviderPlugin:
+    # Only the named plugin is loaded (each one imports its provider's code); the others are
+    # loaded to list them when the name is unknown.
+    ep = next(iter(entry_points(group=ENTRY_POINT_GROUP, name=name)), None)
+    if ep is not None:  # the first registration of a name wins, as in `discover`
+        found = _load(ep)
+        if found.plugin is None:
+            raise ConfigError(f"The provider {name!r} ({found.source}) {found.problem}.")
+        return found.plugin
     for found in discover():
         if found.name == name:
             if found.plugin is None:

@@ -180,7 +180,9 @@ async def poll(
         return PollReport(PollKind.ERROR, message=message, changed=changed, bug=exc)
     if provider is not account.provider:
         return PollReport(PollKind.STALE)
-    if len(sessions) > OFFLOAD_SESSIONS:
+    # Large listings, and every first one (its views are all new, and building the user-agent
+    # parser may still be under way), are reconciled and prepared on a worker thread.
+    if len(sessions) > OFFLOAD_SESSIONS or account.polls == 0:
         merged = await asyncio.to_thread(_reconciled, account.sessions, sessions, prepare)
         if provider is not account.provider:
             return PollReport(PollKind.STALE)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,14 +135,29 @@ def _named(name: str, version: str) -> str:
     return plain(f"{name} {version}" if version else name, _FIELD_LEN)
 
 
-@functools.cache
-def _parser() -> Any:
-    """The ua-parser parser without its own cache (ours sits above it), built on first use."""
-    import ua_parser
+_parser_lock = threading.Lock()
+_built: Any = None
 
-    lazy = ua_parser.RegexResolver or ua_parser.Re2Resolver
-    matchers = ua_parser.load_lazy_builtins() if lazy else ua_parser.load_builtins()
-    return ua_parser.Parser(ua_parser.BestAvailableResolver(matchers))
+
+def _parser() -> Any:
+    """The ua-parser parser without its own cache (ours sits above it), built once."""
+    global _built
+    if _built is None:
+        with _parser_lock:  # the background build and a first parse never both build it
+            if _built is None:
+                import ua_parser
+
+                lazy = ua_parser.RegexResolver or ua_parser.Re2Resolver
+                matchers = ua_parser.load_lazy_builtins() if lazy else ua_parser.load_builtins()
+                _built = ua_parser.Parser(ua_parser.BestAvailableResolver(matchers))
+    return _built
+
+
+def build_in_background() -> None:
+    """Start building the parser on a thread (it takes a few hundred milliseconds and tens
+    of MiB), so it is ready by the time the first listing arrives; at most once."""
+    if _built is None and not _parser_lock.locked():
+        threading.Thread(target=_parser, name="ua-parser", daemon=True).start()
 
 
 def _os_text(os: Any) -> str | None:

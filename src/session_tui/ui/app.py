@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import rich
 from rich.segment import Segments
-from rich.traceback import Traceback
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -162,6 +160,9 @@ class SessionTuiApp(App[None]):
         a frame of a revoke or sign-in may hold a password or token: that must never reach the
         screen. The traceback itself still says where it happened.
         """
+        import rich
+        from rich.traceback import Traceback  # only for a crash: 30 ms of start-up otherwise
+
         self.bell()
         report = Traceback(show_locals=False, width=None, suppress=[rich])
         self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))

@@ -112,6 +112,18 @@ class MainScreen(Screen[None]):
     # -- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Textual sets the breakpoint classes on the first resize, after the first frame was
+        # drawn with none of them (Details beside a squashed table, then a jump): set them for
+        # the terminal's size now, so the first frame is already the settled layout.
+        size = self.app.size
+        classes = {
+            name: False for _, name in self.HORIZONTAL_BREAKPOINTS + self.VERTICAL_BREAKPOINTS
+        }
+        for name in self._get_breakpoint_classes(size.width, self.HORIZONTAL_BREAKPOINTS):
+            classes[name] = True
+        for name in self._get_breakpoint_classes(size.height, self.VERTICAL_BREAKPOINTS):
+            classes[name] = True
+        self.update_classes(classes)
         yield StatusHeader(id="header")
         with Horizontal(id="body"):
             if self.multi:
