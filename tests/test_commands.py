@@ -312,3 +312,18 @@ def test_matrix_list_and_revoke_with_the_password_from_the_environment(
     stored = credentials.load(credentials.credential_key(synapse.base_url, alice.user_id))
     assert stored is not None  # the one token left: the one the command stored
     assert set(synapse.devices(alice, stored.access_token)) == {ours}
+
+
+def test_demo_sessions_gives_the_demo_a_large_account() -> None:
+    listed = cli("list", "--json", "--demo-sessions", "2500")
+    assert listed.returncode == 0, listed.stderr
+    sessions = json.loads(listed.stdout)
+    assert len(sessions) == 2500
+    assert sum(s["current"] for s in sessions) == 1
+    assert len({s["id"] for s in sessions}) == 2500
+    assert {s["device_type"] for s in sessions} >= {"Desktop", "Mobile", "API client"}
+    for bad in ("0", "100001"):
+        refused = cli("list", "--demo-sessions", bad)
+        assert refused.returncode == 1 and "--demo-sessions must be between" in refused.stderr
+    other = cli("list", "--demo-sessions", "5", "--provider", "rest", "--url", "http://127.0.0.1:9")
+    assert other.returncode == 1 and "embedded demo" in other.stderr

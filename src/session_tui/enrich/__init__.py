@@ -83,6 +83,24 @@ class Enricher:
                 self._views.popitem(last=False)
         return view
 
+    def views(self, sessions: Iterable[Session]) -> list[SessionView]:
+        """The views of these sessions, in order: one lock for all the ready ones (a poll
+        of a large account looks up thousands), built here only where none is ready."""
+        ready: list[SessionView | Session] = []
+        missing = False
+        with self._lock:
+            get = self._views.get
+            for session in sessions:
+                cached = get(session.id)
+                if cached is not None and cached.session is session:
+                    ready.append(cached)
+                else:
+                    ready.append(session)
+                    missing = True
+        if not missing:
+            return ready  # type: ignore[return-value]
+        return [v if isinstance(v, SessionView) else self.view(v) for v in ready]
+
     def warm(self, sessions: Iterable[Session]) -> None:
         """Build these views now (on a worker thread), so the UI thread finds them ready."""
         for session in sessions:

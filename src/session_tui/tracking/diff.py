@@ -123,6 +123,12 @@ def diff(
 
     for sid, session in now_by_id.items():
         old = previous.sessions.get(sid)
+        if old is not None and (
+            old is session
+            or (old.user_agent, old.ip, old.location)
+            == (session.user_agent, session.ip, session.location)
+        ):
+            continue  # every event below follows from one of these: O(changes), not O(listed)
         labels = {
             "device": describe.device_label(session),
             "location": describe.location_label(session),

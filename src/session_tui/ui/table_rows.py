@@ -36,7 +36,9 @@ class _Row:
     key: tuple[Any, ...]
     missing: bool  # the sort column has no value: stays last, also when reversed
     shown: bool  # the text filter lets it through (quick filters are checked on the fly)
-    needs: dict[str, int]  # cells each column needs for this row's text
+    device: int  # cells each column needs for this row's text
+    location: int
+    ip: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ class TableRows:
     _rows: dict[str, _Row] = field(default_factory=dict)
     _query: Query = field(default_factory=Query)
     _all: list[str] = field(default_factory=list)  # every session, sorted, filter or not
-    _needs: dict[str, int] = field(default_factory=dict)
+    _needs: dict[str, int] = field(default_factory=dict)  # worked out when first asked
 
     def update(
         self,
@@ -121,15 +123,19 @@ class TableRows:
         else:
             self.order = [sid for sid in self._all if rows[sid].shown]
         self.index = {sid: i for i, sid in enumerate(self.order)}
-        needs: dict[str, int] = {}
-        for sid in self.order:
-            for key, width in rows[sid].needs.items():
-                if width > needs.get(key, 0):
-                    needs[key] = width
-        self._needs = needs
+        self._needs = {}
 
     def need(self, column: str) -> int:
         """The widest text of `column` among the rows shown (0 when none are)."""
+        if not self._needs:
+            device = location = ip = 0
+            rows = self._rows
+            for sid in self.order:  # one pass for the three columns whose width follows text
+                row = rows[sid]
+                device = max(device, row.device)
+                location = max(location, row.location)
+                ip = max(ip, row.ip)
+            self._needs = {"device": device, "location": location, "ip": ip}
         return self._needs.get(column, 0)
 
     def _quick(self, row: _Row, now: datetime) -> bool:
@@ -150,5 +156,7 @@ class TableRows:
         # What the cells need: the device text with its badge and a mark's room, the place.
         device = cell_len(cells.device_cell(view, is_current, marked=True).plain)
         location = cell_len(cells.location_cell(view).plain)
-        needs = {"device": device, "location": location, "ip": cell_len(view.ip or "-")}
-        return _Row(view, online, key, bool(key[0]), matches(view, query.text), needs)
+        shown = matches(view, query.text)
+        return _Row(
+            view, online, key, bool(key[0]), shown, device, location, cell_len(view.ip or "-")
+        )

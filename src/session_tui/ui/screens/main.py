@@ -185,7 +185,7 @@ class MainScreen(Screen[None]):
         return False
 
     def _views(self, account: AccountState) -> list[SessionView]:
-        return [self.tui.enricher.view(s) for s in account.sessions.values()]
+        return self.tui.enricher.views(account.sessions.values())
 
     def _show_account(self, reset: bool = False) -> None:
         account = self.account

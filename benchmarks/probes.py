@@ -1,0 +1,113 @@
+"""How `run.py` measures: whole processes in a pseudo-terminal, and the real app headless.
+
+Start-up is timed from `fork` to the first bytes of a painted session row on the terminal
+(the text "This device"), the way a user sees it; memory is the process's peak RSS then.
+The in-process probes drive the real app through Textual's pilot on the real demo service.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import sys
+import termios
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MARKER = b"This device"
+
+
+@dataclass(frozen=True)
+class Started:
+    seconds: float  # until the marker was on the terminal
+    rss_mib: float  # peak resident memory of the process, up to when it was stopped
+
+
+def start_in_pty(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str],
+    size: tuple[int, int] = (32, 120),
+    linger: float = 0.0,
+    timeout: float = 60.0,
+) -> Started:
+    """Run `argv` on a pty of `size` (rows, columns) until MARKER shows; `linger` seconds
+    more (to let a large account settle before memory is read); then stop it (SIGTERM)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child
+        try:
+            os.execvpe(argv[0], list(argv), env)
+        finally:
+            os._exit(127)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+    start = time.perf_counter()
+    seen = b""
+    found: float | None = None
+    deadline = start + timeout
+    while time.perf_counter() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.02)
+        if not ready:
+            if found is not None and time.perf_counter() - start - found >= linger:
+                break
+            continue
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            break
+        if found is None:
+            seen = (seen + chunk)[-(1 << 20) :]
+            if MARKER in seen:
+                found = time.perf_counter() - start
+                if not linger:
+                    break
+    os.kill(pid, signal.SIGTERM)
+    _, _, usage = os.wait4(pid, 0)
+    os.close(fd)
+    if found is None:
+        raise RuntimeError(f"{' '.join(argv)} never showed {MARKER!r}")
+    return Started(found, usage.ru_maxrss / 1024)
+
+
+def median_start(
+    argv: Sequence[str], env: dict[str, str], runs: int, linger: float = 0.0
+) -> Started:
+    results = [start_in_pty(argv, env=env, linger=linger) for _ in range(runs)]
+    return Started(
+        statistics.median(r.seconds for r in results),
+        statistics.median(r.rss_mib for r in results),
+    )
+
+
+def app_argv(*flags: str) -> list[str]:
+    return [sys.executable, "-m", "session_tui", *flags]
+
+
+def bare_argv() -> list[str]:
+    return [sys.executable, str(HERE / "bare_app.py")]
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@dataclass(frozen=True)
+class Result:
+    what: str
+    measured: str
+    ratio: float | None  # the figure the target is about
+    target: str
+    ok: bool
+
+    def line(self) -> str:
+        verdict = "PASS" if self.ok else "FAIL"
+        ratio = "" if self.ratio is None else f"  ratio {self.ratio:.2f}"
+        return f"{verdict}  {self.what}: {self.measured}{ratio}  (target {self.target})"
