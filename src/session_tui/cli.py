@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DAYS",
         help="`i` shows the sessions idle longer than this (default 90)",
     )
+    view.add_argument(
+        "--background-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="on call, poll the accounts not on screen this often (default 4 x --interval)",
+    )
     view.add_argument("--no-bell", action="store_true", help="do not ring the bell on alerts")
     view.add_argument(
         "--ascii",
@@ -157,6 +164,8 @@ def _run_app(args: argparse.Namespace) -> int:
     number(args.online_window, "--online-window")
     number(args.retention_days, "--retention-days")
     number(args.inactive_days, "--inactive-days")
+    if args.background_interval is not None:
+        number(args.background_interval, "--background-interval")
     accounts = open_accounts(args, os.environ)
     try:
         # Profile values (accounts.*) already carry the flags laid over them.
@@ -172,6 +181,7 @@ def _run_app(args: argparse.Namespace) -> int:
             theme=load_theme(),
             ascii=args.ascii or wants_ascii(),
             inactive_days=number(args.inactive_days, "--inactive-days"),
+            background_interval=args.background_interval,
         )
         app = SessionTuiApp(accounts.providers, options, reconnect=accounts.reconnect)
         app.run()

@@ -115,6 +115,7 @@ def session_options(parser: argparse.ArgumentParser) -> None:
 # upper ends are far past any use (they also keep timedelta and the timers from overflowing).
 LIMITS: dict[str, tuple[float, float, float]] = {  # flag: (default, lowest, highest)
     "--interval": (5.0, 0.5, 86_400.0),
+    "--background-interval": (20.0, 0.5, 86_400.0),  # the default is 4 x --interval, not this
     "--online-window": (5.0, 0.1, 10_080.0),
     "--retention-days": (90.0, 0.01, 36_500.0),
     "--max-response": (4.0, 0.01, 1024.0),

@@ -50,6 +50,8 @@ class AccountState:
     retry_at: datetime | None = None  # when the next poll is due after a failure (app clock)
     revoked_here: set[str] = field(default_factory=set)  # ended by us; stale polls may list them
     fresh_from_seq: int = 0  # polls numbered from here started after the last revocation
+    next_poll_at: float = 0.0  # on call: event-loop time this account is next due (schedule.py)
+    last_poll_at: float = float("-inf")  # event-loop time the last poll started
 
     @property
     def name(self) -> str:

@@ -10,9 +10,11 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
+import httpx
+
 from session_tui.errors import BadResponse, CurrentSessionProtected, NotFound, ProviderError
 from session_tui.model import Capability, EndedSession, Location, Session
-from session_tui.providers.http import offload
+from session_tui.providers.http import make_client, offload
 
 
 @runtime_checkable
@@ -242,6 +244,8 @@ def confirm_ended(server: str, asked: Collection[str], still_listed: Collection[
 
 
 Identity = TypeVar("Identity")
+# Connections one shared credential keeps open to its server, at most.
+SHARED_POOL = httpx.Limits(max_connections=8, max_keepalive_connections=8)
 
 
 class SharedCredential(Generic[Identity]):
@@ -251,6 +255,24 @@ class SharedCredential(Generic[Identity]):
     def __init__(self, token: str) -> None:
         self.token = token
         self.identity: Identity | None = None  # learned from the server, once per token
+        self._pool: httpx.AsyncClient | None = None
+        self._users = 0
+
+    def client(self, base_url: str) -> httpx.AsyncClient:
+        """The connection pool every provider on this credential shares: on call, a thousand
+        watched accounts on one server are one pool of a few connections (which also bounds
+        how many requests are in flight at once), not a thousand. `release` when done."""
+        if self._pool is None:
+            self._pool = make_client(base_url, limits=SHARED_POOL)
+        self._users += 1
+        return self._pool
+
+    async def release(self) -> None:
+        """One provider is done with the pool; the last one closes it."""
+        self._users -= 1
+        if self._users <= 0 and self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.aclose()
 
     def replace(self, token: str) -> None:
         """A fresh token after signing in again; whose it is is learned again."""

@@ -41,7 +41,6 @@ from session_tui.providers.http import (
     host_of,
     json_of,
     json_or_none,
-    make_client,
     make_sync_client,
     offload,
     optional_ip,
@@ -208,7 +207,10 @@ class BetterAuthBase(ProviderBase):
             credential if isinstance(credential, SharedCredential) else SharedToken(credential)
         )
         self._tokens: dict[str, str] = {}
-        self._client = make_client(self.api)
+        self._client = self.credential.client(self.api)  # shared by every watched account
+
+    async def aclose(self) -> None:
+        await self.credential.release()  # the pool closes with its last provider
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.api!r})"

@@ -101,9 +101,12 @@ def _tls(base_url: str) -> ssl.SSLContext | bool:
     return True
 
 
-def make_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+def make_client(
+    base_url: str, headers: dict[str, str] | None = None, *, limits: httpx.Limits | None = None
+) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=base_url,
+        **({"limits": limits} if limits is not None else {}),
         headers=_headers(headers),
         cookies=no_cookies(),
         timeout=DEFAULT_TIMEOUT,

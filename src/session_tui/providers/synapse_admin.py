@@ -19,7 +19,6 @@ from session_tui.providers.http import (
     check_url,
     host_of,
     json_of,
-    make_client,
     offload,
     read_json,
     send,
@@ -84,7 +83,10 @@ class SynapseAdminProvider(ProviderBase):
             if isinstance(admin_token, AdminCredential)
             else AdminCredential(admin_token)
         )
-        self._client = make_client(self.homeserver)
+        self._client = self.credential.client(self.homeserver)  # shared by every watched account
+
+    async def aclose(self) -> None:
+        await self.credential.release()  # the pool closes with its last provider
 
     @classmethod
     def watching(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -72,6 +73,9 @@ class PollResult:
         return [e for e in self.events if e.is_alert]
 
 
+MAX_OPEN = 64  # history files open at once; the least recently polled closes first
+
+
 class TrackingService:
     """Per-account trackers plus the audit log for one app run. Thread-safe."""
 
@@ -89,7 +93,12 @@ class TrackingService:
         self.clock = clock
         self.locator = locator
         self.audit_path = audit_path
-        self._trackers: dict[str, Tracker] = {}
+        # Open trackers, least recently used first: on call with a thousand accounts, a
+        # file (and its WAL) open per account would run out of file descriptors.
+        self._trackers: OrderedDict[str, Tracker] = OrderedDict()
+        # Unseen alerts per account, kept as polls report them: the header's total is a sum,
+        # not a query of every account's file after each account's poll.
+        self._unseen: dict[str, int] = {}
         self._lock = threading.Lock()
         self._closed = False
 
@@ -99,19 +108,28 @@ class TrackingService:
 
     def tracker(self, provider: SessionProvider) -> Tracker:
         """The account's tracker, opened on first use; `TrackingClosed` once `close` ran."""
-        key = account_key(provider, self.profile)
+        return self._tracker(account_key(provider, self.profile))
+
+    def _tracker(self, key: str) -> Tracker:
+        evicted: list[Tracker] = []
         with self._lock:
             if self._closed:
                 raise TrackingClosed("tracking is closed; no history file is opened again")
-            if key not in self._trackers:
-                self._trackers[key] = Tracker(
-                    key,
-                    paths.history_db(key),
-                    self.retention,
-                    self.clock,
-                    locator=self.locator,
-                )
-            return self._trackers[key]
+            tracker = self._trackers.get(key)
+            if tracker is not None:
+                self._trackers.move_to_end(key)
+                return tracker
+            tracker = Tracker(
+                key, paths.history_db(key), self.retention, self.clock, locator=self.locator
+            )
+            self._trackers[key] = tracker
+            while len(self._trackers) > MAX_OPEN:
+                evicted.append(self._trackers.popitem(last=False)[1])
+            if key not in self._unseen:
+                self._unseen[key] = tracker.unseen_alerts()
+        for old in evicted:  # opened again when its account is next polled
+            old.close()
+        return tracker
 
     def observe(
         self, provider: SessionProvider, sessions: Sequence[Session], at: datetime | None = None
@@ -119,7 +137,9 @@ class TrackingService:
         """After each successful poll (in a thread): the events, and the new unseen count."""
         tracker = self.tracker(provider)
         events = tracker.observe(sessions, at)
-        return PollResult(tracker.account_key, events, tracker.unseen_alerts())
+        unseen = tracker.unseen_alerts() if events else self._unseen.get(tracker.account_key, 0)
+        self._unseen[tracker.account_key] = unseen
+        return PollResult(tracker.account_key, events, unseen)
 
     def record_revocation(
         self,
@@ -161,11 +181,18 @@ class TrackingService:
 
     def unseen_alerts(self) -> int:
         """Unseen alerts over every account tracked so far (the header's count)."""
-        return sum(t.unseen_alerts() for t in self._open())
+        return sum(self._unseen.values())
 
     def mark_seen(self) -> None:
-        for tracker in self._open():
-            tracker.mark_seen()
+        for key in [k for k, unseen in self._unseen.items() if unseen]:
+            self._tracker(key).mark_seen()
+            self._unseen[key] = 0
+
+    def mark_events_seen(self, provider: SessionProvider, event_ids: Iterable[int]) -> None:
+        """These alerts were shown (the feed opened): they no longer count as unseen."""
+        tracker = self.tracker(provider)
+        tracker.mark_seen(event_ids)
+        self._unseen[tracker.account_key] = tracker.unseen_alerts()
 
     def trackers(self) -> Iterable[Tracker]:
         return self._open()

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from session_tui.engine import schedule
 from session_tui.engine.polling import PollKind, mark_signed_out, set_error
 from session_tui.engine.polling import poll as engine_poll
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome, revoke
@@ -61,6 +62,7 @@ class AppOptions:
     """How the app behaves; the CLI fills it from flags and the profile."""
 
     interval: float = 5.0  # seconds between polls
+    background_interval: float | None = None  # on call, accounts not on screen (4 x interval)
     online_window: timedelta = timedelta(minutes=5)  # active within this counts as Online
     city_db: Path | None = None  # a MaxMind-format City database, for city names
     bell: bool = True  # ring the terminal bell on alerts (issue 5)
@@ -200,8 +202,15 @@ class SessionTuiApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         return self.main
 
+    @property
+    def background_interval(self) -> float:
+        return self.options.background_interval or 4 * self.options.interval
+
     def on_mount(self) -> None:
-        self.set_interval(self.options.interval, self.poll_due, name="poll")
+        # One account: a poll every interval. On call: a look every quarter second at which
+        # accounts are due, so their polls spread over the interval (engine/schedule.py).
+        tick = schedule.TICK if len(self.accounts) > 1 else self.options.interval
+        self.set_interval(tick, self.poll_due, name="poll")
         self.set_interval(1.0, self.main.tick, name="header-tick")
         self.poll_due()
 
@@ -217,12 +226,22 @@ class SessionTuiApp(App[None]):
     # -- polling ------------------------------------------------------------------------------
 
     def poll_due(self) -> None:
-        """A timer tick: poll every account that is not busy, paused or signed out."""
+        """A timer tick: poll every account that is due and not busy, paused or signed out
+        (a slow poll is never cancelled by the next one; its account just waits)."""
         now = asyncio.get_running_loop().time()
-        for account in self.accounts:
-            if account.in_flight or account.stopped or now < account.resume_at:
-                continue  # skip the tick; a slow poll is never cancelled by the next one
+        if len(self.accounts) == 1:
+            account = self.accounts[0]
+            if not (account.in_flight or account.stopped or now < account.resume_at):
+                self._start_poll(account)
+            return
+        shown = self.main.account if self.main.is_mounted else None
+        for account in schedule.due(self.accounts, now, shown=shown):
             self._start_poll(account)
+
+    def poll_soon(self, account: AccountState) -> None:
+        """On call: this account came on screen; poll it on the next tick if it is due
+        sooner than its background wait says."""
+        schedule.bring_forward(account, self.options.interval)
 
     def refresh_now(self) -> None:
         """`ctrl+r`: poll every account now (or offer to sign in again where that is the fix)."""
@@ -241,6 +260,10 @@ class SessionTuiApp(App[None]):
                 self._start_poll(account)
 
     def _start_poll(self, account: AccountState) -> None:
+        if len(self.accounts) > 1:
+            shown = self.main.is_mounted and self.main.account is account
+            every = self.options.interval if shown else self.background_interval
+            schedule.plan_next(account, asyncio.get_running_loop().time(), every=every)
         account.in_flight = True
         account.poll_started_at = self.now()
         account.poll_seq += 1

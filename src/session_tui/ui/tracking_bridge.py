@@ -250,7 +250,8 @@ class TrackingBridge:
                     FeedEntry(provider, name, e, new=e.is_alert and not e.seen) for e in events
                 ]
                 if mark_seen:
-                    tracker.mark_seen(e.event_id for e in events if e.event_id is not None)
+                    ids = [e.event_id for e in events if e.event_id is not None]
+                    service.mark_events_seen(provider, ids)
             entries.sort(key=lambda e: (e.event.at, e.event.event_id or 0), reverse=True)
             return entries[:FEED_LIMIT], service.unseen_alerts()
 

@@ -83,6 +83,7 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.selected = 0  # index into app.accounts
+        self._index_of: dict[int, int] = {}  # id(AccountState) -> its line in the sidebar
         self._unseen_alerts = 0
 
     @property
@@ -139,6 +140,7 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._index_of = {id(a): i for i, a in enumerate(self.tui.accounts)}
         if self.multi:
             accounts = self.query_one("#accounts", AccountList)
             accounts.set_accounts(self.tui.accounts)
@@ -154,7 +156,9 @@ class MainScreen(Screen[None]):
         if not self.is_mounted:
             return
         if self.multi:
-            self.query_one("#accounts", AccountList).set_accounts(self.tui.accounts)
+            index = self._index_of.get(id(account))
+            if index is not None:
+                self.query_one("#accounts", AccountList).update_account(index)
         if account is self.account:
             self._show_account()
         else:
@@ -250,6 +254,7 @@ class MainScreen(Screen[None]):
     def _switch(self, index: int) -> None:
         self.table.clear_marks()  # a selection belongs to the account it was made in
         self.selected = index
+        self.tui.poll_soon(self.account)  # polled at the on-screen pace from now on
         self._show_account(reset=True)
         self.refresh_bindings()
 

@@ -69,6 +69,13 @@ class AccountList(OptionList):
         if highlighted is not None and highlighted < self.option_count:
             self.highlighted = highlighted
 
+    def update_account(self, index: int) -> None:
+        """One account's line again (after its poll): on call, each poll touches one line,
+        not all of them."""
+        if 0 <= index < self.option_count and index < len(self._accounts):
+            prompt = account_prompt(self._accounts[index], self._prompt_width())
+            self.replace_option_prompt_at_index(index, prompt)
+
     def on_resize(self, event: events.Resize) -> None:
         if self._accounts:
             self.set_accounts(self._accounts)
