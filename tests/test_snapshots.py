@@ -22,10 +22,11 @@ from session_tui.ui.widgets.sessions_table import SessionsTable
 SnapCompare = Callable[..., bool]
 
 
-def _app(demo_service: DemoService) -> SessionTuiApp:
+def _app(demo_service: DemoService, **options: object) -> SessionTuiApp:
     provider = RestProvider(demo_service.url, demo_service.token)
     provider.server = "127.0.0.1 (demo)"  # the real port changes every run
-    return SessionTuiApp([provider], AppOptions(interval=600, clock=lambda: DEMO_NOW))
+    opts = AppOptions(interval=600, clock=lambda: DEMO_NOW, **options)  # type: ignore[arg-type]
+    return SessionTuiApp([provider], opts)
 
 
 def _ready(*keys: str, select_row: int | None = None) -> Callable[[Pilot[None]], Awaitable[None]]:
@@ -48,6 +49,10 @@ def _ready(*keys: str, select_row: int | None = None) -> Callable[[Pilot[None]],
                 await pilot.pause(0.02)
                 if isinstance(app.screen, ConfirmDialog):
                     break
+        for _ in range(100):  # the docked history and feed, where the terminal is large
+            await pilot.pause(0.02)
+            if all(w.is_finished for w in app.workers if w.group == "tracking"):
+                break
         await pilot.pause(0.05)
 
     return run_before
@@ -71,3 +76,20 @@ def test_revoke_dialog(snap_compare: SnapCompare, demo_service: DemoService) -> 
 
 def test_revoke_all_dialog(snap_compare: SnapCompare, demo_service: DemoService) -> None:
     assert snap_compare(_app(demo_service), terminal_size=(100, 30), run_before=_ready("R"))
+
+
+def test_main_screen_120x32(snap_compare: SnapCompare, demo_service: DemoService) -> None:
+    assert snap_compare(_app(demo_service), terminal_size=(120, 32), run_before=_ready())
+
+
+def test_selection_120x32(snap_compare: SnapCompare, demo_service: DemoService) -> None:
+    """Two rows marked with space: the marks, the count in the header."""
+    assert snap_compare(
+        _app(demo_service),
+        terminal_size=(120, 32),
+        run_before=_ready("space", "space", select_row=1),
+    )
+
+
+def test_ascii_80x24(snap_compare: SnapCompare, demo_service: DemoService) -> None:
+    assert snap_compare(_app(demo_service, ascii=True), terminal_size=(80, 24), run_before=_ready())

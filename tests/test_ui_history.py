@@ -112,12 +112,17 @@ async def test_revoke_all_others_is_audited_and_each_reads_revoked_here(
         await settle(pilot, app)
         others = demo_service.state.session_ids() - {demo_service.current_id}
         await open_history(pilot, app)
+        await pilot.press("R")  # the history covers the table: R is not for it, nothing opens
+        await pilot.pause()
+        assert app.screen is app.main
+        await pilot.press("escape")  # back to the sessions
         await pilot.press("R")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
         await pilot.press("y")
         await until(pilot, lambda: app.screen is app.main, "the dialog to close")
         await settle(pilot, app)
         await poll(pilot, app)
+        await open_history(pilot, app)
         assert demo_service.state.session_ids() == {demo_service.current_id}
         for sid in others:
             row = history_row(app, sid)

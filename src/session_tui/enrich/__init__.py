@@ -8,7 +8,6 @@ so the UI asks `enrich.times` for them on every redraw.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -47,6 +46,12 @@ class SessionView:
     search_text: str  # lower-case haystack for the `/` filter
 
 
+def _with_session(view: SessionView, session: Session) -> SessionView:
+    # The constructor, not dataclasses.replace: three times faster, and a poll of a large
+    # account where every activity time moved does this for every session.
+    return SessionView(session, view.device, view.place, view.name, view.ip, view.search_text)
+
+
 class Enricher:
     """Turns sessions into views; remembers the last view of each session id.
 
@@ -73,7 +78,7 @@ class Enricher:
         if cached is not None and cached.session == session:
             # Equal fields but a new object: hand back the new one, so `extras` (which
             # takes no part in equality) is the latest.
-            view = dataclasses.replace(cached, session=session)
+            view = _with_session(cached, session)
         else:
             view = self._build(session, cached)
         with self._lock:
@@ -116,7 +121,7 @@ class Enricher:
         device = before.device if old.user_agent == session.user_agent else None
         same_place = (old.ip, old.location) == (session.ip, session.location)
         if device is not None and same_place and old.display_name == session.display_name:
-            return dataclasses.replace(before, session=session)
+            return _with_session(before, session)
         return self._fresh(session, device, before.place if same_place else None)
 
     def _fresh(

@@ -234,7 +234,7 @@ class SessionTuiApp(App[None]):
             if not (account.in_flight or account.stopped or now < account.resume_at):
                 self._start_poll(account)
             return
-        shown = self.main.account if self.main.is_mounted else None
+        shown = self.main.account
         for account in schedule.due(self.accounts, now, shown=shown):
             self._start_poll(account)
 
@@ -261,7 +261,7 @@ class SessionTuiApp(App[None]):
 
     def _start_poll(self, account: AccountState) -> None:
         if len(self.accounts) > 1:
-            shown = self.main.is_mounted and self.main.account is account
+            shown = self.main.account is account  # (before the screen mounts: the first)
             every = self.options.interval if shown else self.background_interval
             schedule.plan_next(account, asyncio.get_running_loop().time(), every=every)
         account.in_flight = True

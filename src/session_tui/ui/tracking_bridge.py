@@ -78,9 +78,9 @@ class TrackingBridge:
         self._waiting[key] = (provider, list(sessions), at)
         if not waiting:
             self._spawn(self._observe(key))
-        if Capability.HISTORY in provider.capabilities and id(provider) not in self._merged:
+        if id(provider) not in self._merged:
             self._merged.add(id(provider))
-            self._spawn(self._merge_api_history(provider))
+            self._spawn(self._first_listing(provider))
 
     def revoke_attempted(self, attempt: RevokeAttempt) -> None:
         self._spawn(self._record(attempt))
@@ -90,12 +90,18 @@ class TrackingBridge:
     def pane_shown(self, name: PaneName) -> None:
         """A pane was opened (or brought to the front): load it; opening the feed marks seen."""
         if name == "history":
-            for account in self.app.accounts:
+            for account in self._polled():
                 if Capability.HISTORY in account.provider.capabilities:
                     self._spawn(self._merge_api_history(account.provider, reload=False))
             self._spawn(self._load_history())
         else:
             self._spawn(self._load_feed(mark_seen=True))
+
+    def pane_docked(self) -> None:
+        """Both panes docked on a large terminal: load them; the alerts stay unseen until
+        the user goes to the feed."""
+        self._spawn(self._load_history())
+        self._spawn(self._load_feed(mark_seen=False))
 
     def alert_chosen(self, entry: FeedEntry) -> bool:
         """Jump to the entry's session if it is still listed; True when the table has it."""
@@ -184,6 +190,18 @@ class TrackingBridge:
             return
         self._show_poll(provider, result, unseen)
 
+    async def _first_listing(self, provider: SessionProvider) -> None:
+        """An account's first listing: fold in the API's own history, then fill the panes
+        already open (docked ones are from the start). Only now is the account's history file
+        known: its name comes with the listing."""
+        if Capability.HISTORY in provider.capabilities:
+            await self._merge_api_history(provider, reload=False)
+        panes = self._panes()
+        if panes is not None and panes.is_open("history"):
+            await self._load_history()
+        if panes is not None and panes.is_open("alerts"):
+            await self._load_feed(mark_seen=panes.is_showing("alerts"))
+
     async def _merge_api_history(self, provider: SessionProvider, reload: bool = True) -> None:
         try:
             ended = await provider.history()
@@ -213,7 +231,7 @@ class TrackingBridge:
         panes = self._panes()
         if panes is None or not panes.is_open("history"):
             return
-        providers = [(a.provider, a.name) for a in self.app.accounts]
+        providers = [(a.provider, a.name) for a in self._polled()]
         tracker_of = self.service.tracker
 
         def work() -> list[AccountRow]:
@@ -238,7 +256,7 @@ class TrackingBridge:
         panes = self._panes()
         if panes is None or not panes.is_open("alerts"):
             return
-        providers = [(a.provider, a.name) for a in self.app.accounts]
+        providers = [(a.provider, a.name) for a in self._polled()]
         service = self.service
 
         def work() -> tuple[list[FeedEntry], int]:
@@ -356,6 +374,10 @@ class TrackingBridge:
             return None
         found = main.query(ExtraPanes)
         return found.first() if found else None
+
+    def _polled(self) -> list[AccountState]:
+        """Accounts listed at least once: before that, whose history file it is is unknown."""
+        return [a for a in self.app.accounts if a.polls]
 
     def _account_of(self, provider: SessionProvider) -> AccountState | None:
         for account in self.app.accounts:

@@ -45,6 +45,10 @@ MAX_LISTED = 8  # sessions named one by one in the revoke-all dialog
 
 
 _REVOKE_GROUP = Binding.Group("Revoke")
+# Keys about the sessions table: not offered while the history or the feed has the focus.
+_SESSION_ACTIONS = frozenset(
+    {"revoke", "revoke_others", "sort", "sort_reverse", "quick", "rename", "rename_unavailable"}
+)
 
 
 def _plural(count: int, word: str) -> str:
@@ -54,8 +58,9 @@ def _plural(count: int, word: str) -> str:
 class MainScreen(Screen[None]):
     """Everything the user sees between the modal dialogs."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]  # noqa: RUF012
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]  # noqa: RUF012
+    # -wider and -high together dock the history and the alert feed under the table.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide"), (160, "-wider")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall"), (36, "-high")]  # noqa: RUF012
 
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         # One footer entry for both ("r R Revoke one/all") so every key fits at 80 columns.
@@ -149,6 +154,11 @@ class MainScreen(Screen[None]):
         self.details.border_title = "Details"
         self._show_account(reset=True)
         self.table.focus()
+        self.query_one("#extra", ExtraPanes).fit()
+
+    def on_resize(self) -> None:
+        for extra in self.query("#extra").results(ExtraPanes):
+            extra.fit()
 
     # -- attributes down: the app tells us what changed ---------------------------------------
 
@@ -295,6 +305,8 @@ class MainScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _SESSION_ACTIONS and self._in_extra_pane():
+            return False  # the history or the feed has the focus: not in its footer
         read_only = self.tui.options.read_only
         if action == "read_only":
             return read_only
@@ -366,8 +378,23 @@ class MainScreen(Screen[None]):
             words.append(table.filter_text)
         return ", ".join(words)
 
+    def _in_extra_pane(self) -> bool:
+        focused = self.focused
+        return focused is not None and any(
+            node.id == "extra" for node in focused.ancestors_with_self
+        )
+
     def action_clear(self) -> None:
-        """escape: forget the selection first, then the filter."""
+        """escape: leave the history or the feed for the sessions; there, forget the
+        selection first, then the filter."""
+        if self._in_extra_pane():
+            extra = self.query_one("#extra", ExtraPanes)
+            if extra.docked:
+                self.table.focus()
+            else:
+                extra.close(extra.front)
+            self.refresh_bindings()
+            return
         table = self.table
         if table.marked:
             table.clear_marks()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 PaneName = Literal["history", "alerts"]
 PANES: tuple[PaneName, ...] = ("history", "alerts")
 OPEN_CLASS = "-extra-open"  # on the screen while any pane is open
+DOCKED_CLASS = "-docked"  # on the screen while both panes are docked under the table
 
 
 class ExtraPanes(Vertical):
@@ -33,6 +34,7 @@ class ExtraPanes(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.open: list[PaneName] = []  # open panes, the front (last opened) one last
+        self.docked = False  # a large terminal: both panes always open, under the table
 
     def compose(self) -> ComposeResult:
         yield Tabs(
@@ -68,16 +70,52 @@ class ExtraPanes(Vertical):
         """Open and on screen (on a narrow screen only the front pane is)."""
         if name not in self.open:
             return False
+        if self.docked:  # always on screen; looked at once the user goes there (a, tab)
+            pane = self.history if name == "history" else self.alerts
+            return pane.has_focus_within
         return not self.screen.has_class("-narrow") or name == self.front
 
     # -- showing and hiding -------------------------------------------------------------------
 
+    def fit(self) -> None:
+        """Dock both panes under the table on a large terminal (160x36 and up), live without
+        a key; undock (back to `h` / `a`) when it gets smaller."""
+        screen = self.screen
+        docked = screen.has_class("-wider") and screen.has_class("-high")
+        if docked == self.docked:
+            return
+        self.docked = docked
+        screen.set_class(docked, DOCKED_CLASS)
+        if docked:
+            self.open = [*(n for n in PANES if n not in self.open), *self.open]
+        else:
+            self.open.clear()
+        self._apply()
+        if docked and self.bridge is not None:
+            self.bridge.pane_docked()
+        if not docked and self.has_focus_within:
+            self._focus_sessions()
+
     def toggle(self, name: PaneName) -> bool:
         """`h` / `a`: open the pane, or close it; True when it is now open.
+
+        Docked, both panes are always open: the key moves the focus to the pane, or back to
+        the sessions when the focus is already there.
 
         On a narrow screen a pane that is open but behind the other one comes to the front
         instead of closing, since that is what the user can see the key do.
         """
+        if self.docked:
+            pane = self.history if name == "history" else self.alerts
+            if pane.has_focus_within:
+                self._focus_sessions()
+            elif name == "history":
+                self.history.focus_table()
+            else:
+                self.alerts.focus_list()
+                if self.bridge is not None:
+                    self.bridge.pane_shown("alerts")  # looked at: the alerts are seen
+            return True
         narrow = self.screen.has_class("-narrow")
         if name in self.open and (name == self.front or not narrow):
             # On a narrow screen the panes are tabs over the table: leaving the front one goes
