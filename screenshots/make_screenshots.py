@@ -38,6 +38,7 @@ SHOTS: tuple[tuple[str, tuple[int, int], int | None, tuple[str, ...]], ...] = (
     ("revoke-all", (120, 32), None, ("R",)),
     ("history", (160, 40), None, ("h",)),
     ("alerts", (120, 32), None, ("a",)),
+    ("wide", (200, 50), None, ()),  # history and alerts docked under the table
 )
 
 
@@ -96,6 +97,7 @@ async def _history_scene(pilot: Pilot[None], app: SessionTuiApp, service: DemoSe
 SCENES: dict[str, Callable[[Pilot[None], SessionTuiApp, DemoService], Awaitable[None]]] = {
     "history": _history_scene,
     "alerts": _alerts_scene,
+    "wide": _history_scene,
 }
 
 

@@ -130,3 +130,33 @@ def test_history_files_open_at_once_are_bounded(
     assert again.account_key.endswith("user0@127.0.0.1") or "user0" in again.account_key
     assert service.unseen_alerts() == 0
     service.close()
+
+
+async def test_the_account_list_jumps_by_name_and_sorts_by_recent_change(
+    demo_service: DemoService,
+) -> None:
+    providers = [_Named(demo_service.url, demo_service.token, f"user{i:02d}") for i in range(12)]
+    providers.append(_Named(demo_service.url, demo_service.token, "zed-oncall"))
+    options = AppOptions(interval=600, clock=lambda: DEMO_NOW)
+    app = SessionTuiApp(providers, options)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: all(a.polls for a in app.accounts), "every first poll")
+        accounts = app.main.query_one("#accounts", AccountList)
+        accounts.focus()
+        await pilot.press("slash", *"zed")
+        assert app.main.account.name == "zed-oncall"
+        assert accounts.account_at(accounts.highlighted) == 12
+        assert app.main.header.account is app.accounts[12]
+        await pilot.press("enter")  # found: back to the list, the sessions filter untouched
+        assert accounts.has_focus and app.main.table.filter_text == ""
+
+        # s in the list: by most recent change; the highlight stays on the account shown
+        app.accounts[7].changed_at = DEMO_NOW
+        await pilot.press("s")
+        assert accounts.by_change and accounts.border_subtitle == "by change"
+        assert accounts.account_at(0) == 7
+        assert accounts.account_at(accounts.highlighted) == 12
+        await pilot.press("j")  # and moving in it shows the account on that line
+        assert app.main.account is app.accounts[accounts.account_at(accounts.highlighted)]
+        await pilot.press("s")
+        assert not accounts.by_change and accounts.account_at(0) == 0

@@ -190,7 +190,10 @@ async def poll(
         merged = _reconciled(account.sessions, sessions, prepare)
     # After the thread: a revocation may have finished while it ran.
     listed = drop_revoked(account, list(merged.values()), seq)
+    before = account.sessions
     account.sessions = {s.id: s for s in listed}
+    if account.polls and account.sessions.keys() != before.keys():
+        account.changed_at = now()  # a sign-in or an end: on call, "sorted by change"
     account.connection = Connection.CONNECTED
     account.error = None
     account.updated_at = now()

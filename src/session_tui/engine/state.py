@@ -52,6 +52,7 @@ class AccountState:
     fresh_from_seq: int = 0  # polls numbered from here started after the last revocation
     next_poll_at: float = 0.0  # on call: event-loop time this account is next due (schedule.py)
     last_poll_at: float = float("-inf")  # event-loop time the last poll started
+    changed_at: datetime | None = None  # when a poll last saw a session begin or end
 
     @property
     def name(self) -> str:

@@ -21,9 +21,10 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("s  S", "sort by the next column / the other way round (or click a column header)"),
     ("/", "filter rows by text"),
     ("i  u", "only sessions idle longer than --inactive-days / unrecognised devices (again: off)"),
-    ("escape", "forget the marks, then the filter"),
-    ("h", "show or hide the history of ended sessions (a tab on narrow screens)"),
-    ("a", "show or hide the sign-in alert feed; enter on an alert selects its session"),
+    ("escape", "forget the marks, then the filter; in the history or the feed: back"),
+    ("h", "the history of ended sessions (a tab on narrow screens, always shown on large ones)"),
+    ("a", "the sign-in alert feed; enter on an alert selects its session"),
+    ("tab", "the next pane (sessions, account list, history, alerts)"),
     ("ctrl+r", "refresh now"),
     ("ctrl+p", "command palette: every action, and the themes (the one chosen is kept)"),
     ("y enter / n esc", "in a confirm dialog: confirm / cancel (Cancel has the focus)"),
@@ -31,7 +32,10 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("q", "quit"),
 )
 RENAME_KEY = ("e", "rename the selected session")
-ACCOUNTS_KEY = ("shift+tab", "move between the account list and the sessions")
+ACCOUNTS_KEY = (
+    "shift+tab  /  s",
+    "to the account list; there / jumps to an account by name, s sorts by name or by change",
+)
 
 
 def help_table(extra: Sequence[tuple[str, str]] = ()) -> Table:

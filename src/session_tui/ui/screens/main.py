@@ -149,7 +149,7 @@ class MainScreen(Screen[None]):
         if self.multi:
             accounts = self.query_one("#accounts", AccountList)
             accounts.set_accounts(self.tui.accounts)
-            accounts.highlighted = 0
+            accounts.show(0)
             accounts.border_title = "Accounts"
         self.details.border_title = "Details"
         self._show_account(reset=True)
@@ -259,7 +259,7 @@ class MainScreen(Screen[None]):
         if index != self.selected:
             self._switch(index)
         for accounts in self.query("#accounts").results(AccountList):
-            accounts.highlighted = index
+            accounts.show(index)
 
     def _switch(self, index: int) -> None:
         self.table.clear_marks()  # a selection belongs to the account it was made in
@@ -280,17 +280,24 @@ class MainScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#accounts")
     def _account_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_index != self.selected:
-            self._switch(event.option_index)
+        index = self.query_one("#accounts", AccountList).account_at(event.option_index)
+        if index is not None and index != self.selected:
+            self._switch(index)
 
     @on(OptionList.OptionSelected, "#accounts")
     def _account_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option_index != self.selected:
-            self._switch(event.option_index)
+        index = self.query_one("#accounts", AccountList).account_at(event.option_index)
+        if index is not None and index != self.selected:
+            self._switch(index)
         self.table.focus()
 
     @on(FilterInput.Changed, "#filter")
     def _filter_changed(self, event: FilterInput.Changed) -> None:
+        if event.input.jumping:  # type: ignore[attr-defined]
+            found = self.query_one("#accounts", AccountList).find(event.value)
+            if found is not None:
+                self.show_account(found)
+            return
         self.table.set_filter(event.value)
         self.header.filter_text = self._filter_words()
         self._show_details()
@@ -298,6 +305,14 @@ class MainScreen(Screen[None]):
     @on(FilterInput.Closed)
     def _filter_closed(self, event: FilterInput.Closed) -> None:
         filter_input = self.query_one("#filter", FilterInput)
+        if filter_input.jumping:  # the account is found: back to the list, no filter kept
+            filter_input.start(jumping=False)
+            with filter_input.prevent(FilterInput.Changed):
+                filter_input.value = self.table.filter_text
+            if not filter_input.value:
+                filter_input.remove_class("-active")
+            self.query_one("#accounts", AccountList).focus()
+            return
         if event.cleared or not filter_input.value:
             filter_input.remove_class("-active")
         self.table.focus()
@@ -336,6 +351,10 @@ class MainScreen(Screen[None]):
         self.app.push_screen(HelpScreen(extra))
 
     def action_sort(self) -> None:
+        """`s`: the next sort column; in the account list, by name or by recent change."""
+        if self._in_accounts():
+            self.query_one("#accounts", AccountList).toggle_order()
+            return
         table = self.table
         self._sort(table.sort_column.next(table.column_keys), reverse=False)
 
@@ -378,6 +397,10 @@ class MainScreen(Screen[None]):
             words.append(table.filter_text)
         return ", ".join(words)
 
+    def _in_accounts(self) -> bool:
+        focused = self.focused
+        return focused is not None and focused.id == "accounts"
+
     def _in_extra_pane(self) -> bool:
         focused = self.focused
         return focused is not None and any(
@@ -409,7 +432,9 @@ class MainScreen(Screen[None]):
             self._show_details()
 
     def action_filter(self) -> None:
+        """`/`: filter the sessions; from the account list, jump to an account by name."""
         filter_input = self.query_one("#filter", FilterInput)
+        filter_input.start(jumping=self._in_accounts())
         filter_input.add_class("-active")
         filter_input.focus()
 

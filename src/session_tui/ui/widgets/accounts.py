@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import events
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich.text import ELLIPSIS, plain
@@ -41,40 +42,94 @@ def account_prompt(account: AccountState, width: int = UNKNOWN_WIDTH) -> Text:
 
 
 class AccountList(OptionList):
-    """Selecting an account (enter or click) shows its sessions; indexes match the app's list."""
+    """Selecting an account (enter or click) shows its sessions.
+
+    Lines may be sorted by name or by most recent change (`s` here); each line's option id
+    names the account's index in the app's list, so `account_at` / `show` translate between
+    what is on screen and which account it is.
+    """
 
     DEFAULT_CLASSES = "pane"
 
     BINDINGS = [*MOVE_KEYS]  # noqa: RUF012 (Textual's own declaration style)
 
     _accounts: Sequence[AccountState] = ()
+    by_change = False  # sorted by most recent change (a sign-in or an end) instead of name
 
     def _prompt_width(self) -> int:
         width = self.scrollable_content_region.width
         return width - 2 if width > 8 else UNKNOWN_WIDTH  # less the option's own padding
 
+    def _order(self) -> list[int]:
+        indexes = list(range(len(self._accounts)))
+        if self.by_change:
+            never = datetime.min.replace(tzinfo=UTC)
+            indexes.sort(key=lambda i: self._accounts[i].changed_at or never, reverse=True)
+        return indexes
+
     def set_accounts(self, accounts: Sequence[AccountState]) -> None:
-        """Refresh the lines in place, keeping the highlighted account."""
+        """Lay the lines out again (in the current order), keeping the highlighted account."""
         self._accounts = accounts
         width = self._prompt_width()
-        highlighted = self.highlighted
-        if self.option_count != len(accounts):
-            self.clear_options()
-            self.add_options(
-                Option(account_prompt(a, width), id=f"account-{i}") for i, a in enumerate(accounts)
-            )
-        else:
-            for index, account in enumerate(accounts):
-                self.replace_option_prompt_at_index(index, account_prompt(account, width))
-        if highlighted is not None and highlighted < self.option_count:
-            self.highlighted = highlighted
+        current = self.account_at(self.highlighted)
+        self.clear_options()
+        self.add_options(
+            Option(account_prompt(accounts[i], width), id=f"account-{i}") for i in self._order()
+        )
+        self.border_subtitle = "by change" if self.by_change else "by name"
+        if current is not None:
+            self.show(current)
+
+    def account_at(self, line: int | None) -> int | None:
+        """The account index on this line."""
+        if line is None or not 0 <= line < self.option_count:
+            return None
+        option_id = self.get_option_at_index(line).id or ""
+        return int(option_id.removeprefix("account-")) if option_id else None
+
+    def show(self, index: int) -> None:
+        """Highlight this account's line."""
+        try:
+            line = self.get_option_index(f"account-{index}")
+        except OptionDoesNotExist:
+            return
+        if self.highlighted != line:
+            self.highlighted = line
 
     def update_account(self, index: int) -> None:
         """One account's line again (after its poll): on call, each poll touches one line,
-        not all of them."""
-        if 0 <= index < self.option_count and index < len(self._accounts):
-            prompt = account_prompt(self._accounts[index], self._prompt_width())
-            self.replace_option_prompt_at_index(index, prompt)
+        not all of them (sorted by change, a changed account moves to the top)."""
+        if not 0 <= index < len(self._accounts):
+            return
+        if self.by_change and self.account_at(0) != index:
+            account = self._accounts[index]
+            top = self.account_at(0)
+            if top is None or (account.changed_at or datetime.min.replace(tzinfo=UTC)) > (
+                self._accounts[top].changed_at or datetime.min.replace(tzinfo=UTC)
+            ):
+                self.set_accounts(self._accounts)
+                return
+        try:
+            line = self.get_option_index(f"account-{index}")
+        except OptionDoesNotExist:
+            return
+        self.replace_option_prompt_at_index(
+            line, account_prompt(self._accounts[index], self._prompt_width())
+        )
+
+    def toggle_order(self) -> None:
+        self.by_change = not self.by_change
+        self.set_accounts(self._accounts)
+
+    def find(self, text: str) -> int | None:
+        """The first account, in the order shown, whose name has `text` in it."""
+        wanted = text.casefold().strip()
+        if not wanted:
+            return None
+        for index in self._order():
+            if wanted in plain(self._accounts[index].name, 120).casefold():
+                return index
+        return None
 
     def on_resize(self, event: events.Resize) -> None:
         if self._accounts:

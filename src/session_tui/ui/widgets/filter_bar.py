@@ -21,8 +21,18 @@ class FilterInput(Input):
             super().__init__()
             self.cleared = cleared
 
+    SESSIONS = "Filter sessions: device, place, IP…"
+    ACCOUNTS = "Jump to account: type part of its name…"
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="Filter sessions: device, place, IP…", id=id)
+        super().__init__(placeholder=self.SESSIONS, id=id)
+        self.jumping = False  # `/` from the account list: typing finds an account instead
+
+    def start(self, *, jumping: bool) -> None:
+        self.jumping = jumping
+        self.placeholder = self.ACCOUNTS if jumping else self.SESSIONS
+        if jumping:
+            self.value = ""
 
     def action_clear_filter(self) -> None:
         self.value = ""
