@@ -101,30 +101,28 @@ def _tls(base_url: str) -> ssl.SSLContext | bool:
     return True
 
 
+def _options(base_url: str, headers: dict[str, str] | None) -> dict[str, Any]:
+    """What every client of ours is made with, blocking or not."""
+    return {
+        "base_url": base_url,
+        "headers": _headers(headers),
+        "cookies": no_cookies(),
+        "timeout": DEFAULT_TIMEOUT,
+        "follow_redirects": False,
+        "verify": _tls(base_url),
+    }
+
+
 def make_client(
     base_url: str, headers: dict[str, str] | None = None, *, limits: httpx.Limits | None = None
 ) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=base_url,
-        **({"limits": limits} if limits is not None else {}),
-        headers=_headers(headers),
-        cookies=no_cookies(),
-        timeout=DEFAULT_TIMEOUT,
-        follow_redirects=False,
-        verify=_tls(base_url),
-    )
+    extra = {"limits": limits} if limits is not None else {}
+    return httpx.AsyncClient(**_options(base_url, headers), **extra)
 
 
 def make_sync_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.Client:
     """The blocking twin of `make_client`, for signing in before any event loop runs."""
-    return httpx.Client(
-        base_url=base_url,
-        headers=_headers(headers),
-        cookies=no_cookies(),
-        timeout=DEFAULT_TIMEOUT,
-        follow_redirects=False,
-        verify=_tls(base_url),
-    )
+    return httpx.Client(**_options(base_url, headers))
 
 
 def request_failed(exc: httpx.HTTPError, host: str) -> ProviderError:
