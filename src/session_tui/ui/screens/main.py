@@ -8,11 +8,9 @@ the hooks in `session_tui.ui.hooks`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,15 +20,11 @@ from textual.widgets import Footer, OptionList
 
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
-from session_tui.enrich.text import plain
-from session_tui.model import Capability, Session
+from session_tui.model import Capability
 from session_tui.providers.base import SessionProvider
-from session_tui.ui import cells, glyphs
-from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
-from session_tui.ui.screens.confirm import ConfirmDialog
+from session_tui.ui.screens.actions import SessionActions
 from session_tui.ui.screens.help import ACCOUNTS_KEY, RENAME_KEY, HelpScreen
-from session_tui.ui.screens.rename import RenameDialog
-from session_tui.ui.sorting import SortColumn, ordered
+from session_tui.ui.sorting import SortColumn
 from session_tui.ui.widgets.accounts import AccountList
 from session_tui.ui.widgets.details import DetailsPane
 from session_tui.ui.widgets.extra_panes import ExtraPanes
@@ -41,9 +35,6 @@ from session_tui.ui.widgets.sessions_table import SessionsTable
 if TYPE_CHECKING:
     from session_tui.ui.app import SessionTuiApp
 
-MAX_LISTED = 8  # sessions named one by one in the revoke-all dialog
-
-
 _REVOKE_GROUP = Binding.Group("Revoke")
 # Keys about the sessions table: not offered while the history or the feed has the focus.
 _SESSION_ACTIONS = frozenset(
@@ -51,11 +42,7 @@ _SESSION_ACTIONS = frozenset(
 )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-class MainScreen(Screen[None]):
+class MainScreen(SessionActions, Screen[None]):
     """Everything the user sees between the modal dialogs."""
 
     # -wider and -high together dock the history and the alert feed under the table.
@@ -437,240 +424,3 @@ class MainScreen(Screen[None]):
         filter_input.start(jumping=self._in_accounts())
         filter_input.add_class("-active")
         filter_input.focus()
-
-    def _selected_view(self) -> SessionView | None:
-        return self.table.view_of(self.table.selected_id)
-
-    def _account_suffix(self) -> str:
-        return f" of {plain(self.account.name, 80)}" if self.multi else ""
-
-    def action_revoke(self) -> None:
-        account = self.account
-        view = self._selected_view()
-        if view is None:
-            self.notify("No session selected.", severity="warning")
-            return
-        session = view.session
-        if session.is_current or session.id == account.current_id:
-            self.notify(
-                "This is the session session-tui is signed in with (This device); it cannot "
-                "be revoked from here. Revoke it from another device, or end it where you "
-                "signed in.",
-                title="Not revoked",
-                severity="warning",
-            )
-            return
-        question = Text(f"Revoke {cells.describe(view)}{self._account_suffix()}?")
-        note = Text("That device will be signed out at once.", style="dim")
-
-        async def action(password: str | None) -> RevokeAttempt:
-            return await self.tui.revoke_one(account, session, password)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                title="Revoke session",
-                question=question,
-                note=note,
-                confirm_label="Revoke",
-                action=action,
-                password_for=self._password_for(account),
-                id="confirm-revoke",
-            ),
-            self._revoked,
-        )
-
-    def _scope(self) -> tuple[list[Session], str | None]:
-        """What `R` signs out: the marked rows, else the rows the filter shows, else every
-        other session; and the words for a narrowed scope (None: all others)."""
-        account = self.account
-        current = account.current_id
-        table = self.table
-        if table.marked:
-            chosen = [s for sid, s in account.sessions.items() if sid in table.marked]
-            return [s for s in chosen if not s.is_current and s.id != current], "selected"
-        if table.filtering:
-            shown = [v.session for v in table.shown_views]
-            return [s for s in shown if not s.is_current and s.id != current], "shown"
-        return account.others(), None
-
-    def action_revoke_others(self) -> None:
-        account = self.account
-        others, scope = self._scope()
-        if not others:
-            if scope == "shown":
-                message = "The filter shows no other session to sign out."
-            elif account.current_id:
-                message = "There are no other sessions to sign out."
-            else:
-                message = f"{account.name} has no sessions to sign out."
-            self.notify(message)
-            return
-        count = len(others)
-        suffix = self._account_suffix()
-        if scope is not None:
-            these = "this session" if count == 1 else f"these {count} sessions"
-            question = Text(f"Sign out {these}{suffix}?")
-            hidden = len(account.others()) - count
-            note = Text(
-                f"Only the {scope} ones"
-                + (f"; {_plural(hidden, 'other session')} stay signed in" if hidden else "")
-                + ", and your current session too."
-            )
-        elif account.current_id is None:
-            question = Text(f"Sign out all {_plural(count, 'session')}{suffix}?")
-            note = None
-        else:
-            question = Text(f"Sign out {_plural(count, 'other session')}{suffix}?")
-            note = Text("Your current session stays signed in.")
-        views = ordered((self.tui.enricher.view(s) for s in others), SortColumn.LAST_ACTIVE)
-        bullet = glyphs.current().bullet
-        lines = [Text(f"{bullet} {cells.describe(v)}") for v in views[:MAX_LISTED]]
-        if count > MAX_LISTED:
-            lines.append(Text(f"  and {count - MAX_LISTED} more", style="dim"))
-
-        async def action(password: str | None) -> RevokeAttempt:
-            return await self.tui.revoke_others(account, others, password)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                title="Sign out other sessions" if account.current_id else "Sign out sessions",
-                question=question,
-                lines=lines,
-                note=note,
-                confirm_label="Sign out",
-                action=action,
-                password_for=self._password_for(account),
-                id="confirm-revoke-all",
-            ),
-            self._revoked,
-        )
-
-    def _password_for(self, account: AccountState) -> str | None:
-        if account.can(Capability.REAUTH_TO_REVOKE):
-            return plain(account.name, 80) or "your account"
-        return None
-
-    def _revoked(self, attempt: RevokeAttempt | None) -> None:
-        if attempt is None:
-            return  # cancelled: nothing changes
-        sessions = attempt.sessions
-        one = attempt.kind is RevokeKind.ONE
-        what = (
-            cells.describe(self.tui.enricher.view(sessions[0]))
-            if one
-            else _plural(len(sessions), "session")
-        )
-        suffix = f" ({plain(attempt.account, 80)})" if self.multi else ""
-        outcome = attempt.outcome
-        if outcome is RevokeOutcome.DONE:
-            message = (
-                f"Revoked {what}." if one else f"Signed out {_plural(attempt.revoked, 'session')}."
-            )
-            self.notify(message + suffix, title="Done")
-        elif outcome is RevokeOutcome.ALREADY_GONE:
-            self.notify(
-                f"{what} had already ended; nothing left to revoke.{suffix}", title="Already gone"
-            )
-        elif outcome is RevokeOutcome.PARTIAL:
-            names = self._names(attempt.remaining)
-            left = f" Still signed in: {names}." if names else " The next poll shows which remain."
-            self.notify(
-                f"{attempt.error}{left}{suffix}",
-                title="Partly done",
-                severity="warning",
-                timeout=15,
-            )
-        elif outcome is RevokeOutcome.UNKNOWN:
-            self.notify(
-                f"{attempt.error}{suffix}", title="Not confirmed", severity="warning", timeout=15
-            )
-        else:
-            self.notify(
-                f"Could not revoke {what}: {attempt.error}{suffix}",
-                title="Failed",
-                severity="error",
-            )
-        self._show_account()
-
-    def _names(self, session_ids: tuple[str, ...]) -> str:
-        listed = self.account.sessions
-        shown = [
-            cells.describe(self.tui.enricher.view(listed[sid]))
-            for sid in session_ids[:MAX_LISTED]
-            if sid in listed
-        ]
-        more = len(session_ids) - len(shown)
-        return ", ".join(shown) + (f" and {more} more" if more > 0 and shown else "")
-
-    def action_read_only(self) -> None:
-        self.notify(
-            "Read-only mode: nothing can be revoked, signed out or renamed from here.",
-            title="Read-only",
-            severity="warning",
-        )
-
-    def action_rename_unavailable(self) -> None:
-        kind = plain(self.account.provider.kind, 40)
-        self.notify(
-            f"Sessions cannot be renamed here: the {kind} API has no way to name a session.",
-            title="Rename",
-            severity="warning",
-        )
-
-    def action_rename(self) -> None:
-        account = self.account
-        if not account.can(Capability.RENAME):
-            return
-        view = self._selected_view()
-        if view is None:
-            self.notify("No session selected.", severity="warning")
-            return
-        sid = view.session.id
-
-        async def action(name: str) -> None:
-            await self.tui.rename(account, sid, name)
-
-        def done(name: str | None) -> None:
-            if name is not None:
-                self.notify(f"Renamed to {plain(name, 80)}.")
-
-        self.app.push_screen(
-            RenameDialog(
-                describe=Text(cells.describe(view)),
-                current=view.name,
-                action=action,
-            ),
-            done,
-        )
-
-    def sign_in_dialog(
-        self,
-        account: AccountState,
-        sign_in: Callable[[AccountState, str | None], Awaitable[bool]],
-    ) -> ConfirmDialog[bool]:
-        """The dialog the app shows when our own credential stopped working."""
-        provider = account.provider
-        where = f" on {plain(provider.server, 80)}" if provider.server else ""
-
-        async def action(password: str | None) -> bool:
-            return await sign_in(account, password)
-
-        if account.signed_out_elsewhere:
-            title = "Signed out elsewhere"
-            question = Text(
-                f"This session of {plain(account.name, 80)}{where} was signed out elsewhere: "
-                "its access token no longer works."
-            )
-        else:  # alive but refused (Better Auth's "not fresh"): the provider's own words
-            title = "Sign in again"
-            question = Text(plain(account.error or "The server wants a new sign-in.", 400))
-        return ConfirmDialog(
-            title=title,
-            question=question,
-            note=Text("Sign in again with your password, or cancel to stop polling."),
-            confirm_label="Sign in",
-            action=action,
-            password_for=plain(account.name, 80) or "your account",
-            danger=False,
-            id="sign-in",
-        )
