@@ -52,3 +52,24 @@ async def test_a_large_terminal_docks_history_and_feed_and_a_small_one_does_not(
         assert extra.open == ["history"]
         await pilot.press("escape")  # and escape closes it again
         assert extra.open == [] and app.main.table.has_focus
+
+
+async def test_slash_filters_the_pane_it_is_pressed_in(demo_service: DemoService) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot, app)
+        extra = app.main.query_one("#extra", ExtraPanes)
+        history = extra.history.table
+        await until(pilot, lambda: history.row_count == 3, "the demo's three ended sessions")
+        await pilot.press("h", "slash", *"expired")
+        assert history.row_count == 1 and "expired" in history.reasons()
+        assert app.main.table.filter_text == ""  # the sessions are not filtered
+        assert "filter: expired" in str(extra.history.border_title)
+        await pilot.press("enter")  # kept, and back in the history
+        assert extra.history.has_focus_within and history.row_count == 1
+        await pilot.press("escape")  # the pane's filter goes first
+        assert history.row_count == 3 and extra.history.has_focus_within
+        await pilot.press("escape")  # then back to the sessions
+        assert app.main.table.has_focus
+        await pilot.press("slash", *"iphone", "enter")  # and there / filters the sessions
+        assert app.main.table.filter_text == "iphone" and history.row_count == 3

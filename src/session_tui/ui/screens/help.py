@@ -19,7 +19,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("space", "mark or unmark the session for R (a count shows in the header)"),
     ("R", "sign out the marked sessions, else the ones the filter shows, else all others"),
     ("s  S", "sort by the next column / the other way round (or click a column header)"),
-    ("/", "filter rows by text"),
+    ("/", "filter rows by text (in the history or the feed: that pane's rows)"),
     ("i  u", "only sessions idle longer than --inactive-days / unrecognised devices (again: off)"),
     ("escape", "forget the marks, then the filter; in the history or the feed: back"),
     ("h", "the history of ended sessions (a tab on narrow screens, always shown on large ones)"),

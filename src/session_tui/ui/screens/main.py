@@ -15,11 +15,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
+from session_tui.enrich.text import plain
 from session_tui.model import Capability
 from session_tui.providers.base import SessionProvider
 from session_tui.ui.screens.actions import SessionActions
@@ -280,10 +282,14 @@ class MainScreen(SessionActions, Screen[None]):
 
     @on(FilterInput.Changed, "#filter")
     def _filter_changed(self, event: FilterInput.Changed) -> None:
-        if event.input.jumping:  # type: ignore[attr-defined]
+        target = self.query_one("#filter", FilterInput).target
+        if target == "accounts":
             found = self.query_one("#accounts", AccountList).find(event.value)
             if found is not None:
                 self.show_account(found)
+            return
+        if target in ("history", "alerts"):
+            self._pane_filter(target, event.value)
             return
         self.table.set_filter(event.value)
         self.header.filter_text = self._filter_words()
@@ -292,13 +298,21 @@ class MainScreen(SessionActions, Screen[None]):
     @on(FilterInput.Closed)
     def _filter_closed(self, event: FilterInput.Closed) -> None:
         filter_input = self.query_one("#filter", FilterInput)
-        if filter_input.jumping:  # the account is found: back to the list, no filter kept
-            filter_input.start(jumping=False)
-            with filter_input.prevent(FilterInput.Changed):
-                filter_input.value = self.table.filter_text
+        target = filter_input.target
+        if target != "sessions":
+            # Back where `/` was pressed; the input goes back to showing the sessions filter.
+            if target in ("history", "alerts") and event.cleared:
+                self._pane_filter(target, "")
+            filter_input.start("sessions", self.table.filter_text)
             if not filter_input.value:
                 filter_input.remove_class("-active")
-            self.query_one("#accounts", AccountList).focus()
+            extra = self.query_one("#extra", ExtraPanes)
+            if target == "accounts":
+                self.query_one("#accounts", AccountList).focus()
+            elif target == "history":
+                extra.history.focus_table()
+            else:
+                extra.alerts.focus_list()
             return
         if event.cleared or not filter_input.value:
             filter_input.remove_class("-active")
@@ -399,6 +413,11 @@ class MainScreen(SessionActions, Screen[None]):
         selection first, then the filter."""
         if self._in_extra_pane():
             extra = self.query_one("#extra", ExtraPanes)
+            name = "history" if extra.history.has_focus_within else "alerts"
+            pane = extra.history.table if name == "history" else extra.alerts.list
+            if pane.filter_text:
+                self._pane_filter(name, "")
+                return
             if extra.docked:
                 self.table.focus()
             else:
@@ -421,6 +440,22 @@ class MainScreen(SessionActions, Screen[None]):
     def action_filter(self) -> None:
         """`/`: filter the sessions; from the account list, jump to an account by name."""
         filter_input = self.query_one("#filter", FilterInput)
-        filter_input.start(jumping=self._in_accounts())
+        extra = self.query_one("#extra", ExtraPanes)
+        if self._in_accounts():
+            filter_input.start("accounts")
+        elif self._in_extra_pane():
+            name = "history" if extra.history.has_focus_within else "alerts"
+            pane = extra.history.table if name == "history" else extra.alerts.list
+            filter_input.start(name, pane.filter_text)
+        else:
+            filter_input.start("sessions", self.table.filter_text)
         filter_input.add_class("-active")
         filter_input.focus()
+
+    def _pane_filter(self, name: str, text: str) -> None:
+        extra = self.query_one("#extra", ExtraPanes)
+        pane = extra.history if name == "history" else extra.alerts
+        (pane.table if name == "history" else pane.list).set_filter(text)  # type: ignore[union-attr]
+        pane.border_title = ("History" if name == "history" else "Sign-in alerts") + (
+            f" · filter: {escape(plain(text, 40))}" if text else ""  # typed: never markup
+        )

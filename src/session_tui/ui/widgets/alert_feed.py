@@ -101,12 +101,25 @@ class AlertList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.entries: list[FeedEntry] = []
+        self.entries: list[FeedEntry] = []  # what is shown: the filter's share of `_all`
+        self._all: list[FeedEntry] = []
+        self._multi = False
+        self.filter_text = ""  # `/` in the feed: only entries with every word in them
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.show(self._all, multi=self._multi)
 
     def show(self, entries: Sequence[FeedEntry], *, multi: bool) -> None:
         """Replace the entries, keeping the highlight on the same event where possible."""
         keep = self._highlighted_key()
-        self.entries = list(entries)
+        self._all, self._multi = list(entries), multi
+        words = self.filter_text.casefold().split()
+        self.entries = [
+            e
+            for e in self._all
+            if all(word in entry_text(e, multi=multi).plain.casefold() for word in words)
+        ]
         self.clear_options()
         self.add_options(
             Option(entry_text(e, multi=multi), id=str(i)) for i, e in enumerate(self.entries)

@@ -21,18 +21,28 @@ class FilterInput(Input):
             super().__init__()
             self.cleared = cleared
 
-    SESSIONS = "Filter sessions: device, place, IP…"
-    ACCOUNTS = "Jump to account: type part of its name…"
+    PLACEHOLDERS = {  # noqa: RUF012
+        "sessions": "Filter sessions: device, place, IP…",
+        "accounts": "Jump to account: type part of its name…",
+        "history": "Filter the history: device, place, how it ended…",
+        "alerts": "Filter the sign-ins: device, place, reason…",
+    }
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder=self.SESSIONS, id=id)
-        self.jumping = False  # `/` from the account list: typing finds an account instead
+        super().__init__(placeholder=self.PLACEHOLDERS["sessions"], id=id)
+        # What `/` was pressed in: the sessions, the account list (typing finds an account),
+        # or the history or the alert feed (typing narrows that pane).
+        self.target = "sessions"
 
-    def start(self, *, jumping: bool) -> None:
-        self.jumping = jumping
-        self.placeholder = self.ACCOUNTS if jumping else self.SESSIONS
-        if jumping:
-            self.value = ""
+    @property
+    def jumping(self) -> bool:
+        return self.target == "accounts"
+
+    def start(self, target: str, value: str = "") -> None:
+        self.target = target
+        self.placeholder = self.PLACEHOLDERS[target]
+        with self.prevent(Input.Changed):
+            self.value = value
 
     def action_clear_filter(self) -> None:
         self.value = ""

@@ -98,6 +98,7 @@ class HistoryTable(DataTable[Text]):
         self._rows: list[AccountRow] = []
         self._multi = False
         self._device_width = 0
+        self.filter_text = ""  # `/` in the pane: only rows with every word in them
 
     def on_mount(self) -> None:
         self._columns()
@@ -129,12 +130,21 @@ class HistoryTable(DataTable[Text]):
             self._columns()
         else:
             self.clear()
+        words = self.filter_text.casefold().split()
         for item in self._rows:
             cells = history_cells(item.row, item.account if multi else None)
+            if words:
+                haystack = " ".join(cell.plain for cell in cells).casefold()
+                if not all(word in haystack for word in words):
+                    continue
             self.add_row(*cells, key=f"{item.account}\x00{item.row.row_id}", height=2)
         if selected is not None:
             with contextlib.suppress(RowDoesNotExist):
                 self.move_cursor(row=self.get_row_index(selected))
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.show(self._rows, multi=self._multi)
 
     def reasons(self) -> list[str]:
         """What each row says about how it ended, top to bottom (for tests)."""
