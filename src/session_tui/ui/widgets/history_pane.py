@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -35,10 +36,11 @@ REASON_STYLE: dict[EndReason, Style] = {
 }
 _DIM = Style(dim=True)
 
-# Each row is two lines, so the pane fits an 80-column terminal: (key, label, width); the first
-# column takes whatever width the other two leave.
-REASON_WIDTH = 18
-WHEN_WIDTH = 30
+# Each row is two lines, so the pane fits an 80-column terminal. "How it ended" and "Signed in ·
+# ended" are as wide as their longest text (up to these), the device takes the rest; where that
+# leaves the device too little, the other two give way down to their least.
+REASON_WIDTH = (14, 28)  # (least, most)
+WHEN_WIDTH = (20, 40)
 MIN_DEVICE_WIDTH = 20
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("device", "Device · location"),
@@ -97,27 +99,42 @@ class HistoryTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._rows: list[AccountRow] = []
         self._multi = False
-        self._device_width = 0
+        self._widths: tuple[int, ...] = ()
+        self._room = 0
         self.filter_text = ""  # `/` in the pane: only rows with every word in them
 
     def on_mount(self) -> None:
-        self._columns()
+        self._columns(self._fit([]))
 
     def on_resize(self) -> None:
-        if self._fit_width() != self._device_width:
+        if self._room != self._content_room():
             self.show(self._rows, multi=self._multi)
 
-    def _fit_width(self) -> int:
-        """The device column gets what is left of the pane (cell padding is 1 each side)."""
-        room = self.scrollable_content_region.width or 100
-        return max(MIN_DEVICE_WIDTH, room - REASON_WIDTH - WHEN_WIDTH - 6 - 1)
+    def _content_room(self) -> int:
+        return (self.scrollable_content_region.width or 100) - 2 * len(COLUMNS) - 1
 
-    def _columns(self) -> None:
+    def _fit(self, built: Sequence[list[Text]]) -> tuple[int, ...]:
+        """Widths that follow the text: reason and times at their longest, device the rest."""
+        self._room = room = self._content_room()
+
+        def longest(column: int, label: str) -> int:
+            lines = [ln for cells in built for ln in cells[column].plain.split("\n")]
+            return max([cell_len(label), *(cell_len(ln) for ln in lines)])
+
+        reason = min(longest(1, COLUMNS[1][1]), REASON_WIDTH[1])
+        when = min(longest(2, COLUMNS[2][1]), WHEN_WIDTH[1])
+        short = MIN_DEVICE_WIDTH - (room - reason - when)
+        if short > 0:  # the times give way first, then how it ended
+            give = min(short, when - WHEN_WIDTH[0])
+            when, short = when - give, short - give
+            reason -= min(max(short, 0), reason - REASON_WIDTH[0])
+        return (max(room - reason - when, MIN_DEVICE_WIDTH), reason, when)
+
+    def _columns(self, widths: tuple[int, ...]) -> None:
         self.clear(columns=True)
-        self._device_width = self._fit_width()
-        widths = {"device": self._device_width, "reason": REASON_WIDTH, "when": WHEN_WIDTH}
-        for key, label in COLUMNS:
-            self.add_column(label, key=key, width=widths[key])
+        self._widths = widths
+        for (key, label), width in zip(COLUMNS, widths, strict=True):
+            self.add_column(label, key=key, width=width)
 
     def show(self, rows: Sequence[AccountRow], *, multi: bool) -> None:
         """Replace the rows, keeping the cursor on the same history row when it is still there."""
@@ -126,17 +143,19 @@ class HistoryTable(DataTable[Text]):
             with contextlib.suppress(CellDoesNotExist):
                 selected = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         self._rows, self._multi = list(rows), multi
-        if self._fit_width() != self._device_width:
-            self._columns()
-        else:
-            self.clear()
         words = self.filter_text.casefold().split()
+        built: list[tuple[AccountRow, list[Text]]] = []
         for item in self._rows:
             cells = history_cells(item.row, item.account if multi else None)
-            if words:
-                haystack = " ".join(cell.plain for cell in cells).casefold()
-                if not all(word in haystack for word in words):
-                    continue
+            haystack = " ".join(cell.plain for cell in cells).casefold()
+            if all(word in haystack for word in words):
+                built.append((item, cells))
+        widths = self._fit([cells for _, cells in built])
+        if widths != self._widths:
+            self._columns(widths)
+        else:
+            self.clear()
+        for item, cells in built:
             self.add_row(*cells, key=f"{item.account}\x00{item.row.row_id}", height=2)
         if selected is not None:
             with contextlib.suppress(RowDoesNotExist):
