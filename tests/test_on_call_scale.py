@@ -135,13 +135,18 @@ def test_history_files_open_at_once_are_bounded(
 async def test_the_account_list_jumps_by_name_and_sorts_by_recent_change(
     demo_service: DemoService,
 ) -> None:
-    providers = [_Named(demo_service.url, demo_service.token, f"user{i:02d}") for i in range(12)]
+    # Watched in reverse order: the list sorts them by name all the same.
+    names = [f"user{i:02d}" for i in reversed(range(12))]
+    providers = [_Named(demo_service.url, demo_service.token, n) for n in names]
     providers.append(_Named(demo_service.url, demo_service.token, "zed-oncall"))
     options = AppOptions(interval=600, clock=lambda: DEMO_NOW)
     app = SessionTuiApp(providers, options)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: all(a.polls for a in app.accounts), "every first poll")
         accounts = app.main.query_one("#accounts", AccountList)
+        shown = [app.accounts[accounts.account_at(i)].name for i in range(accounts.option_count)]  # type: ignore[index]
+        assert shown == sorted(shown) and shown[0] == "user00"
+        assert app.main.account.name == "user11"  # the first watched is shown first
         accounts.focus()
         await pilot.press("slash", *"zed")
         assert app.main.account.name == "zed-oncall"
@@ -159,4 +164,4 @@ async def test_the_account_list_jumps_by_name_and_sorts_by_recent_change(
         await pilot.press("j")  # and moving in it shows the account on that line
         assert app.main.account is app.accounts[accounts.account_at(accounts.highlighted)]
         await pilot.press("s")
-        assert not accounts.by_change and accounts.account_at(0) == 0
+        assert not accounts.by_change and accounts.account_at(0) == 11  # user00

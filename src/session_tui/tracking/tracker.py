@@ -160,7 +160,7 @@ class Tracker:
                     store.add_ended(event.session, **ended_row_kwargs(event))
                 stored.append(replace(event, event_id=store.add_event(event)))
             # Only what is new or changed is written: a poll costs O(changes), not O(sessions).
-            signed_in = {sid: when for sid, when in snapshot.signed_in.items()}
+            signed_in = dict(snapshot.signed_in)
             changed = [s for s in current if listed_before.get(s.id) != s]
             for session in changed:
                 baseline = session.id not in new_sign_ins

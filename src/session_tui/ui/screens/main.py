@@ -15,13 +15,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
-from session_tui.enrich.text import plain
 from session_tui.model import Capability
 from session_tui.providers.base import SessionProvider
 from session_tui.ui.screens.actions import SessionActions
@@ -29,7 +27,7 @@ from session_tui.ui.screens.help import ACCOUNTS_KEY, RENAME_KEY, HelpScreen
 from session_tui.ui.sorting import SortColumn
 from session_tui.ui.widgets.accounts import AccountList
 from session_tui.ui.widgets.details import DetailsPane
-from session_tui.ui.widgets.extra_panes import ExtraPanes
+from session_tui.ui.widgets.extra_panes import PANES, ExtraPanes
 from session_tui.ui.widgets.filter_bar import FilterInput
 from session_tui.ui.widgets.header import StatusHeader
 from session_tui.ui.widgets.sessions_table import SessionsTable
@@ -288,8 +286,8 @@ class MainScreen(SessionActions, Screen[None]):
             if found is not None:
                 self.show_account(found)
             return
-        if target in ("history", "alerts"):
-            self._pane_filter(target, event.value)
+        if target in PANES:
+            self.query_one("#extra", ExtraPanes).pane(target).set_filter(event.value)
             return
         self.table.set_filter(event.value)
         self.header.filter_text = self._filter_words()
@@ -301,18 +299,16 @@ class MainScreen(SessionActions, Screen[None]):
         target = filter_input.target
         if target != "sessions":
             # Back where `/` was pressed; the input goes back to showing the sessions filter.
-            if target in ("history", "alerts") and event.cleared:
-                self._pane_filter(target, "")
             filter_input.start("sessions", self.table.filter_text)
             if not filter_input.value:
                 filter_input.remove_class("-active")
-            extra = self.query_one("#extra", ExtraPanes)
             if target == "accounts":
                 self.query_one("#accounts", AccountList).focus()
-            elif target == "history":
-                extra.history.focus_table()
-            else:
-                extra.alerts.focus_list()
+            elif target in PANES:
+                pane = self.query_one("#extra", ExtraPanes).pane(target)
+                if event.cleared:
+                    pane.set_filter("")
+                pane.focus_rows()
             return
         if event.cleared or not filter_input.value:
             filter_input.remove_class("-active")
@@ -403,20 +399,16 @@ class MainScreen(SessionActions, Screen[None]):
         return focused is not None and focused.id == "accounts"
 
     def _in_extra_pane(self) -> bool:
-        focused = self.focused
-        return focused is not None and any(
-            node.id == "extra" for node in focused.ancestors_with_self
-        )
+        return self.query_one("#extra", ExtraPanes).focused() is not None
 
     def action_clear(self) -> None:
         """escape: leave the history or the feed for the sessions; there, forget the
         selection first, then the filter."""
-        if self._in_extra_pane():
-            extra = self.query_one("#extra", ExtraPanes)
-            name = "history" if extra.history.has_focus_within else "alerts"
-            pane = extra.history.table if name == "history" else extra.alerts.list
-            if pane.filter_text:
-                self._pane_filter(name, "")
+        extra = self.query_one("#extra", ExtraPanes)
+        name = extra.focused()
+        if name is not None:
+            if extra.pane(name).filter_text:
+                extra.pane(name).set_filter("")
                 return
             if extra.docked:
                 self.table.focus()
@@ -441,21 +433,12 @@ class MainScreen(SessionActions, Screen[None]):
         """`/`: filter the sessions; from the account list, jump to an account by name."""
         filter_input = self.query_one("#filter", FilterInput)
         extra = self.query_one("#extra", ExtraPanes)
+        pane = extra.focused()
         if self._in_accounts():
             filter_input.start("accounts")
-        elif self._in_extra_pane():
-            name = "history" if extra.history.has_focus_within else "alerts"
-            pane = extra.history.table if name == "history" else extra.alerts.list
-            filter_input.start(name, pane.filter_text)
+        elif pane is not None:
+            filter_input.start(pane, extra.pane(pane).filter_text)
         else:
             filter_input.start("sessions", self.table.filter_text)
         filter_input.add_class("-active")
         filter_input.focus()
-
-    def _pane_filter(self, name: str, text: str) -> None:
-        extra = self.query_one("#extra", ExtraPanes)
-        pane = extra.history if name == "history" else extra.alerts
-        (pane.table if name == "history" else pane.list).set_filter(text)  # type: ignore[union-attr]
-        pane.border_title = ("History" if name == "history" else "Sign-in alerts") + (
-            f" · filter: {escape(plain(text, 40))}" if text else ""  # typed: never markup
-        )

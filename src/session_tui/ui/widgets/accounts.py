@@ -16,6 +16,7 @@ from session_tui.ui import glyphs
 from session_tui.ui.widgets.keys import MOVE_KEYS
 
 UNKNOWN_WIDTH = 80
+_NEVER = datetime.min.replace(tzinfo=UTC)  # an account no poll saw change sorts last
 
 
 def account_prompt(account: AccountState, width: int = UNKNOWN_WIDTH) -> Text:
@@ -60,11 +61,16 @@ class AccountList(OptionList):
         width = self.scrollable_content_region.width
         return width - 2 if width > 8 else UNKNOWN_WIDTH  # less the option's own padding
 
+    def _changed(self, index: int) -> datetime:
+        return self._accounts[index].changed_at or _NEVER
+
     def _order(self) -> list[int]:
+        """Account indexes in the order shown: by name, or the most recent change first."""
         indexes = list(range(len(self._accounts)))
         if self.by_change:
-            never = datetime.min.replace(tzinfo=UTC)
-            indexes.sort(key=lambda i: self._accounts[i].changed_at or never, reverse=True)
+            indexes.sort(key=self._changed, reverse=True)
+        else:
+            indexes.sort(key=lambda i: plain(self._accounts[i].name, 120).casefold())
         return indexes
 
     def set_accounts(self, accounts: Sequence[AccountState]) -> None:
@@ -98,24 +104,19 @@ class AccountList(OptionList):
 
     def update_account(self, index: int) -> None:
         """One account's line again (after its poll): on call, each poll touches one line,
-        not all of them (sorted by change, a changed account moves to the top)."""
+        not all of them. Sorted by change, an account that changed now moves to the top."""
         if not 0 <= index < len(self._accounts):
             return
-        if self.by_change and self.account_at(0) != index:
-            account = self._accounts[index]
-            top = self.account_at(0)
-            if top is None or (account.changed_at or datetime.min.replace(tzinfo=UTC)) > (
-                self._accounts[top].changed_at or datetime.min.replace(tzinfo=UTC)
-            ):
-                self.set_accounts(self._accounts)
-                return
+        top = self.account_at(0)
+        if self.by_change and top is not None and self._changed(index) > self._changed(top):
+            self.set_accounts(self._accounts)
+            return
         try:
             line = self.get_option_index(f"account-{index}")
         except OptionDoesNotExist:
             return
-        self.replace_option_prompt_at_index(
-            line, account_prompt(self._accounts[index], self._prompt_width())
-        )
+        prompt = account_prompt(self._accounts[index], self._prompt_width())
+        self.replace_option_prompt_at_index(line, prompt)
 
     def toggle_order(self) -> None:
         self.by_change = not self.by_change

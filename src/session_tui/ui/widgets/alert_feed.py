@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -162,8 +163,10 @@ class AlertFeed(Vertical):
         yield Static(Text("Loading sign-ins…", style="dim"), id="alerts-hint")
         yield AlertList(id="alerts-list")
 
+    TITLE = "Sign-in alerts"
+
     def on_mount(self) -> None:
-        self.border_title = "Sign-in alerts"
+        self.border_title = self.TITLE
         self.border_subtitle = "newest first · enter jumps to the session"
 
     @property
@@ -185,5 +188,15 @@ class AlertFeed(Vertical):
             )
             hint.display = True
 
-    def focus_list(self) -> None:
+    def focus_rows(self) -> None:
         self.list.focus()
+
+    @property
+    def filter_text(self) -> str:
+        return self.list.filter_text
+
+    def set_filter(self, text: str) -> None:
+        """`/` in the pane: only the rows with every word; the border says what is on."""
+        self.list.set_filter(text)
+        shown = f" · filter: {escape(plain(text, 40))}" if text else ""  # typed: never markup
+        self.border_title = self.TITLE + shown

@@ -59,6 +59,16 @@ class ExtraPanes(Vertical):
     def alerts(self) -> AlertFeed:
         return self.query_one("#alerts", AlertFeed)
 
+    def pane(self, name: PaneName) -> HistoryPane | AlertFeed:
+        return self.history if name == "history" else self.alerts
+
+    def focused(self) -> PaneName | None:
+        """The pane that has the focus, if one has."""
+        for name in PANES:
+            if self.pane(name).has_focus_within:
+                return name
+        return None
+
     @property
     def front(self) -> PaneName | None:
         return self.open[-1] if self.open else None
@@ -71,8 +81,7 @@ class ExtraPanes(Vertical):
         if name not in self.open:
             return False
         if self.docked:  # always on screen; looked at once the user goes there (a, tab)
-            pane = self.history if name == "history" else self.alerts
-            return pane.has_focus_within
+            return self.focused() == name
         return not self.screen.has_class("-narrow") or name == self.front
 
     # -- showing and hiding -------------------------------------------------------------------
@@ -106,15 +115,12 @@ class ExtraPanes(Vertical):
         instead of closing, since that is what the user can see the key do.
         """
         if self.docked:
-            pane = self.history if name == "history" else self.alerts
-            if pane.has_focus_within:
+            if self.focused() == name:
                 self._focus_sessions()
-            elif name == "history":
-                self.history.focus_table()
-            else:
-                self.alerts.focus_list()
-                if self.bridge is not None:
-                    self.bridge.pane_shown("alerts")  # looked at: the alerts are seen
+                return True
+            self.pane(name).focus_rows()
+            if name == "alerts" and self.bridge is not None:
+                self.bridge.pane_shown("alerts")  # looked at: the alerts are seen
             return True
         narrow = self.screen.has_class("-narrow")
         if name in self.open and (name == self.front or not narrow):
@@ -131,10 +137,7 @@ class ExtraPanes(Vertical):
             self.open.remove(name)
         self.open.append(name)
         self._apply()
-        if name == "history":
-            self.history.focus_table()
-        else:
-            self.alerts.focus_list()
+        self.pane(name).focus_rows()
         bridge = self.bridge
         if bridge is not None:
             bridge.pane_shown(name)
@@ -148,14 +151,12 @@ class ExtraPanes(Vertical):
         self._apply()
         if self.front is None or self.screen.has_class("-narrow"):
             self._focus_sessions()
-        elif self.front == "history":
-            self.history.focus_table()
         else:
-            self.alerts.focus_list()
+            self.pane(self.front).focus_rows()
 
     def _apply(self) -> None:
         for name in PANES:
-            pane = self.history if name == "history" else self.alerts
+            pane = self.pane(name)
             pane.set_class(name in self.open, "-open")
             pane.set_class(name == self.front, "-front")
         self.set_class(bool(self.open), "-open")

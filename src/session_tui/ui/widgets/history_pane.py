@@ -17,6 +17,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
@@ -184,8 +185,10 @@ class HistoryPane(Vertical):
         yield Static(Text("Loading history…", style="dim"), id="history-hint")
         yield HistoryTable(id="history-table")
 
+    TITLE = "History"
+
     def on_mount(self) -> None:
-        self.border_title = "History"
+        self.border_title = self.TITLE
         self.border_subtitle = "ended sessions, newest first"
 
     @property
@@ -207,5 +210,15 @@ class HistoryPane(Vertical):
             )
             hint.display = True
 
-    def focus_table(self) -> None:
+    def focus_rows(self) -> None:
         self.table.focus()
+
+    @property
+    def filter_text(self) -> str:
+        return self.table.filter_text
+
+    def set_filter(self, text: str) -> None:
+        """`/` in the pane: only the rows with every word; the border says what is on."""
+        self.table.set_filter(text)
+        shown = f" · filter: {escape(plain(text, 40))}" if text else ""  # typed: never markup
+        self.border_title = self.TITLE + shown
