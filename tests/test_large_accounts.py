@@ -19,11 +19,11 @@ from demo_fixtures import DEMO_NOW
 from ui_support import SIZE, demo_app, settle, until
 
 from session_tui.demo import DemoService, ManualClock
+from session_tui.engine import recording
 from session_tui.engine.polling import reconcile
 from session_tui.enrich import Enricher
 from session_tui.model import Session
 from session_tui.tracking.tracker import Tracker
-from session_tui.ui import tracking_bridge
 from session_tui.ui.sorting import SortColumn, ordered
 from session_tui.ui.table_layout import compute_layout
 from session_tui.ui.table_rows import Query, TableRows
@@ -161,19 +161,20 @@ def test_the_tracker_writes_only_what_changed(tmp_path: object) -> None:
 async def test_polls_arriving_while_one_is_recorded_leave_only_the_newest_waiting(
     demo_service: DemoService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
     recorded: list[datetime] = []
-    real = tracking_bridge.record_poll
+    real = recording.record_poll
 
     def slow_record(service, provider, sessions, at):  # type: ignore[no-untyped-def]
+        entered.set()
         release.wait(10)
         recorded.append(at)
         return real(service, provider, sessions, at)
 
-    monkeypatch.setattr(tracking_bridge, "record_poll", slow_record)
+    monkeypatch.setattr(recording, "record_poll", slow_record)
     app = demo_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.accounts[0].polls, "the first poll")
+        await until(pilot, entered.is_set, "the first poll's recording on its thread")
         bridge = app.tracking
         account = app.accounts[0]
         listing = list(account.sessions.values())

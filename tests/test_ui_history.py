@@ -386,7 +386,8 @@ def test_times_and_durations_say_only_what_is_known() -> None:
 
 
 def test_revocations_map_to_audit_actions() -> None:
-    from session_tui.engine.revocation import RevokeKind, audit_action
+    from session_tui.engine.recording import audit_action
+    from session_tui.engine.revocation import RevokeKind
     from session_tui.providers.better_auth import BetterAuthAdminProvider, BetterAuthProvider
     from session_tui.providers.matrix import MatrixProvider
     from session_tui.providers.synapse_admin import SynapseAdminProvider

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from session_tui import exit_codes
+from session_tui.engine import device_memory
 from session_tui.engine.polling import PollKind, PollReport, poll
 from session_tui.engine.recording import record_poll
 from session_tui.engine.state import AccountState
@@ -78,6 +79,7 @@ class Run:
     enricher: Enricher
 
     def close(self) -> None:
+        device_memory.save()
         self.tracking.close()
         self.enricher.geo.close()
         self.opened.close()
@@ -95,6 +97,7 @@ def open_run(args: Any, env: Mapping[str, str] | None = None) -> Run:
         retention=timedelta(days=number(opened.retention_days, "--retention-days")),
         locator=geo,
     )
+    device_memory.prepare()
     return Run(opened, [AccountState(p) for p in opened.providers], tracking, Enricher(geo))
 
 

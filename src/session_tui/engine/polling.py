@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from session_tui.engine import device_memory
 from session_tui.engine.state import AccountState, Connection
 from session_tui.errors import AuthExpired, NotAdmin, ProviderError, RateLimited, ServerBusy
 from session_tui.model import Session
@@ -55,6 +56,7 @@ def _reconciled(
     merged, fresh = reconcile(old, listed)
     if prepare is not None and fresh:
         prepare(fresh)
+        device_memory.save_soon()  # new user agents described: keep them for the next start
     return merged
 
 

@@ -6,11 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from session_tui.engine.revocation import RevokeAttempt, attempt_error, audit_action
-from session_tui.model import Session
+from session_tui.engine.revocation import RevokeAttempt, RevokeKind, attempt_error
+from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
-from session_tui.tracking.audit import AuditRecord
+from session_tui.tracking.audit import AuditAction, AuditRecord
 from session_tui.tracking.service import PollResult, TrackingService
+
+
+def audit_action(kind: RevokeKind, provider: SessionProvider) -> AuditAction:
+    """One session is a revoke; several are revoke-others, or on call a force sign-out."""
+    if kind is RevokeKind.ONE:
+        return AuditAction.REVOKE
+    if Capability.FORCE_SIGN_OUT in provider.capabilities:
+        return AuditAction.FORCE_SIGN_OUT
+    return AuditAction.REVOKE_OTHERS
 
 
 def record_poll(

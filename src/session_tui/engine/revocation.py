@@ -23,9 +23,8 @@ from session_tui.errors import (
     ProviderError,
     WrongPassword,
 )
-from session_tui.model import Capability, Session
+from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
-from session_tui.tracking.audit import AuditAction
 
 
 class RevokeKind(enum.StrEnum):
@@ -76,15 +75,6 @@ class RevokeAttempt:
     signed_out: AuthExpired | None = None
     ended: tuple[str, ...] = ()
     remaining: tuple[str, ...] = ()
-
-
-def audit_action(kind: RevokeKind, provider: SessionProvider) -> AuditAction:
-    """One session is a revoke; several are revoke-others, or on call a force sign-out."""
-    if kind is RevokeKind.ONE:
-        return AuditAction.REVOKE
-    if Capability.FORCE_SIGN_OUT in provider.capabilities:
-        return AuditAction.FORCE_SIGN_OUT
-    return AuditAction.REVOKE_OTHERS
 
 
 def attempt_error(attempt: RevokeAttempt) -> str | None:

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from session_tui.enrich.device import DeviceInfo, DeviceType, build_in_background, parse_device
+from session_tui.enrich.device import DeviceInfo, DeviceType, parse_device
 from session_tui.enrich.geo import GeoLocator, Place, flag
 from session_tui.enrich.text import plain
 from session_tui.model import Session
@@ -66,7 +66,6 @@ class Enricher:
         self._max_cached = max_cached
         self._views: OrderedDict[str, SessionView] = OrderedDict()
         self._lock = threading.Lock()
-        build_in_background()  # while the first request is in flight
 
     def view(self, session: Session) -> SessionView:
         """The view of `session`; reused while the session's fields are unchanged."""

@@ -276,7 +276,54 @@ def parse_device_uncached(user_agent: str | None) -> DeviceInfo:
     return DeviceInfo(browser, os_text, device_type, _label(browser, os_text, device_type))
 
 
+# Devices described in earlier runs, by sanitised user agent (`session_tui.engine.device_memory`
+# keeps them in a file): ua-parser walks hundreds of regexes, compiling each on first use, for
+# every new user agent, which was most of the dashboard's start-up. `_learned` holds what this
+# run described, for the next one; both are bounded.
+MAX_REMEMBERED = 2_000
+_known: dict[str, DeviceInfo] = {}
+_learned: dict[str, DeviceInfo] = {}
+
+
+def remember(devices: dict[str, DeviceInfo]) -> None:
+    """Take these descriptions (from an earlier run) as known: no parsing for them."""
+    for ua, info in list(devices.items())[-MAX_REMEMBERED:]:
+        _known[ua] = info
+    while len(_known) > MAX_REMEMBERED:
+        del _known[next(iter(_known))]
+
+
+def learned() -> dict[str, DeviceInfo]:
+    """What this run described that the earlier ones had not (oldest first)."""
+    return dict(_learned)
+
+
+def has_learned() -> bool:
+    return bool(_learned)
+
+
+def forget_learned(saved: dict[str, DeviceInfo]) -> None:
+    """These were written down; they count as known from now on."""
+    for ua in saved:
+        _learned.pop(ua, None)
+    remember(saved)
+
+
+def description_key(user_agent: str | None) -> str:
+    """What a user agent's description depends on: the text the parser is given."""
+    return plain(user_agent, MAX_UA_LEN)
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_device(user_agent: str | None) -> DeviceInfo:
     """Describe the device behind `user_agent`; cached per distinct string (sessions repeat)."""
-    return parse_device_uncached(user_agent)
+    key = description_key(user_agent)
+    known = _known.get(key) or _learned.get(key)
+    if known is not None:
+        return known
+    info = parse_device_uncached(user_agent)
+    if key:
+        _learned[key] = info
+        if len(_learned) > MAX_REMEMBERED:  # the newest are the ones worth keeping
+            del _learned[next(iter(_learned))]
+    return info

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from session_tui.engine import schedule
+from session_tui.engine import device_memory, schedule
 from session_tui.engine.polling import PollKind, mark_signed_out, set_error
 from session_tui.engine.polling import poll as engine_poll
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome, revoke
@@ -103,9 +103,13 @@ class SessionTuiApp(App[None]):
         self.listeners: list[SessionListener] = list(self.options.listeners)
         self.geo = GeoLocator(self.options.city_db)
         self.enricher = Enricher(self.geo)
+        device_memory.prepare()
         self.main = MainScreen()
         self._signing_in: set[int] = set()  # accounts whose sign-in dialog is open
         self._down: dict[str, set[int]] = {}  # server -> accounts that found it down (on call)
+        # Set once the first poll's outcome is on screen: what can wait until then (the
+        # history, its imports) does, so the first frame comes sooner.
+        self.painted = asyncio.Event()
         glyphs.use(glyphs.ASCII if self.options.ascii else glyphs.UNICODE)
         if self.options.ascii:
             self.add_class("-ascii")
@@ -221,6 +225,7 @@ class SessionTuiApp(App[None]):
             except Exception as exc:
                 self.log.error(f"closing {account.name}: {exc!r}")
         await self.tracking.aclose()  # SQLite and waiting for hooks: off the UI thread
+        await asyncio.to_thread(device_memory.save)
         self.geo.close()
 
     # -- polling ------------------------------------------------------------------------------
@@ -302,6 +307,8 @@ class SessionTuiApp(App[None]):
         finally:
             account.in_flight = False
             self.main.account_changed(account)
+            if not self.painted.is_set():
+                self.call_after_refresh(self.painted.set)
 
     def _server_down(self, account: AccountState, message: str) -> None:
         """On call, many watched accounts share one server: its outage is one notification,

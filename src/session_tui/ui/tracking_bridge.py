@@ -15,31 +15,32 @@ fatal: a broken history file or an unwritable audit log is reported and the dash
 
 On quit, `aclose` stops the commands and closes the history files off the UI thread; once it
 (or `close`) has run, jobs still queued do nothing and the service opens no file again.
+
+Start-up: none of the tracking code (SQLite, the history and the rules) is needed for the first
+painted table, so it is imported on the first job's thread, and that job waits until the app
+has painted its first listing (`SessionTuiApp.painted`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from session_tui.engine.recording import record_attempt, record_poll
 from session_tui.engine.revocation import RevokeAttempt
 from session_tui.enrich.text import plain
 from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
-from session_tui.tracking.audit import AuditError
-from session_tui.tracking.events import EventKind
-from session_tui.tracking.hooks import AlertCommands, HookResult
-from session_tui.tracking.service import PollResult, TrackingClosed, TrackingService
-from session_tui.ui.widgets.alert_feed import FeedEntry
 from session_tui.ui.widgets.extra_panes import ExtraPanes, PaneName
-from session_tui.ui.widgets.history_pane import AccountRow
 
 if TYPE_CHECKING:
     from session_tui.engine.state import AccountState
+    from session_tui.tracking.hooks import AlertCommands, HookResult
+    from session_tui.tracking.service import PollResult, TrackingService
     from session_tui.ui.app import SessionTuiApp
+    from session_tui.ui.widgets.alert_feed import FeedEntry
 
 T = TypeVar("T")
 
@@ -53,10 +54,8 @@ class TrackingBridge:
 
     def __init__(self, app: SessionTuiApp, service: TrackingService | None = None) -> None:
         self.app = app
-        options = app.options
-        self.service = service or TrackingService(
-            options.profile, retention=options.retention, clock=options.clock, locator=app.geo
-        )
+        self._service = service
+        self._making = threading.Lock()  # the first job's thread and the UI may both ask
         self._lock = asyncio.Lock()
         self._merged: set[int] = set()  # providers whose API history was merged this run
         self._commands: AlertCommands | None = None  # made on the first alert, in the loop
@@ -64,6 +63,22 @@ class TrackingBridge:
         self._feed: list[FeedEntry] = []  # the feed as last read, before "still signed in"
         # The listing waiting to be recorded, per provider (id): never more than one.
         self._waiting: dict[int, tuple[SessionProvider, list[Session], datetime]] = {}
+
+    @property
+    def service(self) -> TrackingService:
+        """The tracking service, made (and its code imported) on first use."""
+        with self._making:
+            if self._service is None:
+                from session_tui.tracking.service import TrackingService
+
+                options = self.app.options
+                self._service = TrackingService(
+                    options.profile,
+                    retention=options.retention,
+                    clock=options.clock,
+                    locator=self.app.geo,
+                )
+            return self._service
 
     # -- SessionListener --------------------------------------------------------------------
 
@@ -134,14 +149,16 @@ class TrackingBridge:
         if self._commands is not None:
             await self._commands.aclose()
         async with self._lock:  # let a job already on its thread finish first
-            await asyncio.to_thread(self.service.close)
+            if self._service is not None:
+                await asyncio.to_thread(self._service.close)
 
     def close(self) -> None:
         """`aclose` for callers outside a coroutine: blocks on the SQLite work; prefer `aclose`."""
         self._closed = True
         if self._commands is not None:
             self._commands.cancel()
-        self.service.close()
+        if self._service is not None:
+            self._service.close()
 
     # -- workers ----------------------------------------------------------------------------
 
@@ -160,10 +177,12 @@ class TrackingBridge:
         """
         async with self._lock:
             if self._closed and not after_close:
-                raise TrackingClosed("tracking is closed")
+                raise _closed()
             return await asyncio.to_thread(fn)
 
     def _trouble(self, what: str, exc: BaseException) -> None:
+        from session_tui.tracking.service import TrackingClosed
+
         self.app.log.error(f"tracking: {what} failed: {exc!r}")
         if self._closed or isinstance(exc, TrackingClosed):
             return  # quitting: a job that lost the race with close has nothing to say
@@ -175,16 +194,21 @@ class TrackingBridge:
             markup=False,
         )
 
+    def _record_poll(
+        self, provider: SessionProvider, sessions: list[Session], at: datetime
+    ) -> tuple[PollResult, int]:
+        from session_tui.engine.recording import record_poll
+
+        return record_poll(self.service, provider, sessions, at)
+
     async def _observe(self, key: int) -> None:
-        service = self.service
+        await self.app.painted.wait()  # the first table first; the history can wait for it
         try:
             async with self._lock:  # taken on the loop, so the listing is the newest one
                 provider, sessions, at = self._waiting.pop(key)
                 if self._closed:
-                    raise TrackingClosed("tracking is closed")
-                result, unseen = await asyncio.to_thread(
-                    record_poll, service, provider, sessions, at
-                )
+                    raise _closed()
+                result, unseen = await asyncio.to_thread(self._record_poll, provider, sessions, at)
         except Exception as exc:
             self._trouble("Recording the session history", exc)
             return
@@ -194,6 +218,7 @@ class TrackingBridge:
         """An account's first listing: fold in the API's own history, then fill the panes
         already open (docked ones are from the start). Only now is the account's history file
         known: its name comes with the listing."""
+        await self.app.painted.wait()
         if Capability.HISTORY in provider.capabilities:
             await self._merge_api_history(provider, reload=False)
         panes = self._panes()
@@ -208,9 +233,10 @@ class TrackingBridge:
         except Exception as exc:  # the API's history is a bonus; say so quietly and go on
             self.app.log.warning(f"tracking: reading the API's history failed: {exc!r}")
             return
-        tracker_of = self.service.tracker
         try:
-            changed = await self._off_thread(lambda: tracker_of(provider).merge_api_history(ended))
+            changed = await self._off_thread(
+                lambda: self.service.tracker(provider).merge_api_history(ended)
+            )
         except Exception as exc:
             self._trouble("Merging the server's session history", exc)
             return
@@ -218,9 +244,11 @@ class TrackingBridge:
             await self._load_history()
 
     async def _record(self, attempt: RevokeAttempt) -> None:
-        service = self.service
+        from session_tui.engine.recording import record_attempt
+        from session_tui.tracking.audit import AuditError
+
         try:
-            await self._off_thread(lambda: record_attempt(service, attempt), after_close=True)
+            await self._off_thread(lambda: record_attempt(self.service, attempt), after_close=True)
         except AuditError as exc:
             self._trouble("Writing the audit log", exc)
         except Exception as exc:
@@ -231,10 +259,12 @@ class TrackingBridge:
         panes = self._panes()
         if panes is None or not panes.is_open("history"):
             return
+        from session_tui.ui.widgets.history_pane import AccountRow
+
         providers = [(a.provider, a.name) for a in self._polled()]
-        tracker_of = self.service.tracker
 
         def work() -> list[AccountRow]:
+            tracker_of = self.service.tracker
             rows = [
                 AccountRow(name, row)
                 for provider, name in providers
@@ -256,10 +286,13 @@ class TrackingBridge:
         panes = self._panes()
         if panes is None or not panes.is_open("alerts"):
             return
+        from session_tui.tracking.events import EventKind
+        from session_tui.ui.widgets.alert_feed import FeedEntry
+
         providers = [(a.provider, a.name) for a in self._polled()]
-        service = self.service
 
         def work() -> tuple[list[FeedEntry], int]:
+            service = self.service
             entries: list[FeedEntry] = []
             for provider, name in providers:
                 tracker = service.tracker(provider)
@@ -291,6 +324,8 @@ class TrackingBridge:
 
     def _render_feed(self) -> None:
         """Show the last loaded feed, with "still signed in" from the latest listings."""
+        from session_tui.ui.widgets.alert_feed import FeedEntry
+
         panes = self._panes()
         if panes is None:
             return
@@ -314,6 +349,8 @@ class TrackingBridge:
         if panes is None:
             return
         if result.events:
+            from session_tui.tracking.events import EventKind
+
             if panes.is_open("history") and any(e.kind is EventKind.ENDED for e in result.events):
                 self._spawn(self._load_history())
             if panes.is_open("alerts"):
@@ -349,6 +386,8 @@ class TrackingBridge:
         command = app.options.on_alert
         if command and not self._closed:
             if self._commands is None:
+                from session_tui.tracking.hooks import AlertCommands
+
                 self._commands = AlertCommands(command, on_done=self._hook_done)
             submit = self._commands.submit
             refused = sum(not submit(e.to_json(account=provider.account)) for e in alerts)
@@ -384,3 +423,9 @@ class TrackingBridge:
             if account.provider is provider:
                 return account
         return None
+
+
+def _closed() -> Exception:
+    from session_tui.tracking.service import TrackingClosed
+
+    return TrackingClosed("tracking is closed")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -22,10 +23,11 @@ from textual.widgets.option_list import Option
 
 from session_tui.enrich.text import plain
 from session_tui.providers.base import SessionProvider
-from session_tui.tracking.events import Event, SignIn
-from session_tui.tracking.wording import short_time
 from session_tui.ui import glyphs
 from session_tui.ui.widgets.keys import MOVE_KEYS
+
+if TYPE_CHECKING:
+    from session_tui.tracking.events import Event
 
 ALERT_BADGE = Style(color="white", bgcolor="red", bold=True)
 INFO_BADGE = Style(dim=True)
@@ -51,6 +53,9 @@ class FeedEntry:
 
 def entry_text(entry: FeedEntry, *, multi: bool = False) -> Text:
     """Two lines: marker, severity word, time, device and place; then why (or "known ...")."""
+    from session_tui.tracking.events import SignIn  # loaded after start-up, with the feed
+    from session_tui.tracking.wording import short_time
+
     event = entry.event
     text = Text(end="")
     if event.is_alert:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -23,10 +24,11 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from session_tui.enrich.text import plain
 from session_tui.model import EndReason
-from session_tui.tracking.store import HistoryRow
-from session_tui.tracking.wording import duration_text, when_text
 from session_tui.ui import glyphs
 from session_tui.ui.widgets.keys import MOVE_KEYS
+
+if TYPE_CHECKING:
+    from session_tui.tracking.store import HistoryRow
 
 REASON_STYLE: dict[EndReason, Style] = {
     EndReason.REVOKED_HERE: Style(color="magenta", bold=True),
@@ -71,6 +73,8 @@ def _two(first: Text, second: Text) -> Text:
 
 
 def history_cells(row: HistoryRow, account: str | None = None) -> list[Text]:
+    from session_tui.tracking.wording import duration_text, when_text  # loaded after start-up
+
     """The row's cells in `COLUMNS` order, two lines each, from sanitised strings only."""
     device = plain(row.device, 120) or "Unknown client"
     if account:
@@ -135,7 +139,9 @@ class HistoryTable(DataTable[Text]):
         self.clear(columns=True)
         self._widths = widths
         for (key, label), width in zip(COLUMNS, widths, strict=True):
-            self.add_column(label, key=key, width=width)
+            # A Text label, not markup: a str would be parsed as markup with emoji codes,
+            # which imports rich's table of every emoji name (15 ms of start-up) for nothing.
+            self.add_column(Text(label), key=key, width=width)
 
     def show(self, rows: Sequence[AccountRow], *, multi: bool) -> None:
         """Replace the rows, keeping the cursor on the same history row when it is still there."""
