@@ -83,6 +83,7 @@ def process_figures(server: SynapseServer, admin: str, watched: list[str], secon
             "SESSION_TUI_PASSWORD": PASSWORD,
             "SESSION_TUI_CONFIG_DIR": os.path.join(scratch, "config"),
             "SESSION_TUI_STATE_DIR": os.path.join(scratch, "state"),
+            "SESSION_TUI_CACHE_DIR": os.path.join(scratch, "cache"),
         }
         pid, fd = pty.fork()
         if pid == 0:

@@ -35,6 +35,7 @@ def _env(scratch: str) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "SESSION_TUI_CONFIG_DIR": os.path.join(scratch, "config"),
         "SESSION_TUI_STATE_DIR": os.path.join(scratch, "state"),
+        "SESSION_TUI_CACHE_DIR": os.path.join(scratch, "cache"),
     }
 
 

@@ -25,6 +25,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep tests away from the user's real config, credentials and history."""
     monkeypatch.setenv("SESSION_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("SESSION_TUI_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("SESSION_TUI_CACHE_DIR", str(tmp_path / "cache"))
     for name in ("SESSION_TUI_TOKEN", "SESSION_TUI_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path

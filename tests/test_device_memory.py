@@ -115,11 +115,12 @@ def test_the_command_line_learns_once_and_keeps_no_secret(tmp_path: Path) -> Non
         **os.environ,
         "SESSION_TUI_CONFIG_DIR": str(tmp_path / "config"),
         "SESSION_TUI_STATE_DIR": str(tmp_path / "state"),
+        "SESSION_TUI_CACHE_DIR": str(tmp_path / "cache"),
     }
     command = [sys.executable, "-m", "session_tui", "list", "--json"]
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
-    path = tmp_path / "state" / device_memory.FILE_NAME
+    path = tmp_path / "cache" / device_memory.FILE_NAME
     rows = json.loads(path.read_text())["devices"]
     assert rows and all(len(row) == 5 for row in rows)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -129,3 +130,14 @@ def test_the_command_line_learns_once_and_keeps_no_secret(tmp_path: Path) -> Non
     assert again.returncode == 0, again.stderr
     kept = {row[0] for row in json.loads(path.read_text())["devices"]}
     assert {row[0] for row in rows} <= kept, "a later run adds to what the first learned"
+
+
+def test_the_demo_remembers_although_its_history_lasts_one_run(tmp_path: Path) -> None:
+    """Without SESSION_TUI_STATE_DIR the demo's history lives in a scratch directory for one
+    run; the descriptions are no account's data and outlive it, in the cache directory."""
+    env = {k: v for k, v in os.environ.items() if k != "SESSION_TUI_STATE_DIR"}
+    env["SESSION_TUI_CACHE_DIR"] = str(tmp_path / "cache")
+    command = [sys.executable, "-m", "session_tui", "list", "--json"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cache" / device_memory.FILE_NAME).is_file()

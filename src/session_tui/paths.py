@@ -1,7 +1,7 @@
 """Where session-tui keeps its files, per platform (platformdirs), with overrides for tests.
 
-`SESSION_TUI_CONFIG_DIR` and `SESSION_TUI_STATE_DIR` move everything, so tests and scripts never
-touch the user's real config or history.
+`SESSION_TUI_CONFIG_DIR`, `SESSION_TUI_STATE_DIR` and `SESSION_TUI_CACHE_DIR` move everything, so
+tests and scripts never touch the user's real config, history or caches.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import platformdirs
 APP_NAME = "session-tui"
 CONFIG_DIR_ENV = "SESSION_TUI_CONFIG_DIR"
 STATE_DIR_ENV = "SESSION_TUI_STATE_DIR"
+CACHE_DIR_ENV = "SESSION_TUI_CACHE_DIR"
 
 
 def config_dir() -> Path:
@@ -25,6 +26,13 @@ def config_dir() -> Path:
 def state_dir() -> Path:
     override = os.environ.get(STATE_DIR_ENV)
     return Path(override) if override else platformdirs.user_state_path(APP_NAME)
+
+
+def cache_dir() -> Path:
+    """What can be thrown away at any time (derived data only: no account's sessions). Not
+    the state directory: the demo gives every run a state directory of its own."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    return Path(override) if override else platformdirs.user_cache_path(APP_NAME)
 
 
 def config_file() -> Path:

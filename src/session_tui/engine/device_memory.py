@@ -2,11 +2,12 @@
 
 Describing a new user agent makes ua-parser walk and compile hundreds of regexes; on a fresh
 start that was a third of the time to the first painted row, for the same handful of browsers
-as last time. So the descriptions (`DeviceInfo`, already sanitised) are kept in
-`devices.json` in the state directory, at most `device.MAX_REMEMBERED` of them, the newest
-kept. The file is a cache: missing, unreadable, from another version of the rules or of
-ua-parser's regexes, or malformed in any way, it is ignored and parsing happens as before.
-Its contents are checked and made plain again on reading, like anything from outside.
+as last time. So the descriptions (`DeviceInfo`, already sanitised) are kept in `devices.json`
+in the cache directory (`paths.cache_dir`: the demo's state directory lasts one run), at most
+`device.MAX_REMEMBERED` of them, the newest kept. The file is a cache: missing, unreadable,
+made by another version of the rules or of ua-parser's regexes, or malformed in any way, it is
+ignored and parsing happens as before. Its contents are checked and made plain again on
+reading, like anything from outside.
 
 Both front ends use it: `prepare` before the first poll, `save_soon` after a poll that learned
 something (on a thread), `save` when a command ends.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import zlib
 from importlib.util import find_spec
 from pathlib import Path
@@ -34,7 +36,7 @@ _saving = threading.Lock()
 
 
 def memory_file() -> Path:
-    return paths.state_dir() / FILE_NAME
+    return paths.cache_dir() / FILE_NAME
 
 
 def _stamp() -> str:
@@ -125,8 +127,20 @@ def save(path: Path | None = None) -> bool:
             os.replace(scratch, path)
         except OSError:
             return False
+        _sweep(path)
         device.forget_learned(new)
         return True
+
+
+def _sweep(path: Path) -> None:
+    """Scratch files of runs killed halfway through a save (older than a minute)."""
+    cutoff = time.time() - 60
+    for stale in path.parent.glob(f".{path.name}.*"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except OSError:
+            pass
 
 
 def save_soon() -> None:

@@ -84,7 +84,14 @@ _API_CLIENTS: tuple[tuple[str, str], ...] = (
     (r"powershell", "PowerShell"),
     (r"mozilla/[\w.]+ \([^)]*\) windowspowershell", "PowerShell"),
 )
-_API_RES = tuple((re.compile(p + _VERSION, re.IGNORECASE), n) for p, n in _API_CLIENTS)
+
+
+@functools.cache
+def _api_res() -> tuple[tuple[re.Pattern[str], str], ...]:
+    # Compiled on the first user agent not described before: a start that knows them all
+    # (device_memory) never needs them.
+    return tuple((re.compile(p + _VERSION, re.IGNORECASE), n) for p, n in _API_CLIENTS)
+
 
 # Matrix and other native apps that name themselves first, or anywhere in an Electron UA.
 _APPS = re.compile(
@@ -187,7 +194,7 @@ def _os_text(os: Any) -> str | None:
 
 
 def _api_client(ua: str) -> tuple[str, str] | None:
-    for pattern, name in _API_RES:
+    for pattern, name in _api_res():
         if m := pattern.match(ua):
             return name, _version(m.group("major"), m.group("minor"))
     return None
