@@ -22,10 +22,10 @@ from test_tracking_support import (
 )
 
 from session_tui.model import EndReason
-from session_tui.tracking import store as store_module
+from session_tui.tracking import schema as schema_module
 from session_tui.tracking.codec import session_to_dict, time_to_text
 from session_tui.tracking.events import EventKind, Severity
-from session_tui.tracking.store import SCHEMA_VERSION, HistoryStoreError, migrate, schema_version
+from session_tui.tracking.schema import SCHEMA_VERSION, HistoryStoreError, migrate, schema_version
 from session_tui.tracking.tracker import Tracker
 
 
@@ -168,7 +168,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path: Path, monkeypat
         c.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(store_module.MIGRATIONS, 2, broken)
+    monkeypatch.setitem(schema_module.MIGRATIONS, 2, broken)
     with pytest.raises(RuntimeError):
         migrate(conn)
     assert schema_version(conn) == 1

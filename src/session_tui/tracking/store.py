@@ -7,8 +7,9 @@ Why it looks like this:
   the same account serialise their writes instead of corrupting the file, and because each poll
   reads the stored snapshot inside its own write transaction, a session the other instance already
   recorded is not reported twice.
-- A `schema_version` table and numbered migrations, applied in one transaction on open, so an
-  older file upgrades in place and two instances opening it at once do not both migrate.
+- A `schema_version` table and numbered migrations (`schema.py`), applied in one transaction
+  on open, so an older file upgrades in place and two instances opening it at once do not both
+  migrate.
 
 All methods except `write()`/`read()` themselves and the read-only queries expect to run inside
 `write()`.
@@ -17,18 +18,14 @@ All methods except `write()`/`read()` themselves and the read-only queries expec
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from session_tui import paths
-from session_tui.errors import SessionTuiError
 from session_tui.model import EndReason, Session
 from session_tui.tracking.alerts import KnownPlaces
 from session_tui.tracking.codec import (
@@ -37,7 +34,7 @@ from session_tui.tracking.codec import (
     time_from_text,
     time_to_text,
 )
-from session_tui.tracking.describe import Describer, fingerprint_of
+from session_tui.tracking.describe import Describer
 from session_tui.tracking.diff import Snapshot
 from session_tui.tracking.events import (
     Ended,
@@ -48,182 +45,19 @@ from session_tui.tracking.events import (
     duration_between,
     event_from_dict,
 )
+from session_tui.tracking.schema import (
+    SCHEMA_VERSION,
+    HistoryStoreError,
+    connect,
+    learn_places,
+    loads,
+    migrate,
+)
 
-SCHEMA_VERSION = 2
-BUSY_TIMEOUT_S = 10.0
+__all__ = ["SCHEMA_VERSION", "HistoryRow", "HistoryStore", "HistoryStoreError", "ended_row_kwargs"]
+
 LAST_POLL = "last_poll_at"
 LAST_PRUNE = "last_prune_at"
-
-
-class HistoryStoreError(SessionTuiError):
-    """The history database cannot be opened or used (corrupt, newer version, unwritable)."""
-
-
-# -- schema -------------------------------------------------------------------------------------
-
-
-def _script(conn: sqlite3.Connection, script: str) -> None:
-    """Run statements one by one: `executescript` would commit the migration's transaction."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _v1(conn: sqlite3.Connection) -> None:
-    """The first schema: the snapshot, ended sessions, events and this app's revocations."""
-    _script(
-        conn,
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE known_sessions (
-            id TEXT PRIMARY KEY,
-            snapshot TEXT NOT NULL,
-            first_seen_at TEXT NOT NULL,
-            first_seen_exact INTEGER NOT NULL,
-            signed_in TEXT,
-            last_seen_at TEXT NOT NULL
-        );
-        CREATE TABLE ended_sessions (
-            row_id INTEGER PRIMARY KEY AUTOINCREMENT,
-            session_id TEXT NOT NULL,
-            snapshot TEXT NOT NULL,
-            device TEXT NOT NULL,
-            location TEXT NOT NULL,
-            signed_in TEXT,
-            ended TEXT NOT NULL,
-            ended_at TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            source TEXT NOT NULL
-        );
-        CREATE INDEX ended_by_time ON ended_sessions (ended_at);
-        CREATE INDEX ended_by_session ON ended_sessions (session_id);
-        CREATE TABLE events (
-            event_id INTEGER PRIMARY KEY AUTOINCREMENT,
-            kind TEXT NOT NULL,
-            session_id TEXT NOT NULL,
-            at TEXT NOT NULL,
-            severity TEXT NOT NULL,
-            payload TEXT NOT NULL
-        );
-        CREATE INDEX events_by_time ON events (at);
-        CREATE TABLE revocations (session_id TEXT PRIMARY KEY, revoked_at TEXT NOT NULL);
-        """,
-    )
-
-
-def _v2(conn: sqlite3.Connection) -> None:
-    """Alert rules: known devices and countries, and a seen flag for the header's alert count.
-
-    Existing events count as seen (nobody should meet a wall of old alerts after an upgrade), and
-    the devices and countries of every session already on file become known, so the upgrade does
-    not turn the account's usual devices into alerts.
-    """
-    _script(
-        conn,
-        """
-        ALTER TABLE events ADD COLUMN seen INTEGER NOT NULL DEFAULT 0;
-        UPDATE events SET seen = 1;
-        CREATE INDEX events_unseen ON events (seen, severity);
-        CREATE TABLE known_devices (
-            fingerprint TEXT PRIMARY KEY,
-            label TEXT NOT NULL,
-            first_seen_at TEXT NOT NULL,
-            last_seen_at TEXT NOT NULL
-        );
-        CREATE TABLE known_countries (
-            code TEXT PRIMARY KEY,
-            first_seen_at TEXT NOT NULL,
-            last_seen_at TEXT NOT NULL
-        );
-        """,
-    )
-    rows = conn.execute(
-        "SELECT snapshot, last_seen_at FROM known_sessions"
-        " UNION ALL SELECT snapshot, ended_at FROM ended_sessions"
-    ).fetchall()
-    sessions = []
-    for snapshot, seen_at in rows:
-        data = _loads(snapshot)
-        if data is not None:
-            sessions.append((session_from_dict(data), time_from_text(seen_at)))
-    describer = Describer()
-    for session, seen_at in sessions:
-        if seen_at is not None:
-            _learn(conn, [session], seen_at, describer)
-
-
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
-
-
-def schema_version(conn: sqlite3.Connection) -> int:
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-    ).fetchone()
-    if not exists:
-        return 0
-    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return int(row[0] or 0)
-
-
-def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Bring the file up to `target` in one transaction; returns the version it had before."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        before = schema_version(conn)
-        if before > SCHEMA_VERSION:
-            raise HistoryStoreError(
-                f"The history database was written by a newer session-tui (schema {before}, "
-                f"this version knows {SCHEMA_VERSION})."
-            )
-        for version in range(before + 1, target + 1):
-            MIGRATIONS[version](conn)
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-        conn.execute("COMMIT")
-        return before
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating, 0600 in a 0700 directory) a history file ready for concurrent use."""
-    paths.ensure_private_dir(path.parent)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
-        conn = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        _use_wal(conn)
-        conn.execute("PRAGMA synchronous = NORMAL")
-    except (OSError, sqlite3.Error) as exc:
-        raise HistoryStoreError(f"Cannot open the history database {path}: {exc}") from None
-    return conn
-
-
-def _use_wal(conn: sqlite3.Connection) -> None:
-    """Switch a new file to WAL, waiting out another instance that is doing the same.
-
-    SQLite answers "database is locked" to a journal-mode change at once, without consulting the
-    busy timeout, when a second connection opens the same new file at that moment; the mode is
-    persistent, so a file that is already WAL needs no change at all.
-    """
-    if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
-        return
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
-# -- rows ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,52 +91,12 @@ class HistoryRow:
         return duration_between(self.signed_in, self.ended)[1]
 
 
-def _loads(text: str | None) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
 def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _range_text(value: TimeRange | None) -> str | None:
     return None if value is None else _dumps(value.to_dict())
-
-
-def _learn(
-    conn: sqlite3.Connection,
-    sessions: Iterable[Session],
-    at: datetime,
-    describer: Describer,
-) -> None:
-    stamp = time_to_text(at)
-    seen: set[tuple[str, str | None]] = (
-        set()
-    )  # a fleet of sessions shares few devices and countries: once each
-    for session in sessions:
-        fingerprint = fingerprint_of(session)
-        country = describer.country(session)
-        if (fingerprint.key, country) in seen:
-            continue
-        seen.add((fingerprint.key, country))
-        conn.execute(
-            "INSERT INTO known_devices (fingerprint, label, first_seen_at, last_seen_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET"
-            " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
-            (fingerprint.key, fingerprint.label, stamp, stamp),
-        )
-        if country:
-            conn.execute(
-                "INSERT INTO known_countries (code, first_seen_at, last_seen_at)"
-                " VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
-                " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
-                (country, stamp, stamp),
-            )
 
 
 class HistoryStore:
@@ -389,11 +183,11 @@ class HistoryStore:
         for sid, snapshot, signed in self.conn.execute(
             "SELECT id, snapshot, signed_in FROM known_sessions"
         ):
-            data = _loads(snapshot)
+            data = loads(snapshot)
             if not isinstance(data, dict):
                 continue
             sessions[sid] = session_from_dict(data)
-            if (when := TimeRange.from_dict(_loads(signed))) is not None:
+            if (when := TimeRange.from_dict(loads(signed))) is not None:
                 signed_in[sid] = when
         return Snapshot(self.get_time(LAST_POLL), sessions, signed_in)
 
@@ -499,7 +293,7 @@ class HistoryStore:
             " ORDER BY event_id DESC LIMIT 1",
             (str(EventKind.ENDED), row_id),
         ).fetchall():
-            data = _loads(payload)
+            data = loads(payload)
             if isinstance(data, dict):
                 data["reason"] = str(reason)
                 data["ended"] = ended.to_dict()
@@ -541,7 +335,7 @@ class HistoryStore:
         params.append(max(0, limit))
         out: list[Event] = []
         for event_id, payload, seen in self.conn.execute(query, params).fetchall():
-            data = _loads(payload)
+            data = loads(payload)
             if isinstance(data, dict):
                 event = event_from_dict(data, event_id=event_id, seen=bool(seen))
                 if event is not None:
@@ -571,7 +365,7 @@ class HistoryStore:
         )
 
     def learn(self, sessions: Iterable[Session], at: datetime) -> None:
-        _learn(self.conn, sessions, at, self.describer)
+        learn_places(self.conn, sessions, at, self.describer)
 
     # -- retention ----------------------------------------------------------------------------
 
@@ -599,8 +393,8 @@ _HISTORY_COLUMNS = "row_id, snapshot, device, location, signed_in, ended, reason
 
 def _history_row(row: Sequence[Any]) -> HistoryRow | None:
     row_id, snapshot, device, location, signed_in, ended, reason, source = row
-    data = _loads(snapshot)
-    ended_range = TimeRange.from_dict(_loads(ended))
+    data = loads(snapshot)
+    ended_range = TimeRange.from_dict(loads(ended))
     if not isinstance(data, dict) or ended_range is None:
         return None
     try:
@@ -612,7 +406,7 @@ def _history_row(row: Sequence[Any]) -> HistoryRow | None:
         session=session_from_dict(data),
         device=device,
         location=location,
-        signed_in=TimeRange.from_dict(_loads(signed_in)),
+        signed_in=TimeRange.from_dict(loads(signed_in)),
         ended=ended_range,
         reason=end_reason,
         source=source,
