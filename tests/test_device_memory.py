@@ -86,18 +86,22 @@ def test_entries_are_checked_like_anything_from_outside(tmp_path: Path) -> None:
     data = json.loads(path.read_text())
     data["devices"] += [
         ["curl/8.5", "curl 8.5", "", "Spaceship", "x"],  # not a device type
-        ["a\x1b[31mb", "x", "", "Desktop", "x"],  # a key that is not plain text
-        ["ok/1", "\x1b]0;owned\x07Evil" + "x" * 500, "", "Desktop", "[b]label[/b]\x07"],
+        ["a\x1b[31mb", "x", "", "Desktop", "x"],  # an escape sequence in the key
+        ["evil/1", "\x1b]0;owned\x07Evil", "", "Desktop", "x"],  # and in a field
+        ["long/1", "x" * 500, "", "Desktop", "x"],  # longer than any description
+        ["ok/1", "OK 1", "", "Desktop", "[b]label[/b]"],  # markup-looking text is just text
+        ["nul/1", "x\x00", "", "Desktop", "x"],
         ["short"],
         "nonsense",
+        [1, 2, 3, 4, 5],
     ]
     path.write_text(json.dumps(data))
     device._known.clear()
     assert device_memory.load(path) == 2
-    evil = device._known["ok/1"]
-    assert "\x1b" not in (evil.browser or "") and len(evil.browser or "") <= 64
-    assert evil.label == "[b]label[/b]", "control characters go; the text stays plain text"
-    assert evil.device_type is DeviceType.DESKTOP
+    assert set(device._known) == {FIREFOX, "ok/1"}
+    ok = device._known["ok/1"]
+    assert ok.label == "[b]label[/b]" and ok.device_type is DeviceType.DESKTOP
+    assert ok.browser == "OK 1" and ok.os is None
 
 
 def test_the_file_keeps_the_newest_and_stays_bounded(tmp_path: Path, monkeypatch) -> None:

@@ -27,11 +27,12 @@ from typing import Any
 from session_tui import __version__, paths
 from session_tui.enrich import device
 from session_tui.enrich.device import DeviceInfo, DeviceType
-from session_tui.text import plain
 
 FILE_NAME = "devices.json"
 MAX_FILE_BYTES = 1024 * 1024  # MAX_REMEMBERED descriptions fit in far less
 _TYPES = {t.value: t for t in DeviceType}
+_FIELD_MAX = 64  # what parse_device ever makes is shorter (device._FIELD_LEN)
+_LABEL_MAX = 160
 _saving = threading.Lock()
 
 
@@ -59,16 +60,21 @@ def _stamp() -> str:
 
 
 def _info(item: Any) -> tuple[str, DeviceInfo] | None:
-    if not (isinstance(item, list) and len(item) == 5 and all(isinstance(x, str) for x in item)):
+    """One entry, if it is exactly what `save` writes: printable text (no escape or control
+    character) of bounded length and a known device type. A start may read 2,000 of these:
+    checked, not cleaned (`plain` on every field cost 25 ms)."""
+    if not (isinstance(item, list) and len(item) == 5):
         return None
     ua, browser, os_text, kind, label = item
-    device_type = _TYPES.get(kind)
-    key = plain(ua, device.MAX_UA_LEN)
-    if device_type is None or not key or key != ua:
+    fields = (ua, browser, os_text, label)
+    if not all(isinstance(x, str) and x.isprintable() for x in fields):
         return None
-    return key, DeviceInfo(
-        plain(browser, 64) or None, plain(os_text, 64) or None, device_type, plain(label, 128)
-    )
+    device_type = _TYPES.get(kind) if isinstance(kind, str) else None
+    if device_type is None or not ua or len(ua) > device.MAX_UA_LEN:
+        return None
+    if len(browser) > _FIELD_MAX or len(os_text) > _FIELD_MAX or len(label) > _LABEL_MAX:
+        return None
+    return ua, DeviceInfo(browser or None, os_text or None, device_type, label)
 
 
 def _read(path: Path) -> dict[str, DeviceInfo]:
