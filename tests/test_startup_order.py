@@ -1,0 +1,68 @@
+"""What start-up leaves until after the first painted listing (issue 11), checked by what is
+imported when, in a fresh interpreter: not by the clock, which these machines make noisy.
+
+The history (SQLite, the store, the alert rules) and rich's emoji table are not needed for the
+first frame; they used to be a fifth of the time to it. The history must still be recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from session_tui.demo import DemoService
+    from session_tui.providers.rest import RestProvider
+    from session_tui.ui.app import SessionTuiApp
+    from session_tui.ui.widgets.sessions_table import SessionsTable
+
+    LATER = ("session_tui.tracking", "sqlite3", "rich._emoji_codes")
+    found = {}
+    show = SessionsTable.show
+
+    def spy(self, views, **kwargs):
+        views = list(views)
+        if views and "first" not in found:
+            found["first"] = sorted(m for m in sys.modules if m.startswith(LATER))
+        return show(self, views, **kwargs)
+
+    SessionsTable.show = spy
+
+    async def main():
+        with DemoService(live=False) as service:
+            app = SessionTuiApp([RestProvider(service.url, service.token)])
+            async with app.run_test() as pilot:
+                for _ in range(500):
+                    await pilot.pause(0.02)
+                    jobs = [w for w in app.workers if w.group == "tracking"]
+                    if app.tracking._service is not None and jobs and all(
+                        w.is_finished for w in jobs
+                    ):
+                        break
+                found["after"] = sorted(m for m in sys.modules if m.startswith(LATER))
+        import sqlite3
+        from session_tui import paths
+        found["recorded"] = sum(
+            sqlite3.connect(f).execute("SELECT COUNT(*) FROM known_sessions").fetchone()[0]
+            for f in (paths.state_dir() / "history").glob("*.sqlite3")
+        )
+
+    asyncio.run(main())
+    print(json.dumps(found))
+    """
+)
+
+
+def test_the_history_loads_after_the_first_listing_is_on_screen() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["first"] == [], "imported before the first listing was shown"
+    assert found["recorded"], "the first listing was never recorded in the history"
+    assert "session_tui.tracking.store" in found["after"]
