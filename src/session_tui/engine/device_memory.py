@@ -34,6 +34,8 @@ _TYPES = {t.value: t for t in DeviceType}
 _FIELD_MAX = 64  # what parse_device ever makes is shorter (device._FIELD_LEN)
 _LABEL_MAX = 160
 _saving = threading.Lock()
+SAVE_EVERY = 30.0  # seconds between saves while running (save_soon)
+_last_save = -SAVE_EVERY  # the first thing learned is saved at once
 
 
 def memory_file() -> Path:
@@ -150,6 +152,12 @@ def _sweep(path: Path) -> None:
 
 
 def save_soon() -> None:
-    """`save` on a thread, when this run learned something and no save is under way."""
-    if device.has_learned() and not _saving.locked():
-        threading.Thread(target=save, name="device-memory", daemon=True).start()
+    """`save` on a thread when this run learned something, at most once per `SAVE_EVERY`:
+    on call, a thousand accounts' first polls each learn a few devices, and rewriting the file
+    for each was a tenth of a core. What waits is written by a later call or at the end."""
+    global _last_save
+    now = time.monotonic()
+    if not device.has_learned() or _saving.locked() or now - _last_save < SAVE_EVERY:
+        return
+    _last_save = now
+    threading.Thread(target=save, name="device-memory", daemon=True).start()
