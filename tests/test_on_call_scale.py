@@ -10,6 +10,7 @@ import pytest
 from demo_fixtures import DEMO_NOW
 from ui_support import SIZE, until
 
+from session_tui import paths
 from session_tui.demo import DemoService
 from session_tui.engine import schedule
 from session_tui.engine.state import AccountState
@@ -116,18 +117,17 @@ async def test_a_shared_credential_shares_one_pool_until_the_last_provider_close
     assert credential.client("http://127.0.0.1:9") is not first  # opened again when needed
 
 
-def test_history_files_open_at_once_are_bounded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tracking_service, "MAX_OPEN", 4)
+def test_every_account_of_a_profile_shares_one_history_file(tmp_path: Path) -> None:
     service = tracking_service.TrackingService("on-call")
     providers = [_Named("http://127.0.0.1:9", "t", f"user{i}") for i in range(10)]
     for provider in providers:
         service.observe(provider, [])
-    assert len(service._trackers) == 4
-    # An account whose file was closed is opened again, its history intact.
+    databases = {id(t._store.database) for t in service.trackers()}
+    assert len(databases) == 1 and len(list(service.trackers())) == 10
+    history = paths.state_dir() / "history"
+    assert sorted(p.name for p in history.glob("*.sqlite3")) == ["on-call.profile.sqlite3"]
     again = service.tracker(providers[0])
-    assert again.account_key.endswith("user0@127.0.0.1") or "user0" in again.account_key
+    assert "user0@127.0.0.1" in again.account_key
     assert service.unseen_alerts() == 0
     service.close()
 

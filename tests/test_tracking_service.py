@@ -121,7 +121,7 @@ async def test_a_closed_service_opens_no_history_file_again(demo_service, demo_p
     sessions = await demo_provider.list_sessions()
     service.observe(demo_provider, sessions)
     service.close()
-    db = paths.history_db(account_key(demo_provider, "demo"))
+    db = paths.profile_history_db("demo")
     stamp = db.stat().st_mtime_ns
     with pytest.raises(TrackingClosed):
         service.observe(demo_provider, sessions)

@@ -53,7 +53,13 @@ def safe_key(text: str) -> str:
     return cleaned[:120] or "account"
 
 
+def profile_history_db(profile: str | None) -> Path:
+    """The history of every account of a profile ("" or None: no profile), in one file."""
+    return state_dir() / "history" / f"{safe_key(profile or 'default')}.profile.sqlite3"
+
+
 def history_db(account_key: str) -> Path:
+    """One account's history file, as kept before one file per profile (imported on open)."""
     return state_dir() / "history" / f"{safe_key(account_key)}.sqlite3"
 
 

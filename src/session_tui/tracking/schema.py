@@ -22,7 +22,7 @@ from session_tui.model import Session
 from session_tui.tracking.codec import session_from_dict, time_from_text, time_to_text
 from session_tui.tracking.describe import Describer, fingerprint_of
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 10.0
 
 
@@ -120,10 +120,94 @@ def _v2(conn: sqlite3.Connection) -> None:
     describer = Describer()
     for session, seen_at in sessions:
         if seen_at is not None:
-            learn_places(conn, [session], seen_at, describer)
+            _learn_v2(conn, [session], seen_at, describer)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
+def _v3(conn: sqlite3.Connection) -> None:
+    """Every row names its account: one file holds all the accounts of a profile (on call, a
+    thousand accounts were a thousand files). A file from before holds one account's rows,
+    under account "" until `import_account` copies them under the account's key."""
+    for table, columns, key in _KEYED:
+        _script(
+            conn,
+            f"""
+            CREATE TABLE {table}_v3
+                (account TEXT NOT NULL, {columns}, PRIMARY KEY (account, {key}));
+            INSERT INTO {table}_v3 SELECT '', * FROM {table};
+            DROP TABLE {table};
+            ALTER TABLE {table}_v3 RENAME TO {table}
+            """,
+        )
+    _script(
+        conn,
+        """
+        ALTER TABLE ended_sessions ADD COLUMN account TEXT NOT NULL DEFAULT '';
+        DROP INDEX ended_by_time;
+        DROP INDEX ended_by_session;
+        CREATE INDEX ended_by_time ON ended_sessions (account, ended_at);
+        CREATE INDEX ended_by_session ON ended_sessions (account, session_id);
+        ALTER TABLE events ADD COLUMN account TEXT NOT NULL DEFAULT '';
+        DROP INDEX events_by_time;
+        DROP INDEX events_unseen;
+        CREATE INDEX events_by_time ON events (account, at);
+        CREATE INDEX events_unseen ON events (account, seen, severity)
+        """,
+    )
+
+
+# Tables whose key becomes (account, key): their columns after `account`, in v2's order.
+_KEYED = (
+    ("meta", "key TEXT NOT NULL, value TEXT NOT NULL", "key"),
+    (
+        "known_sessions",
+        "id TEXT NOT NULL, snapshot TEXT NOT NULL, first_seen_at TEXT NOT NULL,"
+        " first_seen_exact INTEGER NOT NULL, signed_in TEXT, last_seen_at TEXT NOT NULL",
+        "id",
+    ),
+    ("revocations", "session_id TEXT NOT NULL, revoked_at TEXT NOT NULL", "session_id"),
+    (
+        "known_devices",
+        "fingerprint TEXT NOT NULL, label TEXT NOT NULL, first_seen_at TEXT NOT NULL,"
+        " last_seen_at TEXT NOT NULL",
+        "fingerprint",
+    ),
+    (
+        "known_countries",
+        "code TEXT NOT NULL, first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL",
+        "code",
+    ),
+)
+# Every table with rows of an account, and the columns an import copies (ids are not copied:
+# ended sessions and events get new ones in the file they move to).
+ACCOUNT_TABLES: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "known_sessions": (
+        "id",
+        "snapshot",
+        "first_seen_at",
+        "first_seen_exact",
+        "signed_in",
+        "last_seen_at",
+    ),
+    "revocations": ("session_id", "revoked_at"),
+    "known_devices": ("fingerprint", "label", "first_seen_at", "last_seen_at"),
+    "known_countries": ("code", "first_seen_at", "last_seen_at"),
+    "ended_sessions": (
+        "session_id",
+        "snapshot",
+        "device",
+        "location",
+        "signed_in",
+        "ended",
+        "ended_at",
+        "reason",
+        "source",
+    ),
+    "events": ("kind", "session_id", "at", "severity", "payload", "seen"),
+}
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -203,12 +287,13 @@ def loads(text: str | None) -> Any:
         return None
 
 
-def learn_places(
+def _learn_v2(
     conn: sqlite3.Connection,
     sessions: Iterable[Session],
     at: datetime,
     describer: Describer,
 ) -> None:
+    """What v2 learnt from the sessions already on file (frozen: the tables as they were)."""
     stamp = time_to_text(at)
     seen: set[tuple[str, str | None]] = (
         set()
@@ -231,4 +316,35 @@ def learn_places(
                 " VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
                 " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
                 (country, stamp, stamp),
+            )
+
+
+def learn_places(
+    conn: sqlite3.Connection,
+    account: str,
+    sessions: Iterable[Session],
+    at: datetime,
+    describer: Describer,
+) -> None:
+    """The account has used these devices and countries (as of `at`): the alert rules' memory."""
+    stamp = time_to_text(at)
+    seen: set[tuple[str, str | None]] = set()  # a fleet shares few devices: once each
+    for session in sessions:
+        fingerprint = fingerprint_of(session)
+        country = describer.country(session)
+        if (fingerprint.key, country) in seen:
+            continue
+        seen.add((fingerprint.key, country))
+        conn.execute(
+            "INSERT INTO known_devices (account, fingerprint, label, first_seen_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, fingerprint) DO UPDATE SET"
+            " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+            (account, fingerprint.key, fingerprint.label, stamp, stamp),
+        )
+        if country:
+            conn.execute(
+                "INSERT INTO known_countries (account, code, first_seen_at, last_seen_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (account, code) DO UPDATE SET"
+                " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+                (account, country, stamp, stamp),
             )

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import sqlite3
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,10 +27,12 @@ from session_tui.enrich.geo import GeoLocator
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking import audit
+from session_tui.tracking.database import HistoryDatabase, import_account
 from session_tui.tracking.events import Event
+from session_tui.tracking.schema import HistoryStoreError
 from session_tui.tracking.tracker import DEFAULT_RETENTION, Tracker, utc_now
 
-# Providers that see the same sessions of the same account share one history file.
+# Providers that see the same sessions of the same account share one history.
 _SAME_SESSIONS = {"synapse-admin": "matrix", "better-auth-admin": "better-auth"}
 
 
@@ -49,7 +51,8 @@ def _host(server: str) -> str:
 
 
 def account_key(provider: SessionProvider, profile: str | None = None) -> str:
-    """The history file's key: profile, kind, account and server ("work:matrix:@a:b@b")."""
+    """The account's key in the history: profile, kind, account and server
+    ("work:matrix:@a:b@b")."""
     kind = _SAME_SESSIONS.get(provider.kind, provider.kind)
     who = provider.account or "account"
     key = f"{kind}:{who}@{_host(provider.server)}"
@@ -73,11 +76,12 @@ class PollResult:
         return [e for e in self.events if e.is_alert]
 
 
-MAX_OPEN = 64  # history files open at once; the least recently polled closes first
-
-
 class TrackingService:
-    """Per-account trackers plus the audit log for one app run. Thread-safe."""
+    """Per-account trackers plus the audit log for one app run. Thread-safe.
+
+    Every account of the profile is kept in one history file (`paths.profile_history_db`),
+    opened once: on call with a thousand accounts that is one file and one connection.
+    """
 
     def __init__(
         self,
@@ -93,11 +97,10 @@ class TrackingService:
         self.clock = clock
         self.locator = locator
         self.audit_path = audit_path
-        # Open trackers, least recently used first: on call with a thousand accounts, a
-        # file (and its WAL) open per account would run out of file descriptors.
-        self._trackers: OrderedDict[str, Tracker] = OrderedDict()
+        self._database: HistoryDatabase | None = None
+        self._trackers: dict[str, Tracker] = {}
         # Unseen alerts per account, kept as polls report them: the header's total is a sum,
-        # not a query of every account's file after each account's poll.
+        # not a query of every account's rows after each account's poll.
         self._unseen: dict[str, int] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -106,29 +109,31 @@ class TrackingService:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def path(self) -> Path:
+        """The profile's history file."""
+        return paths.profile_history_db(self.profile)
+
     def tracker(self, provider: SessionProvider) -> Tracker:
         """The account's tracker, opened on first use; `TrackingClosed` once `close` ran."""
         return self._tracker(account_key(provider, self.profile))
 
     def _tracker(self, key: str) -> Tracker:
-        evicted: list[Tracker] = []
         with self._lock:
             if self._closed:
                 raise TrackingClosed("tracking is closed; no history file is opened again")
             tracker = self._trackers.get(key)
             if tracker is not None:
-                self._trackers.move_to_end(key)
                 return tracker
+            if self._database is None:
+                self._database = HistoryDatabase(self.path)
+            _bring_in(self._database, key)
             tracker = Tracker(
-                key, paths.history_db(key), self.retention, self.clock, locator=self.locator
+                key, None, self.retention, self.clock, locator=self.locator, database=self._database
             )
             self._trackers[key] = tracker
-            while len(self._trackers) > MAX_OPEN:
-                evicted.append(self._trackers.popitem(last=False)[1])
             if key not in self._unseen:
                 self._unseen[key] = tracker.unseen_alerts()
-        for old in evicted:  # opened again when its account is next polled
-            old.close()
         return tracker
 
     def observe(
@@ -198,13 +203,25 @@ class TrackingService:
         return self._open()
 
     def close(self) -> None:
-        """Close every history file; for good (see the module doc). Safe to call twice."""
+        """Close the history file; for good (see the module doc). Safe to call twice."""
         with self._lock:
             self._closed = True
             trackers, self._trackers = list(self._trackers.values()), {}
-        for tracker in trackers:
-            tracker.close()
+            database, self._database = self._database, None
+        try:
+            for tracker in trackers:
+                tracker.close()
+        finally:
+            if database is not None:
+                database.close()
 
     def _open(self) -> list[Tracker]:
         with self._lock:
             return list(self._trackers.values())
+
+
+def _bring_in(database: HistoryDatabase, key: str) -> None:
+    """The account's own file from before one file per profile, copied in once. One that
+    cannot be read stays where it is, untouched; the account's history starts here anew."""
+    with contextlib.suppress(HistoryStoreError, sqlite3.Error, OSError):
+        import_account(database, paths.history_db(key), key)

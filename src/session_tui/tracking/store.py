@@ -1,8 +1,9 @@
-"""The per-account history database: SQLite from the standard library, one file per account.
+"""An account's history in SQLite (the standard library's): its rows of a profile's file.
 
 Why it looks like this:
-- One file per profile/account (`paths.history_db`), so accounts never mix and deleting one
-  account's history is deleting one file.
+- One file per profile (`paths.profile_history_db`), every row naming its account
+  (`database.py`): on call a thousand accounts are one file and one connection, and no
+  account's store ever reads or writes another's rows.
 - WAL, a busy timeout and short `BEGIN IMMEDIATE` write transactions: two app instances watching
   the same account serialise their writes instead of corrupting the file, and because each poll
   reads the stored snapshot inside its own write transaction, a session the other instance already
@@ -12,7 +13,7 @@ Why it looks like this:
   migrate.
 
 All methods except `write()`/`read()` themselves and the read-only queries expect to run inside
-`write()`.
+`write()`. Stores sharing a database share its connection: callers hold `database.lock`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from session_tui.tracking.codec import (
     time_from_text,
     time_to_text,
 )
+from session_tui.tracking.database import HistoryDatabase, adopt_rows
 from session_tui.tracking.describe import Describer
 from session_tui.tracking.diff import Snapshot
 from session_tui.tracking.events import (
@@ -45,14 +47,7 @@ from session_tui.tracking.events import (
     duration_between,
     event_from_dict,
 )
-from session_tui.tracking.schema import (
-    SCHEMA_VERSION,
-    HistoryStoreError,
-    connect,
-    learn_places,
-    loads,
-    migrate,
-)
+from session_tui.tracking.schema import SCHEMA_VERSION, HistoryStoreError, learn_places, loads
 
 __all__ = ["SCHEMA_VERSION", "HistoryRow", "HistoryStore", "HistoryStoreError", "ended_row_kwargs"]
 
@@ -100,20 +95,25 @@ def _range_text(value: TimeRange | None) -> str | None:
 
 
 class HistoryStore:
-    """One account's history file. Not thread-safe by itself: the `Tracker` serialises calls."""
+    """One account's rows. Not thread-safe by itself: the `Tracker` holds the database's lock."""
 
-    def __init__(self, path: Path, describer: Describer | None = None) -> None:
-        self.path = path
+    def __init__(
+        self,
+        database: HistoryDatabase | Path,
+        describer: Describer | None = None,
+        *,
+        account: str = "",
+    ) -> None:
+        """The rows of `account` in `database` (shared with other accounts' stores), or in a
+        file of its own when given a path (closed with the store)."""
+        self._owns = not isinstance(database, HistoryDatabase)
+        self.database = HistoryDatabase(database) if self._owns else database  # type: ignore[arg-type]
+        self.path = self.database.path
+        self.conn = self.database.conn
+        self.account = account
         self.describer = describer or Describer()
-        self.conn = connect(path)
-        try:
-            migrate(self.conn)
-        except sqlite3.DatabaseError as exc:
-            self.conn.close()
-            raise HistoryStoreError(f"The history database {path} is unusable: {exc}") from None
-        except BaseException:
-            self.conn.close()
-            raise
+        if self._owns and account:
+            adopt_rows(self.conn, account)
         # The snapshot as last loaded or written, and SQLite's data_version then: while no
         # other connection has committed since, it is the file's snapshot, without decoding
         # every known session again (10,000 JSON rows per poll on a large account).
@@ -121,7 +121,8 @@ class HistoryStore:
         self._memo_version = -1
 
     def close(self) -> None:
-        self.conn.close()
+        if self._owns:
+            self.database.close()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -157,14 +158,16 @@ class HistoryStore:
     # -- meta ---------------------------------------------------------------------------------
 
     def get_time(self, key: str) -> datetime | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self.conn.execute(
+            "SELECT value FROM meta WHERE account = ? AND key = ?", (self.account, key)
+        ).fetchone()
         return time_from_text(row[0]) if row else None
 
     def set_time(self, key: str, value: datetime) -> None:
         self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, time_to_text(value)),
+            "INSERT INTO meta (account, key, value) VALUES (?, ?, ?)"
+            " ON CONFLICT (account, key) DO UPDATE SET value = excluded.value",
+            (self.account, key, time_to_text(value)),
         )
 
     # -- the snapshot -------------------------------------------------------------------------
@@ -181,7 +184,8 @@ class HistoryStore:
         sessions: dict[str, Session] = {}
         signed_in: dict[str, TimeRange] = {}
         for sid, snapshot, signed in self.conn.execute(
-            "SELECT id, snapshot, signed_in FROM known_sessions"
+            "SELECT id, snapshot, signed_in FROM known_sessions WHERE account = ?",
+            (self.account,),
         ):
             data = loads(snapshot)
             if not isinstance(data, dict):
@@ -197,11 +201,12 @@ class HistoryStore:
         """Record a session as present at `at`; first-seen facts are kept from the first time."""
         stamp = time_to_text(at)
         self.conn.execute(
-            "INSERT INTO known_sessions"
-            " (id, snapshot, first_seen_at, first_seen_exact, signed_in, last_seen_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            "INSERT INTO known_sessions (account, id, snapshot, first_seen_at,"
+            " first_seen_exact, signed_in, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (account, id) DO UPDATE SET"
             " snapshot = excluded.snapshot, last_seen_at = excluded.last_seen_at",
             (
+                self.account,
                 session.id,
                 _dumps(session_to_dict(session)),
                 stamp,
@@ -214,34 +219,46 @@ class HistoryStore:
     def refresh_known(self, session: Session, at: datetime) -> None:
         """Bring a known session's snapshot and last-seen time up to `at` (no insert)."""
         self.conn.execute(
-            "UPDATE known_sessions SET snapshot = ?, last_seen_at = ? WHERE id = ?",
-            (_dumps(session_to_dict(session)), time_to_text(at), session.id),
+            "UPDATE known_sessions SET snapshot = ?, last_seen_at = ? WHERE account = ? AND id = ?",
+            (_dumps(session_to_dict(session)), time_to_text(at), self.account, session.id),
         )
 
     def known_ids(self) -> set[str]:
-        return {row[0] for row in self.conn.execute("SELECT id FROM known_sessions")}
+        return {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT id FROM known_sessions WHERE account = ?", (self.account,)
+            )
+        }
 
     def forget_known(self, session_id: str) -> None:
-        self.conn.execute("DELETE FROM known_sessions WHERE id = ?", (session_id,))
+        self.conn.execute(
+            "DELETE FROM known_sessions WHERE account = ? AND id = ?", (self.account, session_id)
+        )
 
     # -- revocations --------------------------------------------------------------------------
 
     def revocations(self) -> dict[str, datetime]:
         out: dict[str, datetime] = {}
-        for sid, at in self.conn.execute("SELECT session_id, revoked_at FROM revocations"):
+        for sid, at in self.conn.execute(
+            "SELECT session_id, revoked_at FROM revocations WHERE account = ?", (self.account,)
+        ):
             if (when := time_from_text(at)) is not None:
                 out[sid] = when
         return out
 
     def add_revocation(self, session_id: str, at: datetime) -> None:
         self.conn.execute(
-            "INSERT INTO revocations (session_id, revoked_at) VALUES (?, ?)"
-            " ON CONFLICT (session_id) DO UPDATE SET revoked_at = excluded.revoked_at",
-            (session_id, time_to_text(at)),
+            "INSERT INTO revocations (account, session_id, revoked_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (account, session_id) DO UPDATE SET revoked_at = excluded.revoked_at",
+            (self.account, session_id, time_to_text(at)),
         )
 
     def clear_revocation(self, session_id: str) -> None:
-        self.conn.execute("DELETE FROM revocations WHERE session_id = ?", (session_id,))
+        self.conn.execute(
+            "DELETE FROM revocations WHERE account = ? AND session_id = ?",
+            (self.account, session_id),
+        )
 
     # -- ended sessions -----------------------------------------------------------------------
 
@@ -257,9 +274,10 @@ class HistoryStore:
         source: str,
     ) -> int:
         cur = self.conn.execute(
-            "INSERT INTO ended_sessions (session_id, snapshot, device, location, signed_in,"
-            " ended, ended_at, reason, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ended_sessions (account, session_id, snapshot, device, location,"
+            " signed_in, ended, ended_at, reason, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                self.account,
                 session.id,
                 _dumps(session_to_dict(session)),
                 device,
@@ -275,23 +293,24 @@ class HistoryStore:
 
     def latest_ended(self, session_id: str) -> HistoryRow | None:
         row = self.conn.execute(
-            f"SELECT {_HISTORY_COLUMNS} FROM ended_sessions WHERE session_id = ?"
+            f"SELECT {_HISTORY_COLUMNS} FROM ended_sessions WHERE account = ? AND session_id = ?"
             " ORDER BY row_id DESC LIMIT 1",
-            (session_id,),
+            (self.account, session_id),
         ).fetchone()
         return _history_row(row) if row else None
 
     def update_ended(self, row_id: int, reason: EndReason, ended: TimeRange) -> None:
         self.conn.execute(
-            "UPDATE ended_sessions SET reason = ?, ended = ?, ended_at = ? WHERE row_id = ?",
-            (str(reason), _range_text(ended), time_to_text(ended.latest), row_id),
+            "UPDATE ended_sessions SET reason = ?, ended = ?, ended_at = ?"
+            " WHERE account = ? AND row_id = ?",
+            (str(reason), _range_text(ended), time_to_text(ended.latest), self.account, row_id),
         )
         # The matching "ended" event tells the same story.
         for event_id, payload in self.conn.execute(
-            "SELECT event_id, payload FROM events WHERE kind = ? AND session_id ="
-            " (SELECT session_id FROM ended_sessions WHERE row_id = ?)"
+            "SELECT event_id, payload FROM events WHERE account = ? AND kind = ? AND session_id ="
+            " (SELECT session_id FROM ended_sessions WHERE account = ? AND row_id = ?)"
             " ORDER BY event_id DESC LIMIT 1",
-            (str(EventKind.ENDED), row_id),
+            (self.account, str(EventKind.ENDED), self.account, row_id),
         ).fetchall():
             data = loads(payload)
             if isinstance(data, dict):
@@ -303,9 +322,9 @@ class HistoryStore:
 
     def history(self, limit: int = 200) -> list[HistoryRow]:
         rows = self.conn.execute(
-            f"SELECT {_HISTORY_COLUMNS} FROM ended_sessions"
+            f"SELECT {_HISTORY_COLUMNS} FROM ended_sessions WHERE account = ?"
             " ORDER BY ended_at DESC, row_id DESC LIMIT ?",
-            (max(0, limit),),
+            (self.account, max(0, limit)),
         ).fetchall()
         return [r for r in (_history_row(row) for row in rows) if r is not None]
 
@@ -313,9 +332,10 @@ class HistoryStore:
 
     def add_event(self, event: Event) -> int:
         cur = self.conn.execute(
-            "INSERT INTO events (kind, session_id, at, severity, payload, seen)"
-            " VALUES (?, ?, ?, ?, ?, 0)",
+            "INSERT INTO events (account, kind, session_id, at, severity, payload, seen)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0)",
             (
+                self.account,
                 str(event.kind),
                 event.session_id,
                 time_to_text(event.at),
@@ -326,10 +346,10 @@ class HistoryStore:
         return int(cur.lastrowid or 0)
 
     def events(self, limit: int = 200, kinds: Sequence[EventKind] | None = None) -> list[Event]:
-        query = "SELECT event_id, payload, seen FROM events"
-        params: list[Any] = []
+        query = "SELECT event_id, payload, seen FROM events WHERE account = ?"
+        params: list[Any] = [self.account]
         if kinds:
-            query += f" WHERE kind IN ({', '.join('?' for _ in kinds)})"
+            query += f" AND kind IN ({', '.join('?' for _ in kinds)})"
             params += [str(k) for k in kinds]
         query += " ORDER BY at DESC, event_id DESC LIMIT ?"
         params.append(max(0, limit))
@@ -344,28 +364,43 @@ class HistoryStore:
 
     def unseen_alerts(self) -> int:
         row = self.conn.execute(
-            "SELECT COUNT(*) FROM events WHERE seen = 0 AND severity = ?", (str(Severity.ALERT),)
+            "SELECT COUNT(*) FROM events WHERE account = ? AND seen = 0 AND severity = ?",
+            (self.account, str(Severity.ALERT)),
         ).fetchone()
         return int(row[0])
 
     def mark_seen(self, event_ids: Iterable[int] | None = None) -> None:
         if event_ids is None:
-            self.conn.execute("UPDATE events SET seen = 1 WHERE seen = 0")
+            self.conn.execute(
+                "UPDATE events SET seen = 1 WHERE account = ? AND seen = 0", (self.account,)
+            )
             return
         self.conn.executemany(
-            "UPDATE events SET seen = 1 WHERE event_id = ?", [(i,) for i in event_ids]
+            "UPDATE events SET seen = 1 WHERE account = ? AND event_id = ?",
+            [(self.account, i) for i in event_ids],
         )
 
     # -- what the account has used ------------------------------------------------------------
 
     def known_places(self) -> KnownPlaces:
+        mine = (self.account,)
         return KnownPlaces(
-            devices={r[0] for r in self.conn.execute("SELECT fingerprint FROM known_devices")},
-            countries={r[0] for r in self.conn.execute("SELECT code FROM known_countries")},
+            devices={
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT fingerprint FROM known_devices WHERE account = ?", mine
+                )
+            },
+            countries={
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT code FROM known_countries WHERE account = ?", mine
+                )
+            },
         )
 
     def learn(self, sessions: Iterable[Session], at: datetime) -> None:
-        learn_places(self.conn, sessions, at, self.describer)
+        learn_places(self.conn, self.account, sessions, at, self.describer)
 
     # -- retention ----------------------------------------------------------------------------
 
@@ -378,13 +413,13 @@ class HistoryStore:
         stamp = time_to_text(cutoff)
         removed = 0
         for statement in (
-            "DELETE FROM ended_sessions WHERE ended_at < ?",
-            "DELETE FROM events WHERE at < ?",
-            "DELETE FROM revocations WHERE revoked_at < ?",
-            "DELETE FROM known_devices WHERE last_seen_at < ?",
-            "DELETE FROM known_countries WHERE last_seen_at < ?",
+            "DELETE FROM ended_sessions WHERE account = ? AND ended_at < ?",
+            "DELETE FROM events WHERE account = ? AND at < ?",
+            "DELETE FROM revocations WHERE account = ? AND revoked_at < ?",
+            "DELETE FROM known_devices WHERE account = ? AND last_seen_at < ?",
+            "DELETE FROM known_countries WHERE account = ? AND last_seen_at < ?",
         ):
-            removed += self.conn.execute(statement, (stamp,)).rowcount
+            removed += self.conn.execute(statement, (self.account, stamp)).rowcount
         return removed
 
 

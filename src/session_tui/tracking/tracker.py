@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from session_tui import paths
 from session_tui.enrich.geo import GeoLocator
 from session_tui.model import EndedSession, EndReason, Session
 from session_tui.tracking.alerts import classify_all
+from session_tui.tracking.database import HistoryDatabase
 from session_tui.tracking.describe import Describer
 from session_tui.tracking.diff import Snapshot, diff, signed_in_range, unchanged
 from session_tui.tracking.events import Ended, Event, EventKind, SignIn, TimeRange
@@ -82,16 +82,21 @@ class Tracker:
         clock: Callable[[], datetime] = utc_now,
         *,
         locator: GeoLocator | None = None,
+        database: HistoryDatabase | None = None,
     ) -> None:
+        """The account's rows in `database` (a profile's file, shared), or in a file of its
+        own at `store_path` (default: the account's own file under the state directory)."""
         if retention <= timedelta(0):
             raise ValueError("retention must be positive")
         self.account_key = account_key
         self.retention = retention
         self.clock = clock
         self.describer = Describer(locator)
-        self.path = store_path or paths.history_db(account_key)
-        self._lock = threading.Lock()
-        self._store = HistoryStore(self.path, self.describer)
+        where = database or store_path or paths.history_db(account_key)
+        self._store = HistoryStore(where, self.describer, account=account_key)
+        self.path = self._store.path
+        # The database's lock: a shared connection's transaction is everyone's.
+        self._lock = self._store.database.lock
         self._quiet: QuietPoll | None = None
         self._learned_at: datetime | None = None  # when every listed device was last learnt
 
