@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from rich.cells import cell_len
@@ -81,28 +82,32 @@ class TableRows:
         self.current_id = current_id
         old = self._rows
         rows: dict[str, _Row] = {}
+        keys: dict[str, tuple[Any, ...]] = {}
+        shown_views: dict[str, SessionView] = {}
         rebuilt = 0
         for view in views:
             sid = view.session.id
             row = old.get(sid)
             # The same view, and not an "Online" row whose five minutes just ran out.
-            if (
-                row is not None
-                and row.view is view
-                and (not row.online or is_online(view.session.last_active_at, now, window))
+            if row is None:
+                row = self._row(view, now, window)
+                rebuilt += 1
+            elif row.view is not view or (
+                row.online and not is_online(view.session.last_active_at, now, window)
             ):
-                rows[sid] = row
-                continue
-            rows[sid] = self._row(view, now, window)
-            rebuilt += 1
+                row = self._moved(row, view, now, window)  # changed, or no longer Online
+                rebuilt += 1
+            rows[sid] = row
+            keys[sid] = row.key
+            shown_views[sid] = view
         self.rebuilt_rows = rebuilt
         self._rows = rows
-        self.views = {sid: row.view for sid, row in rows.items()}
+        self.views = shown_views
         previous = [sid for sid in self._all if sid in rows]
         if len(previous) != len(rows):
             known = set(previous)
             previous.extend(sid for sid in rows if sid not in known)
-        previous.sort(key=lambda sid: rows[sid].key)  # nearly sorted: close to one pass
+        previous.sort(key=keys.__getitem__)  # nearly sorted: close to one pass
         if query.reverse:
             present = [sid for sid in previous if not rows[sid].missing]
             previous = present[::-1] + [sid for sid in previous if rows[sid].missing]
@@ -120,22 +125,22 @@ class TableRows:
             self.order = [
                 sid for sid in self._all if rows[sid].shown and self._quick(rows[sid], now)
             ]
-        else:
+        elif query.text:
             self.order = [sid for sid in self._all if rows[sid].shown]
-        self.index = {sid: i for i, sid in enumerate(self.order)}
+        else:
+            self.order = self._all  # every row: the same list (never changed in place)
+        self.index = dict(zip(self.order, range(len(self.order)), strict=True))
         self._needs = {}
 
     def need(self, column: str) -> int:
         """The widest text of `column` among the rows shown (0 when none are)."""
         if not self._needs:
-            device = location = ip = 0
             rows = self._rows
-            for sid in self.order:  # one pass for the three columns whose width follows text
-                row = rows[sid]
-                device = max(device, row.device)
-                location = max(location, row.location)
-                ip = max(ip, row.ip)
-            self._needs = {"device": device, "location": location, "ip": ip}
+            shown = rows.values() if self.order is self._all else [rows[s] for s in self.order]
+            self._needs = {
+                name: max(map(attrgetter(name), shown), default=0)
+                for name in ("device", "location", "ip")
+            }
         return self._needs.get(column, 0)
 
     def _quick(self, row: _Row, now: datetime) -> bool:
@@ -146,6 +151,25 @@ class TableRows:
                 return False
         unknown = row.view.device.device_type is DeviceType.UNKNOWN
         return unknown or "unrecognised" not in self._query.quick
+
+    def _moved(self, row: _Row, view: SessionView, now: datetime, window: timedelta) -> _Row:
+        """A row whose session changed: most often only its activity time moved, and the
+        engine handed over the same device, place and text (`enrich._with_session`), so only
+        the sort key is new; the widths and the filter match are the old row's."""
+        old = row.view
+        if not (
+            old.device is view.device
+            and old.place is view.place
+            and old.search_text is view.search_text
+            and old.name == view.name
+            and old.ip == view.ip
+            and old.session.is_current == view.session.is_current
+        ):
+            return self._row(view, now, window)
+        session = view.session
+        key = sort_key(view, self._query.column, now, window)
+        online = is_online(session.last_active_at, now, window)
+        return _Row(view, online, key, bool(key[0]), row.shown, row.device, row.location, row.ip)
 
     def _row(self, view: SessionView, now: datetime, window: timedelta) -> _Row:
         query = self._query
