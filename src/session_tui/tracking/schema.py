@@ -120,7 +120,7 @@ def _v2(conn: sqlite3.Connection) -> None:
     describer = Describer()
     for session, seen_at in sessions:
         if seen_at is not None:
-            _learn_v2(conn, [session], seen_at, describer)
+            learn_places(conn, None, [session], seen_at, describer)
 
 
 def _v3(conn: sqlite3.Connection) -> None:
@@ -287,47 +287,21 @@ def loads(text: str | None) -> Any:
         return None
 
 
-def _learn_v2(
-    conn: sqlite3.Connection,
-    sessions: Iterable[Session],
-    at: datetime,
-    describer: Describer,
-) -> None:
-    """What v2 learnt from the sessions already on file (frozen: the tables as they were)."""
-    stamp = time_to_text(at)
-    seen: set[tuple[str, str | None]] = (
-        set()
-    )  # a fleet of sessions shares few devices and countries: once each
-    for session in sessions:
-        fingerprint = fingerprint_of(session)
-        country = describer.country(session)
-        if (fingerprint.key, country) in seen:
-            continue
-        seen.add((fingerprint.key, country))
-        conn.execute(
-            "INSERT INTO known_devices (fingerprint, label, first_seen_at, last_seen_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (fingerprint) DO UPDATE SET"
-            " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
-            (fingerprint.key, fingerprint.label, stamp, stamp),
-        )
-        if country:
-            conn.execute(
-                "INSERT INTO known_countries (code, first_seen_at, last_seen_at)"
-                " VALUES (?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
-                " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
-                (country, stamp, stamp),
-            )
-
-
 def learn_places(
     conn: sqlite3.Connection,
-    account: str,
+    account: str | None,
     sessions: Iterable[Session],
     at: datetime,
     describer: Describer,
 ) -> None:
-    """The account has used these devices and countries (as of `at`): the alert rules' memory."""
+    """The account has used these devices and countries (as of `at`): the alert rules' memory.
+
+    `account` None is a file still at v2, whose tables name no account (v2's migration).
+    """
     stamp = time_to_text(at)
+    scope, mine = ("account, ", (account,)) if account is not None else ("", ())
+    device_marks = ", ".join("?" * (len(mine) + 4))
+    country_marks = ", ".join("?" * (len(mine) + 3))
     seen: set[tuple[str, str | None]] = set()  # a fleet shares few devices: once each
     for session in sessions:
         fingerprint = fingerprint_of(session)
@@ -336,15 +310,15 @@ def learn_places(
             continue
         seen.add((fingerprint.key, country))
         conn.execute(
-            "INSERT INTO known_devices (account, fingerprint, label, first_seen_at, last_seen_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, fingerprint) DO UPDATE SET"
+            f"INSERT INTO known_devices ({scope}fingerprint, label, first_seen_at, last_seen_at)"
+            f" VALUES ({device_marks}) ON CONFLICT ({scope}fingerprint) DO UPDATE SET"
             " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
-            (account, fingerprint.key, fingerprint.label, stamp, stamp),
+            (*mine, fingerprint.key, fingerprint.label, stamp, stamp),
         )
         if country:
             conn.execute(
-                "INSERT INTO known_countries (account, code, first_seen_at, last_seen_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (account, code) DO UPDATE SET"
+                f"INSERT INTO known_countries ({scope}code, first_seen_at, last_seen_at)"
+                f" VALUES ({country_marks}) ON CONFLICT ({scope}code) DO UPDATE SET"
                 " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
-                (account, country, stamp, stamp),
+                (*mine, country, stamp, stamp),
             )
