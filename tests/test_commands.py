@@ -186,11 +186,11 @@ def test_read_only_sends_no_revoking_request(demo_service: DemoService) -> None:
 # -- watch -----------------------------------------------------------------------------------
 
 
-def watch_json(service: DemoService) -> subprocess.Popen[str]:
+def watch_json(service: DemoService, *extra: str) -> subprocess.Popen[str]:
     """`session-tui watch --json` on the service, polling twice a second."""
     flags, env = rest(service)
     return subprocess.Popen(
-        [SCRIPT, "watch", "--json", "--interval", "0.5", *flags],
+        [SCRIPT, "watch", "--json", "--interval", "0.5", *flags, *extra],
         env={**os.environ, **env},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -219,6 +219,32 @@ def test_watch_json_prints_each_event_and_stops_cleanly_on_ctrl_c(
     assert (signed_in["type"], signed_in["session_id"]) == ("sign-in", new)
     assert signed_in["severity"] == "alert" and "new-country" in signed_in["rules"]
     assert (ended["type"], ended["reason"]) == ("ended", "ended elsewhere")
+
+
+def test_watch_runs_on_alert_for_each_alert_and_reports_a_failing_one(
+    demo_service: DemoService, tmp_path: Path
+) -> None:
+    received = tmp_path / "alerts.jsonl"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f'cat >> "{received}"; echo >> "{received}"; env > "{tmp_path}/env"; exit 3\n')
+    proc = watch_json(demo_service, "--on-alert", f"sh {hook}")
+    try:
+        assert proc.stderr is not None and "watching" in proc.stderr.readline()  # baseline
+        new = demo_service.state.add_session(user_agent="curl/8.5.0", ip="133.242.0.3")
+        assert proc.stdout is not None
+        printed = json.loads(proc.stdout.readline())
+        failed = proc.stderr.readline()  # the hook ran, and said exit 3
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(30)
+    assert code == 0
+    assert printed["session_id"] == new and printed["severity"] == "alert"
+    (line,) = received.read_text().splitlines()
+    event = json.loads(line)
+    assert event["session_id"] == new and event["severity"] == "alert"
+    assert "new-country" in event["rules"]
+    assert "on-alert command failed (exit 3)" in failed
+    assert "SESSION_TUI_" not in (tmp_path / "env").read_text(), "no token for the hook"
 
 
 def test_watch_says_when_the_connection_is_lost_and_back(demo_service: DemoService) -> None:

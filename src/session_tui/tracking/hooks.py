@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from session_tui.enrich.text import plain
@@ -184,6 +184,15 @@ class AlertCommands:
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return True
+
+    def submit_all(self, payloads: Iterable[str]) -> int:
+        """`submit` each; how many were refused (the caller says so once, not per alert)."""
+        return sum(not self.submit(payload) for payload in payloads)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the runs queued so far to finish."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
 
     def cancel(self) -> list[asyncio.Task[HookResult]]:
         """Refuse new runs and cancel the rest: running commands are killed and reaped as the

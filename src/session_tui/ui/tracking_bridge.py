@@ -389,8 +389,7 @@ class TrackingBridge:
                 from session_tui.tracking.hooks import AlertCommands
 
                 self._commands = AlertCommands(command, on_done=self._hook_done)
-            submit = self._commands.submit
-            refused = sum(not submit(e.to_json(account=provider.account)) for e in alerts)
+            refused = self._commands.submit_all(e.to_json(account=provider.account) for e in alerts)
             if refused:
                 app.notify(
                     f"{prefix}{refused} alert{' was' if refused == 1 else 's were'} not passed "
