@@ -38,10 +38,8 @@ SCRIPT = textwrap.dedent(
             async with app.run_test() as pilot:
                 for _ in range(500):
                     await pilot.pause(0.02)
-                    jobs = [w for w in app.workers if w.group == "tracking"]
-                    if app.tracking._service is not None and jobs and all(
-                        w.is_finished for w in jobs
-                    ):
+                    busy = any(w.group == "tracking" and not w.is_finished for w in app.workers)
+                    if app.tracking._service is not None and not busy:
                         break
                 found["after"] = sorted(m for m in sys.modules if m.startswith(LATER))
         import sqlite3
@@ -66,3 +64,36 @@ def test_the_history_loads_after_the_first_listing_is_on_screen() -> None:
     assert found["first"] == [], "imported before the first listing was shown"
     assert found["recorded"], "the first listing was never recorded in the history"
     assert "session_tui.tracking.store" in found["after"]
+
+
+def test_garbage_collection_held_off_for_start_up_comes_back_with_the_first_listing(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """`session-tui` (the command line) holds the collector off while it starts; the first
+    listing on screen turns it back on, also when the app is run through the parser."""
+    import gc
+
+    from session_tui import cli
+    from session_tui.ui.app import SessionTuiApp
+
+    seen: dict[str, bool] = {}
+
+    def run(self: SessionTuiApp) -> None:  # the real app, headless, as `app.run()` would
+        import asyncio
+
+        async def drive() -> None:
+            async with self.run_test() as pilot:
+                seen["off at start"] = not gc.isenabled()
+                while not self.painted.is_set():
+                    await pilot.pause(0.02)
+                seen["on after"] = gc.isenabled()
+
+        asyncio.run(drive())
+
+    monkeypatch.setattr(SessionTuiApp, "run", run)
+    try:
+        assert cli.main([]) == 0
+    finally:
+        gc.enable()
+    assert seen == {"off at start": True, "on after": True}
+    assert gc.isenabled()

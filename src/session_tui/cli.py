@@ -8,6 +8,7 @@ contract with users' scripts. Every command takes the same account options as th
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -154,6 +155,19 @@ def _command(name: str, argv: list[str]) -> int:
 
 
 def _run_app(args: argparse.Namespace) -> int:
+    # Start-up makes hundreds of thousands of objects that live as long as the app (modules,
+    # classes, widgets, styles), and the collector walking them again and again was 37 ms of
+    # the time to the first listing (a bare Textual app: 12). It is off until the first
+    # listing is on screen; the app then freezes what start-up made and turns it back on
+    # (`SessionTuiApp.collect_again`), and so does leaving here, whatever happened.
+    gc.disable()
+    try:
+        return _run_dashboard(args)
+    finally:
+        gc.enable()
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
     from session_tui.config import load_theme
     from session_tui.connect import open_accounts
     from session_tui.ui.app import AppOptions, SessionTuiApp

@@ -9,6 +9,7 @@ trail hook in is described in `session_tui.ui.hooks`.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -210,7 +211,21 @@ class SessionTuiApp(App[None]):
     def background_interval(self) -> float:
         return self.options.background_interval or 4 * self.options.interval
 
+    def _first_listing_shown(self) -> None:
+        self.painted.set()
+        self.collect_again()
+
+    def collect_again(self) -> None:
+        """Garbage collection back on, if the command line held it off for start-up: what
+        start-up made is frozen first (it lives as long as the app; no collection need walk
+        it again)."""
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
     def on_mount(self) -> None:
+        # However long the first listing takes (a slow server), collection waits 2 s at most.
+        self.set_timer(2.0, self.collect_again, name="collect-again")
         # One account: a poll every interval. On call: a look every quarter second at which
         # accounts are due, so their polls spread over the interval (engine/schedule.py).
         tick = schedule.TICK if len(self.accounts) > 1 else self.options.interval
@@ -308,7 +323,7 @@ class SessionTuiApp(App[None]):
             account.in_flight = False
             self.main.account_changed(account)
             if not self.painted.is_set():
-                self.call_after_refresh(self.painted.set)
+                self.call_after_refresh(self._first_listing_shown)
 
     def _server_down(self, account: AccountState, message: str) -> None:
         """On call, many watched accounts share one server: its outage is one notification,
