@@ -180,7 +180,8 @@ async def test_jumping_to_another_accounts_session_moves_the_account_list_too(
             assert app.select_session(providers[1], target)
             await pilot.pause()
             assert app.main.selected == 1 and app.main.header.account is app.accounts[1]
-            assert app.main.query_one("#accounts", AccountList).highlighted == 1
+            accounts = app.main.query_one("#accounts", AccountList)
+            assert accounts.account_at(accounts.highlighted) == 1
             assert app.main.table.selected_id == target
 
 

@@ -55,6 +55,7 @@ class AccountList(OptionList):
     BINDINGS = [*MOVE_KEYS]  # noqa: RUF012 (Textual's own declaration style)
 
     _accounts: Sequence[AccountState] = ()
+    _laid_out: dict[int, str] = {}  # noqa: RUF012 (replaced, never changed in place)
     by_change = False  # sorted by most recent change (a sign-in or an end) instead of name
 
     def _prompt_width(self) -> int:
@@ -79,8 +80,10 @@ class AccountList(OptionList):
         width = self._prompt_width()
         current = self.account_at(self.highlighted)
         self.clear_options()
+        order = self._order()
+        self._laid_out = {i: accounts[i].name for i in order}  # the names the order is of
         self.add_options(
-            Option(account_prompt(accounts[i], width), id=f"account-{i}") for i in self._order()
+            Option(account_prompt(accounts[i], width), id=f"account-{i}") for i in order
         )
         self.border_subtitle = "by change" if self.by_change else "by name"
         if current is not None:
@@ -109,6 +112,11 @@ class AccountList(OptionList):
             return
         top = self.account_at(0)
         if self.by_change and top is not None and self._changed(index) > self._changed(top):
+            self.set_accounts(self._accounts)
+            return
+        if not self.by_change and self._laid_out.get(index) != self._accounts[index].name:
+            # Its name came with its first listing (a REST account is named by the server):
+            # "by name" must still be true.
             self.set_accounts(self._accounts)
             return
         try:
