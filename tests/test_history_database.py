@@ -133,3 +133,34 @@ def test_the_schema_names_the_account_in_every_table(tmp_path) -> None:
         assert "account" in columns, table
         assert not conn.execute(f"SELECT 1 FROM {table} WHERE account != 'alice'").fetchone()
     conn.close()
+
+
+def test_two_instances_of_a_profile_write_at_once_without_losing_anything() -> None:
+    """Two app instances on one profile (two connections to its file): WAL and the busy
+    timeout serialise their writes; each account's record is whole."""
+    import threading
+
+    clock = FakeClock()
+    errors: list[BaseException] = []
+
+    def run(account: Account, count: int) -> None:
+        service = TrackingService("work", clock=clock)
+        try:
+            for n in range(count):
+                service.observe(account, [session(f"{account.account}-{n}")])
+        except BaseException as exc:  # pragma: no cover - what the test is about
+            errors.append(exc)
+        finally:
+            service.close()
+
+    threads = [threading.Thread(target=run, args=(a, 30)) for a in (ALICE, BOB)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    service = TrackingService("work", clock=clock)
+    for account in (ALICE, BOB):
+        ended = {r.session_id for r in service.tracker(account).history()}
+        assert ended == {f"{account.account}-{n}" for n in range(29)}
+    service.close()
