@@ -7,10 +7,12 @@ in the history, one that went away on its own "ended elsewhere".
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
+from rich.console import Console
 from synapse_server import MatrixUser, SynapseServer
 from textual.pilot import Pilot
 from textual.widgets import Tabs
@@ -22,6 +24,7 @@ from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.screens.confirm import ConfirmDialog
+from session_tui.ui.screens.ended import EndedSessionScreen, ended_details
 from session_tui.ui.widgets.extra_panes import ExtraPanes
 from session_tui.ui.widgets.history_pane import HistoryPane, HistoryTable
 
@@ -181,6 +184,33 @@ async def test_history_merges_the_apis_own_record(demo_service: DemoService) -> 
         for ended in api:
             row = history_row(app, ended.session.id)
             assert row is not None and row[0] == ended.end_reason.replace("_", " ")
+
+
+async def test_enter_on_a_history_row_shows_all_that_was_kept_about_it(
+    demo_service: DemoService,
+) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
+        gone = next(s for s in demo_service.state.sessions() if s.id == target)
+        demo_service.clock.advance(minutes=5)
+        demo_service.state.remove_session(target)
+        await poll(pilot, app)
+        await open_history(pilot, app)
+        assert history(app).has_focus and history(app).cursor_row == 0  # the newest: target
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, EndedSessionScreen) and screen.row.session_id == target
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(ended_details(screen.row))
+        shown = console.export_text()
+        for text in ("ended elsewhere", target, gone.ip or "-", "seen ending by session-tui"):
+            assert text in shown, text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main and history(app).has_focus
 
 
 async def test_an_unwritable_audit_log_is_reported_not_fatal(demo_service: DemoService) -> None:

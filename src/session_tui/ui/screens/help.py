@@ -23,6 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("i  u", "only sessions idle longer than --inactive-days / unrecognised devices (again: off)"),
     ("escape", "forget the marks, then the filter; in the history or the feed: back"),
     ("h", "the history of ended sessions (a tab on narrow screens, always shown on large ones)"),
+    ("enter", "in the history: all that was kept about that ended session"),
     ("a", "the sign-in alert feed; enter on an alert selects its session"),
     ("tab", "the next pane (sessions, account list, history, alerts)"),
     ("ctrl+r", "refresh now"),

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Tab, Tabs
 
 from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList
-from session_tui.ui.widgets.history_pane import HistoryPane
+from session_tui.ui.widgets.history_pane import HistoryPane, HistoryTable
 
 if TYPE_CHECKING:
     from session_tui.ui.tracking_bridge import TrackingBridge
@@ -182,6 +182,14 @@ class ExtraPanes(Vertical):
             self.show("alerts")
         elif tab_id == "tab-sessions" and self.open:
             self.close()
+
+    @on(HistoryTable.Chosen)
+    def _history_chosen(self, event: HistoryTable.Chosen) -> None:
+        event.stop()
+        from session_tui.ui.screens.ended import EndedSessionScreen
+
+        account = event.item.account if event.multi else None
+        self.app.push_screen(EndedSessionScreen(event.item.row, account))
 
     @on(AlertList.Chosen)
     def _chosen(self, event: AlertList.Chosen) -> None:

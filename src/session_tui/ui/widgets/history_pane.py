@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
+from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
@@ -73,9 +75,9 @@ def _two(first: Text, second: Text) -> Text:
 
 
 def history_cells(row: HistoryRow, account: str | None = None) -> list[Text]:
+    """The row's cells in `COLUMNS` order, two lines each, from sanitised strings only."""
     from session_tui.tracking.wording import duration_text, when_text  # loaded after start-up
 
-    """The row's cells in `COLUMNS` order, two lines each, from sanitised strings only."""
     device = plain(row.device, 120) or "Unknown client"
     if account:
         device = f"{plain(account, 60)}: {device}"
@@ -103,6 +105,7 @@ class HistoryTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._rows: list[AccountRow] = []
+        self._by_key: dict[str, AccountRow] = {}
         self._multi = False
         self._widths: tuple[int, ...] = ()
         self._room = 0
@@ -143,6 +146,21 @@ class HistoryTable(DataTable[Text]):
             # which imports rich's table of every emoji name (15 ms of start-up) for nothing.
             self.add_column(Text(label), key=key, width=width)
 
+    class Chosen(Message):
+        """`enter` (or a click) on a row: show all that was kept about it."""
+
+        def __init__(self, item: AccountRow, multi: bool) -> None:
+            super().__init__()
+            self.item = item
+            self.multi = multi
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        item = self._by_key.get(str(event.row_key.value))
+        if item is not None:
+            self.post_message(self.Chosen(item, self._multi))
+
     def show(self, rows: Sequence[AccountRow], *, multi: bool) -> None:
         """Replace the rows, keeping the cursor on the same history row when it is still there."""
         selected: str | None = None
@@ -162,8 +180,11 @@ class HistoryTable(DataTable[Text]):
             self._columns(widths)
         else:
             self.clear()
+        self._by_key = {}
         for item, cells in built:
-            self.add_row(*cells, key=f"{item.account}\x00{item.row.row_id}", height=2)
+            key = f"{item.account}\x00{item.row.row_id}"
+            self._by_key[key] = item
+            self.add_row(*cells, key=key, height=2)
         if selected is not None:
             with contextlib.suppress(RowDoesNotExist):
                 self.move_cursor(row=self.get_row_index(selected))
@@ -195,7 +216,7 @@ class HistoryPane(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = self.TITLE
-        self.border_subtitle = "ended sessions, newest first"
+        self.border_subtitle = "ended sessions, newest first · enter for details"
 
     @property
     def table(self) -> HistoryTable:
