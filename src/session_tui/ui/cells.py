@@ -62,6 +62,11 @@ def primary_name(view: SessionView) -> str:
     return naming.primary_name(view.name, device_label(view), view.session.id)
 
 
+def value_text(text: str) -> Text:
+    """A details value: the text, or the dimmed "no value" mark when there is none."""
+    return Text(text) if text else Text(glyphs.missing(), style=MISSING_STYLE)
+
+
 def device_words(view: SessionView) -> str:
     """ "Work laptop (Firefox 128 on Linux)" or just "Firefox 128 on Linux"."""
     return naming.device_words(view.name, device_label(view), view.session.id)

@@ -32,10 +32,6 @@ _SOURCE = {
 }
 
 
-def _value(text: str) -> Text:
-    return Text(text) if text else Text(glyphs.missing(), style=cells.MISSING_STYLE)
-
-
 def ended_details(row: HistoryRow, account: str | None = None) -> Table:
     """A two-column grid of what the history kept about the session."""
     from session_tui.tracking.wording import duration_text, when_text
@@ -46,17 +42,17 @@ def ended_details(row: HistoryRow, account: str | None = None) -> Table:
     grid.add_column(ratio=1, overflow="fold")
     if account:
         grid.add_row("Account", Text(plain(account, 120)))
-    grid.add_row("Name", _value(plain(session.display_name, 128)))
-    grid.add_row("Device", _value(plain(row.device, 160)))
-    grid.add_row("IP", _value(plain(session.ip, 64)))
-    grid.add_row("Location", _value(glyphs.shown(plain(row.location, 120))))
+    grid.add_row("Name", cells.value_text(plain(session.display_name, 128)))
+    grid.add_row("Device", cells.value_text(plain(row.device, 160)))
+    grid.add_row("IP", cells.value_text(plain(session.ip, 64)))
+    grid.add_row("Location", cells.value_text(glyphs.shown(plain(row.location, 120))))
     grid.add_row("How it ended", Text(str(row.reason), style=REASON_STYLE.get(row.reason, "")))
     grid.add_row("Signed in", Text(when_text(row.signed_in)))
     grid.add_row("Ended", Text(when_text(row.ended)))
     grid.add_row("Lasted", Text(duration_text(row.signed_in, row.ended)))
     grid.add_row("Recorded", Text(_SOURCE.get(row.source, plain(row.source, 40))))
     grid.add_row("Session id", Text(plain(session.id, 200)))
-    grid.add_row("User agent", _value(plain(session.user_agent, USER_AGENT_LEN)))
+    grid.add_row("User agent", cells.value_text(plain(session.user_agent, USER_AGENT_LEN)))
     return grid
 
 

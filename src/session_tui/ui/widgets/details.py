@@ -24,10 +24,6 @@ def _when(value: datetime | None, relative: str) -> Text:
     return Text.assemble(absolute_text(value), "  ", (relative, cells.DIM_STYLE))
 
 
-def _value(text: str) -> Text:
-    return Text(text) if text else Text(glyphs.missing(), style=cells.MISSING_STYLE)
-
-
 NOT_TRACKED = "not recorded by this server"
 
 
@@ -60,15 +56,15 @@ def details_renderable(
     grid.add_column(ratio=1, overflow="fold")
     if account:
         grid.add_row("Account", Text(plain(account, 120)))
-    grid.add_row("Name", _value(view.name))
+    grid.add_row("Name", cells.value_text(view.name))
     if session.user_agent:
         kind = str(device.device_type)
         device_text = device.label if kind.casefold() in device.label.casefold() else None
         device_text = device_text or " · ".join(p for p in (device.label, kind) if p)
-        grid.add_row("Device", _value(plain(device_text, 160)))
+        grid.add_row("Device", cells.value_text(plain(device_text, 160)))
     else:
         grid.add_row("Device", Text("not reported by the server", style=cells.DIM_STYLE))
-    grid.add_row("IP", _value(view.ip))
+    grid.add_row("IP", cells.value_text(view.ip))
     place = view.place
     where = Text()
     if glyphs.flag(place.flag):
@@ -93,11 +89,11 @@ def details_renderable(
     grid.add_row("Expires", _when(session.expires_at, expires_text(session.expires_at, now)))
     grid.add_row("Created", _when(session.created_at, ago_text(session.created_at, now)))
     if session.user_agent:  # without one, "Device: not reported by the server" says it all
-        grid.add_row("Browser", _value(plain(device.browser, 120)))
-        grid.add_row("OS", _value(plain(device.os, 120)))
+        grid.add_row("Browser", cells.value_text(plain(device.browser, 120)))
+        grid.add_row("OS", cells.value_text(plain(device.os, 120)))
     grid.add_row("Session id", Text(plain(session.id, 200)))
     if session.user_agent:
-        grid.add_row("User agent", _value(plain(session.user_agent, USER_AGENT_LEN)))
+        grid.add_row("User agent", cells.value_text(plain(session.user_agent, USER_AGENT_LEN)))
 
     outer = Table.grid(expand=True)
     outer.add_column(overflow="fold")
