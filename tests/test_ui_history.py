@@ -213,6 +213,44 @@ async def test_enter_on_a_history_row_shows_all_that_was_kept_about_it(
         assert app.screen is app.main and history(app).has_focus
 
 
+async def test_pane_loads_asked_for_while_one_waits_its_turn_are_that_one_load(
+    demo_service: DemoService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On call a thousand first listings each asked for both docked panes, and each load reads
+    every account: requests made while a load waits are answered by it."""
+    from session_tui.tracking.tracker import Tracker
+
+    app = demo_app(demo_service)
+    async with app.run_test(size=(200, 50)) as pilot:  # docked: both panes open
+        await settle(pilot, app)
+        reads = {"history": 0, "events": 0}
+        history, events = Tracker.history, Tracker.events
+
+        def count_history(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            reads["history"] += 1
+            return history(self, *args, **kwargs)
+
+        def count_events(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            reads["events"] += 1
+            return events(self, *args, **kwargs)
+
+        monkeypatch.setattr(Tracker, "history", count_history)
+        monkeypatch.setattr(Tracker, "events", count_events)
+        bridge = app.tracking
+        async with bridge._lock:  # a job has the turn; twenty requests come meanwhile
+            for n in range(20):
+                bridge._spawn(bridge._load_history())
+                bridge._spawn(bridge._load_feed(mark_seen=n == 7))
+            await pilot.pause()
+        await until(pilot, lambda: idle(app), "the loads")
+        assert reads == {"history": 1, "events": 1}
+        assert app.main.header.unseen_alerts == 0  # the one that asked to mark seen was heard
+        await poll(pilot, app)  # a later request is a load of its own
+        bridge._spawn(bridge._load_history())
+        await until(pilot, lambda: idle(app), "the load")
+        assert reads["history"] == 2
+
+
 async def test_an_unwritable_audit_log_is_reported_not_fatal(demo_service: DemoService) -> None:
     paths.audit_file().mkdir(parents=True)  # a directory where the file should be
     app = demo_app(demo_service)

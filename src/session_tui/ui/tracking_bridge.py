@@ -63,6 +63,11 @@ class TrackingBridge:
         self._feed: list[FeedEntry] = []  # the feed as last read, before "still signed in"
         # The listing waiting to be recorded, per provider (id): never more than one.
         self._waiting: dict[int, tuple[SessionProvider, list[Session], datetime]] = {}
+        # Pane loads asked for and not yet reading ("history", "feed"): one waiting load reads
+        # the state as of its turn, which answers every request made meanwhile. On call a
+        # thousand first listings each asked for both panes, and each load reads every account.
+        self._due: set[str] = set()
+        self._feed_mark_seen = False  # a waiting feed load is to mark what it shows as seen
 
     @property
     def service(self) -> TrackingService:
@@ -169,15 +174,24 @@ class TrackingBridge:
             return
         self.app.run_worker(job, group="tracking", exit_on_error=False)  # type: ignore[arg-type]
 
-    async def _off_thread(self, fn: Callable[[], T], *, after_close: bool = False) -> T:
+    async def _off_thread(
+        self,
+        fn: Callable[[], T],
+        *,
+        after_close: bool = False,
+        starting: Callable[[], None] | None = None,
+    ) -> T:
         """Run SQLite or file work on a thread, one job at a time, in the order asked.
 
         Once closed, jobs still queued are refused (`TrackingClosed`), except `after_close`
         ones: the audit line of a revocation that did happen is written even while quitting.
+        `starting` runs on the loop when the job's turn has come, just before it.
         """
         async with self._lock:
             if self._closed and not after_close:
                 raise _closed()
+            if starting is not None:
+                starting()
             return await asyncio.to_thread(fn)
 
     def _trouble(self, what: str, exc: BaseException) -> None:
@@ -257,11 +271,16 @@ class TrackingBridge:
 
     async def _load_history(self) -> None:
         panes = self._panes()
-        if panes is None or not panes.is_open("history"):
-            return
+        if panes is None or not panes.is_open("history") or "history" in self._due:
+            return  # closed, or a load already waits its turn: it will read this too
         from session_tui.ui.widgets.history_pane import AccountRow
 
-        providers = [(a.provider, a.name) for a in self._polled()]
+        self._due.add("history")
+        providers: list[tuple[SessionProvider, str]] = []
+
+        def starting() -> None:  # its turn: from now on a request needs a load of its own
+            self._due.discard("history")
+            providers[:] = [(a.provider, a.name) for a in self._polled()]
 
         def work() -> list[AccountRow]:
             tracker_of = self.service.tracker
@@ -274,8 +293,9 @@ class TrackingBridge:
             return rows[:HISTORY_LIMIT]
 
         try:
-            rows = await self._off_thread(work)
+            rows = await self._off_thread(work, starting=starting)
         except Exception as exc:
+            self._due.discard("history")
             self._trouble("Reading the session history", exc)
             return
         panes = self._panes()
@@ -286,10 +306,20 @@ class TrackingBridge:
         panes = self._panes()
         if panes is None or not panes.is_open("alerts"):
             return
+        self._feed_mark_seen = self._feed_mark_seen or mark_seen
+        if "feed" in self._due:
+            return  # a load already waits its turn: it will read this too (and mark seen)
         from session_tui.tracking.events import EventKind
         from session_tui.ui.widgets.alert_feed import FeedEntry
 
-        providers = [(a.provider, a.name) for a in self._polled()]
+        self._due.add("feed")
+        providers: list[tuple[SessionProvider, str]] = []
+
+        def starting() -> None:  # its turn: from now on a request needs a load of its own
+            nonlocal mark_seen
+            self._due.discard("feed")
+            mark_seen, self._feed_mark_seen = self._feed_mark_seen, False
+            providers[:] = [(a.provider, a.name) for a in self._polled()]
 
         def work() -> tuple[list[FeedEntry], int]:
             service = self.service
@@ -307,8 +337,9 @@ class TrackingBridge:
             return entries[:FEED_LIMIT], service.unseen_alerts()
 
         try:
-            entries, unseen = await self._off_thread(work)
+            entries, unseen = await self._off_thread(work, starting=starting)
         except Exception as exc:
+            self._due.discard("feed")
             self._trouble("Reading the sign-in alerts", exc)
             return
         self.app.set_unseen_alerts(unseen)
