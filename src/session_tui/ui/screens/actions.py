@@ -6,7 +6,7 @@ like the screen it asks the app to act and never calls a provider itself.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
@@ -72,17 +72,14 @@ class SessionActions:
         async def action(password: str | None) -> RevokeAttempt:
             return await self.tui.revoke_one(account, session, password)
 
-        self.app.push_screen(
-            ConfirmDialog(
-                title="Revoke session",
-                question=question,
-                note=note,
-                confirm_label="Revoke",
-                action=action,
-                password_for=self._password_for(account),
-                id="confirm-revoke",
-            ),
-            self._revoked,
+        self._ask_to_revoke(
+            account,
+            action,
+            title="Revoke session",
+            question=question,
+            note=note,
+            confirm_label="Revoke",
+            id="confirm-revoke",
         )
 
     def _scope(self) -> tuple[list[Session], str | None]:
@@ -137,17 +134,27 @@ class SessionActions:
         async def action(password: str | None) -> RevokeAttempt:
             return await self.tui.revoke_others(account, others, password)
 
+        self._ask_to_revoke(
+            account,
+            action,
+            title="Sign out other sessions" if account.current_id else "Sign out sessions",
+            question=question,
+            lines=lines,
+            note=note,
+            confirm_label="Sign out",
+            id="confirm-revoke-all",
+        )
+
+    def _ask_to_revoke(
+        self,
+        account: AccountState,
+        action: Callable[[str | None], Awaitable[RevokeAttempt]],
+        **dialog: Any,
+    ) -> None:
+        """The confirm dialog of a revocation: the password when the server wants one, and
+        the outcome to `_revoked`."""
         self.app.push_screen(
-            ConfirmDialog(
-                title="Sign out other sessions" if account.current_id else "Sign out sessions",
-                question=question,
-                lines=lines,
-                note=note,
-                confirm_label="Sign out",
-                action=action,
-                password_for=self._password_for(account),
-                id="confirm-revoke-all",
-            ),
+            ConfirmDialog(action=action, password_for=self._password_for(account), **dialog),
             self._revoked,
         )
 

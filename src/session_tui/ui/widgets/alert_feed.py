@@ -16,7 +16,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -25,6 +24,7 @@ from session_tui.enrich.text import plain
 from session_tui.providers.base import SessionProvider
 from session_tui.ui import glyphs
 from session_tui.ui.widgets.keys import MOVE_KEYS
+from session_tui.ui.widgets.pane_rows import PaneRows
 
 if TYPE_CHECKING:
     from session_tui.tracking.events import Event
@@ -161,7 +161,7 @@ def _key(entry: FeedEntry) -> tuple[int, int | None]:
     return (id(entry.provider), entry.event.event_id)
 
 
-class AlertFeed(Vertical):
+class AlertFeed(PaneRows, Vertical):
     """The pane: a hint while empty, else the list of sign-ins."""
 
     def compose(self) -> ComposeResult:
@@ -193,15 +193,6 @@ class AlertFeed(Vertical):
             )
             hint.display = True
 
-    def focus_rows(self) -> None:
-        self.list.focus()
-
     @property
-    def filter_text(self) -> str:
-        return self.list.filter_text
-
-    def set_filter(self, text: str) -> None:
-        """`/` in the pane: only the rows with every word; the border says what is on."""
-        self.list.set_filter(text)
-        shown = f" · filter: {escape(plain(text, 40))}" if text else ""  # typed: never markup
-        self.border_title = self.TITLE + shown
+    def rows(self) -> AlertList:
+        return self.list

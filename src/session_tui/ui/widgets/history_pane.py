@@ -19,7 +19,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
@@ -28,6 +27,7 @@ from session_tui.enrich.text import plain
 from session_tui.model import EndReason
 from session_tui.ui import glyphs
 from session_tui.ui.widgets.keys import MOVE_KEYS
+from session_tui.ui.widgets.pane_rows import PaneRows
 
 if TYPE_CHECKING:
     from session_tui.tracking.store import HistoryRow
@@ -205,7 +205,7 @@ class HistoryTable(DataTable[Text]):
         ]
 
 
-class HistoryPane(Vertical):
+class HistoryPane(PaneRows, Vertical):
     """The pane: a one-line hint when there is nothing to show, else the table."""
 
     def compose(self) -> ComposeResult:
@@ -237,15 +237,6 @@ class HistoryPane(Vertical):
             )
             hint.display = True
 
-    def focus_rows(self) -> None:
-        self.table.focus()
-
     @property
-    def filter_text(self) -> str:
-        return self.table.filter_text
-
-    def set_filter(self, text: str) -> None:
-        """`/` in the pane: only the rows with every word; the border says what is on."""
-        self.table.set_filter(text)
-        shown = f" · filter: {escape(plain(text, 40))}" if text else ""  # typed: never markup
-        self.border_title = self.TITLE + shown
+    def rows(self) -> HistoryTable:
+        return self.table
