@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = [
+    "canned_rest",
     "demo_fixtures",
     "synapse_server",
     "allauth_server",

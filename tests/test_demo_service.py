@@ -87,7 +87,9 @@ def test_same_seed_and_clock_give_the_same_data() -> None:
     bodies = []
     for _ in range(2):
         with DemoService(seed=DEMO_SEED, clock=ManualClock(DEMO_NOW), live=False) as service:
-            bodies.append(listing(service))
+            body = listing(service)
+            assert body.pop("cursor")  # a position in this run's changes, not data
+            bodies.append(body)
             with api(service) as client:
                 bodies.append(client.get("/v1/sessions/history").json())
     assert bodies[0] == bodies[2] and bodies[1] == bodies[3]
@@ -302,6 +304,9 @@ def test_demo_answers_match_the_published_contract(demo_service: DemoService) ->
         result = client.post("/v1/sessions/revoke-others", json={"session_ids": others[:2]})
         spec_validator("RevokeOthersResult").validate(result.json())
         spec_validator("EndedSessionList").validate(client.get("/v1/sessions/history").json())
+        changes = client.get("/v1/sessions", params={"since": body["cursor"]}).json()
+        assert changes["changes_only"] is True and sorted(changes["ended"]) == sorted(others[:2])
+        spec_validator("SessionList").validate(changes)
         error = client.delete(f"/v1/sessions/{demo_service.current_id}").json()
         spec_validator("Error").validate(error)
     broken = {**body["sessions"][0], "current": "yes"}

@@ -4,14 +4,11 @@ answers nonsense on purpose (a tiny stdlib server in this file)."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from canned_rest import Canned, good_session, listing
 from demo_fixtures import DEMO_NOW
 
 from session_tui.demo import DemoService
@@ -220,80 +217,6 @@ async def test_plain_http_elsewhere_only_when_asked() -> None:
 
 
 # -- against a server that answers nonsense ------------------------------------------------
-
-
-@dataclass
-class Canned:
-    """What the nonsense server answers: per path, (status, content type, body, headers)."""
-
-    answers: dict[str, tuple[int, str, bytes, dict[str, str]]] = field(default_factory=dict)
-    requests: list[tuple[str, str, bytes]] = field(default_factory=list)
-    url: str = ""
-
-    def json(self, path: str, payload: Any, status: int = 200, **headers: str) -> None:
-        raw = json.dumps(payload).encode()
-        self.answers[path] = (status, "application/json", raw, headers)
-
-    def raw(self, path: str, body: str, status: int = 200, ctype: str = "text/html") -> None:
-        self.answers[path] = (status, ctype, body.encode(), {})
-
-
-@pytest.fixture
-def canned() -> Iterator[Canned]:
-    state = Canned()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _answer(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            state.requests.append((self.command, self.path, body))
-            status, ctype, raw, headers = state.answers.get(
-                self.path.split("?")[0], (404, "text/plain", b"no", {})
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(raw)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(raw)
-
-        do_GET = do_POST = do_DELETE = _answer
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def good_session(**changes: Any) -> dict[str, Any]:
-    return {
-        "id": "s1",
-        "current": True,
-        "user_agent": "curl/8.5.0",
-        "device_name": None,
-        "ip": "91.64.1.2",
-        "location": None,
-        "created_at": "2026-11-25T10:00:00Z",
-        "last_active_at": "2026-11-25T11:00:00+01:00",
-        "expires_at": None,
-        **changes,
-    }
-
-
-def listing(*sessions: dict[str, Any]) -> dict[str, Any]:
-    return {"account": {"id": "a1"}, "sessions": list(sessions)}
 
 
 async def listed(canned: Canned) -> list:

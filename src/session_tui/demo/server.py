@@ -290,10 +290,23 @@ class DemoService:
         rest = path[len(API_PREFIX) :]
         if rest == "":
             _allow(method, "GET")
-            return 200, {
-                "account": state.account_json(),
-                "sessions": [s.to_json(state.current_id) for s in state.sessions()],
-            }
+            since = parse_qs(parts.query).get("since")
+            changes = state.changes_since(since[-1]) if since else None
+            if changes is not None:
+                changed, ended, cursor = changes
+                return 200, {
+                    "account": state.account_json(),
+                    "changes_only": True,
+                    "cursor": cursor,
+                    "sessions": [s.to_json(state.current_id) for s in changed],
+                    "ended": ended,
+                }
+            with state.lock:  # the cursor must say where exactly this listing stands
+                return 200, {
+                    "account": state.account_json(),
+                    "cursor": state.cursor(),
+                    "sessions": [s.to_json(state.current_id) for s in state.sessions()],
+                }
         if rest == "/history":
             _allow(method, "GET")
             limit = _limit(parse_qs(parts.query).get("limit"))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from session_tui.demo import data
+from session_tui.demo.changes import ChangeLog
 
 # How long a demo account "lives" at most between two looks; a laptop waking up after a
 # week must not replay ten thousand sign-ins.
@@ -112,11 +113,17 @@ class DemoState:
         self._lock = threading.RLock()
         self._sessions: dict[str, DemoSession] = {}
         self._history: list[DemoEnded] = []
+        self._log = ChangeLog()
         start = self._now()
         self._seen_until = start
         self._next_activity = start + self._gap(ACTIVITY_EVERY)
         self._next_signin = start + self._gap(SIGNIN_EVERY)
         self.current_id = self._populate(start)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held across several reads that must see one moment (a listing and its cursor)."""
+        return self._lock
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -146,6 +153,25 @@ class DemoState:
         with self._lock:
             self.catch_up(self._now())
             return sorted(self._history, key=lambda e: e.ended_at, reverse=True)
+
+    def cursor(self) -> str:
+        """Where the account's changes stand now: what a later `changes_since` starts from."""
+        with self._lock:
+            self.catch_up(self._now())
+            return self._log.cursor()
+
+    def changes_since(self, cursor: str) -> tuple[list[DemoSession], list[str], str] | None:
+        """(sessions added or changed after `cursor` (copies), ids ended after it, the cursor
+        of now); None when it cannot be told, and the caller answers with everything."""
+        with self._lock:
+            self.catch_up(self._now())
+            found = self._log.since(cursor)
+            if found is None:
+                return None
+            changed, ended = found
+            found_sessions = [self._sessions[sid] for sid in changed]
+            copies = [replace(s, extra=dict(s.extra)) for s in found_sessions]
+            return copies, ended, self._log.cursor()
 
     def account_json(self) -> dict[str, Any]:
         return {
@@ -195,6 +221,7 @@ class DemoState:
                 expires_at=expires_at,
                 extra=dict(extra or {}),
             )
+            self._log.changed(sid)
             return sid
 
     def touch(self, session_id: str, when: datetime | None = None) -> None:
@@ -204,6 +231,7 @@ class DemoState:
             self.catch_up(now)
             if session_id in self._sessions:
                 self._sessions[session_id].last_active_at = when or now
+                self._log.changed(session_id)
 
     def remove_session(self, session_id: str, reason: str = "signed_out") -> bool:
         """End a session from elsewhere (the user signed out on that device); False if unknown."""
@@ -276,6 +304,7 @@ class DemoState:
         burst = max(self._rng.randint(1, 2), len(others) // 100)
         for sid in self._rng.sample(others, k=min(len(others), burst)):
             self._sessions[sid].last_active_at = moment
+            self._log.changed(sid)
 
     def _signin(self, moment: datetime) -> None:
         if len(self._sessions) >= self._max_active:
@@ -286,6 +315,7 @@ class DemoState:
         if device.lifetime_minutes is not None:
             low, high = device.lifetime_minutes
             session.expires_at = moment + timedelta(minutes=self._rng.randint(low, high))
+            self._log.changed(session.id)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -308,6 +338,7 @@ class DemoState:
         gone = self._sessions.pop(session_id, None)
         if gone is None:
             return False
+        self._log.ended(session_id)
         self._history.append(DemoEnded(gone, moment, reason))
         if len(self._history) > HISTORY_KEEP:
             self._history.sort(key=lambda e: e.ended_at)
@@ -337,6 +368,7 @@ class DemoState:
             expires_at=expires,
         )
         self._sessions[session.id] = session
+        self._log.changed(session.id)
         return session
 
     def _populate(self, start: datetime) -> str:
@@ -357,6 +389,7 @@ class DemoState:
             expires_at=None,
         )
         self._sessions[current.id] = current
+        self._log.changed(current.id)
         for seed in data.INITIAL:
             expires = (
                 None

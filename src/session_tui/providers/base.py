@@ -117,8 +117,15 @@ def _within(session: Session) -> bool:
     )
 
 
-def _all_bounded(sessions: list[Session]) -> list[Session]:
-    return [bounded(s) for s in sessions]
+def _all_bounded(
+    sessions: list[Session], before: dict[str, Session]
+) -> tuple[list[Session], list[str], dict[str, Session]]:
+    """Every session bounded, the ids marked current, and the sessions by id (the next
+    call's `before`). A session object that comes back as it was returned last time (a
+    provider that reads only changes keeps the others) was bounded then: at 10,000 sessions a
+    poll that saw 1% move bounds only that 1%."""
+    out = [s if before.get(s.id) is s else bounded(s) for s in sessions]
+    return out, [s.id for s in out if s.is_current], {s.id: s for s in out}
 
 
 class ProviderBase:
@@ -140,6 +147,7 @@ class ProviderBase:
 
     def __init__(self) -> None:
         self._current_id: str | None = None
+        self._returned: dict[str, Session] = {}  # the last listing, as returned
         # Which sessions the last revoke_others really ended, where the API says (None: it
         # does not; the count is all there is, and the next listing tells the rest).
         self.last_ended: tuple[str, ...] | None = None
@@ -151,8 +159,9 @@ class ProviderBase:
 
     async def list_sessions(self) -> list[Session]:
         listed = await self._list()
-        sessions = await offload(_all_bounded, listed, size=len(listed))
-        current = [s.id for s in sessions if s.is_current]
+        sessions, current, self._returned = await offload(
+            _all_bounded, listed, self._returned, size=len(listed)
+        )
         if current:
             self._current_id = current[0]
         return sessions

@@ -58,6 +58,8 @@ END_REASONS = {
     "signed_out": EndReason.SIGNED_OUT,
 }
 MAX_SERVER_MESSAGE = 200
+MAX_CURSOR = 256  # an opaque position in the server's changes; longer ones are not kept
+MAX_MERGED = 100_000  # sessions a listing built from changes may add up to
 MAX_RAW_MESSAGE = 16_384  # what of an error sentence is read at all; real ones are far shorter
 
 
@@ -81,6 +83,9 @@ class RestProvider(ProviderBase):
         self.account_id: str | None = None
         self._token = token
         self._client = make_client(self.base_url, {"Authorization": f"Bearer {token}"})
+        # The last listing's cursor (sent back as `?since=`) and that listing, by id: a
+        # server that keeps a change log then answers with only what changed after it.
+        self._last: tuple[str, dict[str, Session]] | None = None
 
     def __repr__(self) -> str:
         return f"RestProvider({self.base_url!r})"
@@ -88,13 +93,57 @@ class RestProvider(ProviderBase):
     # -- the protocol ----------------------------------------------------------------------
 
     async def _list(self) -> list[Session]:
-        body = await self._call("GET", SESSIONS, what="list sessions")
+        last, self._last = self._last, None
+        # Whatever goes wrong, the next poll asks for everything again: a listing merged
+        # from changes is only as good as every answer it was built from.
+        params = {"since": last[0]} if last is not None else None
+        body = await self._call("GET", SESSIONS, what="list sessions", params=params)
         if not isinstance(body, dict):
             raise BadResponse(f"The session list should be a JSON object, got {_kind(body)}.")
         self._read_account(body.get("account"))
         items = _list_field(body, "sessions", "")
+        changes_only = body.get("changes_only", False)
+        if not isinstance(changes_only, bool):
+            raise BadResponse("Field 'changes_only' should be true or false.")
+        if changes_only and last is None:
+            raise BadResponse("The server sent only changes, to a request for everything.")
+        cursor = _cursor(body)
         sessions = await offload(_sessions, items, size=len(items))
         _check_unique(sessions)
+        if changes_only and last is not None:
+            listed = self._merged(last[1], sessions, _ended_ids(body))
+        else:
+            self._check_current(sessions)
+            listed = {s.id: s for s in sessions}
+        if cursor is not None:
+            self._last = (cursor, listed)
+        return list(listed.values())
+
+    def _merged(
+        self, before: dict[str, Session], changed: list[Session], ended: list[str]
+    ) -> dict[str, Session]:
+        """The listing the cursor was given with, these changes applied. The current session
+        must be among them (making the request is its activity) and be the one it was."""
+        current = [s.id for s in changed if s.is_current]
+        if current != [self._current_id] or self._current_id is None:
+            raise BadResponse(
+                "A changes-only listing must list the current session, and only it as current."
+            )
+        gone = set(ended)
+        if self._current_id in gone:
+            raise BadResponse("The server says the current session ended; it cannot have.")
+        if any(s.id in gone for s in changed):
+            raise BadResponse("The server lists a session as both changed and ended.")
+        merged = dict(before)
+        for sid in gone:
+            merged.pop(sid, None)
+        for session in changed:
+            merged[session.id] = session  # a known id keeps its place; a new one goes last
+        if len(merged) > MAX_MERGED:
+            raise BadResponse(f"The server's changes add up to over {MAX_MERGED:,} sessions.")
+        return merged
+
+    def _check_current(self, sessions: list[Session]) -> None:
         current = [s.id for s in sessions if s.is_current]
         if len(current) > 1:
             raise BadResponse(
@@ -107,7 +156,6 @@ class RestProvider(ProviderBase):
             raise BadResponse(
                 f"The server {listed}; refusing to act, as our own session could not be protected."
             )
-        return sessions
 
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
         await self._call(
@@ -307,6 +355,26 @@ def _ended(item: Any, where: str) -> EndedSession:
 
 def _sessions(items: list[Any]) -> list[Session]:
     return [_session(item, f"sessions[{i}]", current=True) for i, item in enumerate(items)]
+
+
+def _cursor(body: dict[str, Any]) -> str | None:
+    """The listing's cursor, to send back as `since`; one we could not send is not kept
+    (the next poll then asks for everything, as a server without cursors has it)."""
+    value = body.get("cursor")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Field 'cursor' should be a string, got {_kind(value)}.")
+    if not value or len(value) > MAX_CURSOR or not value.isascii() or not value.isprintable():
+        return None
+    return value
+
+
+def _ended_ids(body: dict[str, Any]) -> list[str]:
+    value = body.get("ended", [])
+    if not isinstance(value, list) or not all(isinstance(i, str) for i in value):
+        raise BadResponse("Field 'ended' should be a list of session ids.")
+    return value
 
 
 def _check_unique(sessions: list[Session]) -> None:
