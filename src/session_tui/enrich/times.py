@@ -21,6 +21,11 @@ def _utc(when: datetime) -> datetime:
     return when.astimezone(UTC)
 
 
+def as_utc(when: datetime) -> datetime:
+    """`when` as aware UTC, naive taken as UTC: for comparing with the moments here."""
+    return _utc(when)
+
+
 def is_online(
     last_active: datetime | None, now: datetime, window: timedelta = DEFAULT_ONLINE_WINDOW
 ) -> bool:

@@ -11,6 +11,7 @@ the rows on screen from `order`.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from typing import Any
 from rich.cells import cell_len
 
 from session_tui.enrich import DeviceType, SessionView
-from session_tui.enrich.times import is_online
+from session_tui.enrich.times import as_utc, is_online
 from session_tui.ui import cells
 from session_tui.ui.sorting import SortColumn, sort_key
 
@@ -58,7 +59,6 @@ class TableRows:
     """The shown sessions in order (`order`), their index by id, and what columns need."""
 
     order: list[str] = field(default_factory=list)
-    index: dict[str, int] = field(default_factory=dict)
     views: dict[str, SessionView] = field(default_factory=dict)
     current_id: str | None = None
     rebuilt_rows: int = 0  # rows whose key was computed again in the last update (benchmark)
@@ -66,6 +66,27 @@ class TableRows:
     _query: Query = field(default_factory=Query)
     _all: list[str] = field(default_factory=list)  # every session, sorted, filter or not
     _needs: dict[str, int] = field(default_factory=dict)  # worked out when first asked
+    _online: set[str] = field(default_factory=set)  # rows sorted as "Online" (clock-bound)
+    _online_ends: datetime | None = None  # none of them stops being Online before this
+    _input: list[SessionView] = field(default_factory=list)  # the last update's views
+    _index: dict[str, int] | None = None  # worked out when first asked
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Each shown session's row number."""
+        if self._index is None:
+            self._index = dict(zip(self.order, range(len(self.order)), strict=True))
+        return self._index
+
+    def position(self, session_id: str) -> int | None:
+        """The row of one session: without building `index` (a C-speed scan) when it is not
+        built, as after most polls, where only the cursor's row is asked for."""
+        if self._index is not None:
+            return self._index.get(session_id)
+        try:
+            return self.order.index(session_id)
+        except ValueError:
+            return None
 
     def update(
         self,
@@ -80,6 +101,11 @@ class TableRows:
             self._rows.clear()  # another order, filter or badge: every row anew
         self._query = query
         self.current_id = current_id
+        views = views if isinstance(views, list) else list(views)
+        patched = self._rows and not query.reverse and self._patched(views, now, window)
+        self._input = views.copy()  # the caller may change its list before the next update
+        if patched:
+            return
         old = self._rows
         rows: dict[str, _Row] = {}
         keys: dict[str, tuple[Any, ...]] = {}
@@ -102,6 +128,8 @@ class TableRows:
             shown_views[sid] = view
         self.rebuilt_rows = rebuilt
         self._rows = rows
+        self._online = {sid for sid, row in rows.items() if row.online}
+        self._online_ends = None
         self.views = shown_views
         previous = [sid for sid in self._all if sid in rows]
         if len(previous) != len(rows):
@@ -114,11 +142,100 @@ class TableRows:
         self._all = previous
         self._show(now)
 
+    def _patched(self, views: list[SessionView], now: datetime, window: timedelta) -> bool:
+        """Update in place when few rows changed: O(changes) but for one walk of the views
+        to find them (C-speed checks) and one filter of the order. False, having changed
+        nothing, when too many did, and the full pass is as quick.
+
+        The order is sorted by key alone here (not reversed, where rows without a value
+        stay last), so a changed row is taken out and put back where its new key goes.
+        """
+        rows = self._rows
+        get = rows.get
+        limit = max(len(views) // 10, 8)
+        changed: list[SessionView] | None = None
+        if len(views) == len(self._input):  # most often the same sessions in the same order
+            changed = [v for v, was in zip(views, self._input, strict=True) if v is not was]
+        if changed is None or len(changed) > limit:
+            changed = [v for v in views if (r := get(v.session.id)) is None or r.view is not v]
+        ran_out = self._ran_out(now, window)
+        added = sum(1 for v in changed if v.session.id not in rows)
+        removed: list[str] = []
+        if len(rows) + added != len(views):  # some ended (or an id came twice)
+            listed = {v.session.id for v in views}
+            if len(listed) != len(views):
+                return False
+            removed = [sid for sid in rows if sid not in listed]
+        if len(changed) + len(ran_out) + len(removed) > limit:
+            self._online_ends = None
+            return False
+        touched: dict[str, _Row] = {}
+        for view in changed:
+            sid = view.session.id
+            row = get(sid)
+            touched[sid] = (
+                self._row(view, now, window) if row is None else self._moved(row, view, now, window)
+            )
+        for sid in ran_out:
+            if sid not in touched:
+                row = rows[sid]
+                touched[sid] = self._moved(row, row.view, now, window)
+        self.rebuilt_rows = len(touched)
+        if not touched and not removed:
+            self._show(now, keep_needs=True)
+            return True
+        widths = ("device", "location", "ip")
+        same_widths = not removed and all(
+            (old := get(sid)) is not None
+            and all(getattr(old, w) == getattr(row, w) for w in widths)
+            for sid, row in touched.items()
+        )
+        moving = touched.keys() | set(removed)
+        order = [sid for sid in self._all if sid not in moving]
+        views_by_id = dict(self.views)
+        for sid in removed:
+            del rows[sid]
+            del views_by_id[sid]
+            self._online.discard(sid)
+        for sid, row in touched.items():
+            rows[sid] = row
+            views_by_id[sid] = row.view
+            if row.online:
+                self._online.add(sid)
+                self._online_ends = _earlier(self._online_ends, row.view, window)
+            else:
+                self._online.discard(sid)
+        key = _key_of(rows)
+        for sid in touched:
+            bisect.insort(order, sid, key=key)
+        self.views = views_by_id
+        self._all = order
+        self._show(now, keep_needs=same_widths)
+        return True
+
+    def _ran_out(self, now: datetime, window: timedelta) -> list[str]:
+        """The rows sorted as Online that no longer are; the rows are walked only once the
+        earliest of them is due (at 10,000 sessions hundreds may be Online)."""
+        moment = as_utc(now)
+        if self._online_ends is not None and moment <= self._online_ends:
+            return []
+        rows = self._rows
+        out = [
+            sid
+            for sid in self._online
+            if not is_online(rows[sid].view.session.last_active_at, now, window)
+        ]
+        ends = None
+        for sid in self._online.difference(out):
+            ends = _earlier(ends, rows[sid].view, window)
+        self._online_ends = ends
+        return out
+
     def refilter(self, now: datetime) -> None:
         """The quick filters depend on the clock ("idle for 90 days"): check again."""
         self._show(now)
 
-    def _show(self, now: datetime) -> None:
+    def _show(self, now: datetime, *, keep_needs: bool = False) -> None:
         query = self._query
         rows = self._rows
         if query.quick:
@@ -129,8 +246,9 @@ class TableRows:
             self.order = [sid for sid in self._all if rows[sid].shown]
         else:
             self.order = self._all  # every row: the same list (never changed in place)
-        self.index = dict(zip(self.order, range(len(self.order)), strict=True))
-        self._needs = {}
+        self._index = None
+        if not (keep_needs and self.order is self._all):
+            self._needs = {}
 
     def need(self, column: str) -> int:
         """The widest text of `column` among the rows shown (0 when none are)."""
@@ -184,3 +302,19 @@ class TableRows:
         return _Row(
             view, online, key, bool(key[0]), shown, device, location, cell_len(view.ip or "-")
         )
+
+
+def _key_of(rows: dict[str, _Row]):  # type: ignore[no-untyped-def]
+    def key(sid: str) -> tuple[Any, ...]:
+        return rows[sid].key
+
+    return key
+
+
+def _earlier(ends: datetime | None, view: SessionView, window: timedelta) -> datetime | None:
+    """The earlier of `ends` and when this Online row stops being Online."""
+    last = view.session.last_active_at
+    if last is None:
+        return ends
+    until = as_utc(last) + window
+    return until if ends is None or until < ends else ends

@@ -197,7 +197,7 @@ class SessionsTable(ScrollView, can_focus=True):
 
     def select_id(self, session_id: str) -> bool:
         """Put the cursor on this session; False when it is not shown (ended or filtered)."""
-        index = self.rows.index.get(session_id)
+        index = self.rows.position(session_id)
         if index is None:
             return False
         self.move_cursor(row=index)
@@ -350,7 +350,7 @@ class SessionsTable(ScrollView, can_focus=True):
                 return
         width = sum(w + 2 * CELL_PADDING for _, w in self._layout)
         self.virtual_size = Size(width, len(rows.order) + 1)
-        index = rows.index.get(self._cursor_id) if self._cursor_id is not None else None
+        index = rows.position(self._cursor_id) if self._cursor_id is not None else None
         if index is None:  # it ended or is filtered out: the row that took its place
             index = min(self._cursor, len(rows.order) - 1) if rows.order else 0
         self._cursor = index
