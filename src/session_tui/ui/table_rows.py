@@ -12,6 +12,7 @@ the rows on screen from `order`.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -66,8 +67,10 @@ class TableRows:
     _query: Query = field(default_factory=Query)
     _all: list[str] = field(default_factory=list)  # every session, sorted, filter or not
     _needs: dict[str, int] = field(default_factory=dict)  # worked out when first asked
-    _online: set[str] = field(default_factory=set)  # rows sorted as "Online" (clock-bound)
-    _online_ends: datetime | None = None  # none of them stops being Online before this
+    # When each row sorted as "Online" stops being so, soonest first (a heap; an entry of a
+    # row touched since is stale and skipped): the one clock-bound part of the order.
+    _deadlines: list[tuple[datetime, str]] = field(default_factory=list)
+    _window: timedelta | None = None
     _input: list[SessionView] = field(default_factory=list)  # the last update's views
     _index: dict[str, int] | None = None  # worked out when first asked
 
@@ -97,8 +100,9 @@ class TableRows:
         window: timedelta,
         query: Query,
     ) -> None:
-        if query != self._query or current_id != self.current_id:
+        if query != self._query or current_id != self.current_id or window != self._window:
             self._rows.clear()  # another order, filter or badge: every row anew
+        self._window = window
         self._query = query
         self.current_id = current_id
         views = views if isinstance(views, list) else list(views)
@@ -128,8 +132,10 @@ class TableRows:
             shown_views[sid] = view
         self.rebuilt_rows = rebuilt
         self._rows = rows
-        self._online = {sid for sid, row in rows.items() if row.online}
-        self._online_ends = None
+        self._deadlines = [
+            (_online_until(row.view, window), sid) for sid, row in rows.items() if row.online
+        ]
+        heapq.heapify(self._deadlines)
         self.views = shown_views
         previous = [sid for sid in self._all if sid in rows]
         if len(previous) != len(rows):
@@ -167,7 +173,6 @@ class TableRows:
                 return False
             removed = [sid for sid in rows if sid not in listed]
         if len(changed) + len(ran_out) + len(removed) > limit:
-            self._online_ends = None
             return False
         touched: dict[str, _Row] = {}
         for view in changed:
@@ -196,15 +201,11 @@ class TableRows:
         for sid in removed:
             del rows[sid]
             del views_by_id[sid]
-            self._online.discard(sid)
         for sid, row in touched.items():
             rows[sid] = row
             views_by_id[sid] = row.view
             if row.online:
-                self._online.add(sid)
-                self._online_ends = _earlier(self._online_ends, row.view, window)
-            else:
-                self._online.discard(sid)
+                heapq.heappush(self._deadlines, (_online_until(row.view, window), sid))
         key = _key_of(rows)
         for sid in touched:
             bisect.insort(order, sid, key=key)
@@ -214,22 +215,23 @@ class TableRows:
         return True
 
     def _ran_out(self, now: datetime, window: timedelta) -> list[str]:
-        """The rows sorted as Online that no longer are; the rows are walked only once the
-        earliest of them is due (at 10,000 sessions hundreds may be Online)."""
+        """The rows sorted as Online that no longer are, from the deadlines that fell due
+        (at 10,000 sessions hundreds may be Online; a poll sees a few of them run out).
+        Taken off the heap even if the caller then does the full pass, which re-checks all."""
         moment = as_utc(now)
-        if self._online_ends is not None and moment <= self._online_ends:
-            return []
+        deadlines = self._deadlines
         rows = self._rows
-        out = [
-            sid
-            for sid in self._online
-            if not is_online(rows[sid].view.session.last_active_at, now, window)
-        ]
-        ends = None
-        for sid in self._online.difference(out):
-            ends = _earlier(ends, rows[sid].view, window)
-        self._online_ends = ends
-        return out
+        out: dict[str, None] = {}
+        while deadlines and deadlines[0][0] < moment:
+            _, sid = heapq.heappop(deadlines)
+            row = rows.get(sid)
+            last = row.view.session.last_active_at if row is not None and row.online else None
+            if last is not None and not is_online(last, now, window):
+                out[sid] = None
+        if len(deadlines) > 2 * len(rows) + 64:  # stale entries pile up while time stands
+            self._deadlines = [(t, sid) for t, sid in deadlines if sid in rows]
+            heapq.heapify(self._deadlines)
+        return list(out)
 
     def refilter(self, now: datetime) -> None:
         """The quick filters depend on the clock ("idle for 90 days"): check again."""
@@ -311,10 +313,8 @@ def _key_of(rows: dict[str, _Row]):  # type: ignore[no-untyped-def]
     return key
 
 
-def _earlier(ends: datetime | None, view: SessionView, window: timedelta) -> datetime | None:
-    """The earlier of `ends` and when this Online row stops being Online."""
+def _online_until(view: SessionView, window: timedelta) -> datetime:
+    """When this Online row stops being Online (Online rows have an activity time)."""
     last = view.session.last_active_at
-    if last is None:
-        return ends
-    until = as_utc(last) + window
-    return until if ends is None or until < ends else ends
+    assert last is not None
+    return as_utc(last) + window

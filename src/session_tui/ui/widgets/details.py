@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import absolute_text, ago_text, expires_text, is_online
 from session_tui.ui import cells, glyphs
+from session_tui.ui.widgets.details_grid import DetailsGrid, RowLines
 
 USER_AGENT_LEN = 1024  # shown whole up to here (wrapped); beyond, it ends in "…"
 
@@ -48,20 +50,11 @@ class Details:
         texts.extend(f"{label}\t{value.plain}" for label, value in self.rows)
         return tuple(text.translate(_DIGITS_AS_ZERO) for text in texts)
 
-    def renderable(self) -> RenderableType:
-        """A two-column grid under the title: labels, and values wrapped beside them."""
-        grid = Table.grid(padding=(0, 1), expand=True)
-        grid.add_column(style="dim", no_wrap=True, min_width=11)
-        grid.add_column(ratio=1, overflow="fold")
-        for label, value in self.rows:
-            grid.add_row(label, value)
-        outer = Table.grid(expand=True)
-        outer.add_column(overflow="fold")
-        if self.stale is not None:
-            outer.add_row(self.stale)
-        outer.add_row(self.title)
-        outer.add_row(grid)
-        return outer
+    def renderable(self, cache: RowLines | None = None) -> RenderableType:
+        """Labels in a column under the title, values wrapped beside them; `cache` keeps
+        the rows' lines from one update to the next."""
+        heading = [self.title] if self.stale is None else [self.stale, self.title]
+        return DetailsGrid(heading, self.rows, cache)
 
 
 def details_renderable(
@@ -171,6 +164,10 @@ class DetailsPane(VerticalScroll):
 
     DEFAULT_CLASSES = "pane"
 
+    def __init__(self, *children: Widget, **kwargs: Any) -> None:
+        super().__init__(*children, **kwargs)
+        self._row_lines = RowLines()
+
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Text("No session selected.", style="dim"), id="details-body")
 
@@ -218,7 +215,7 @@ class DetailsPane(VerticalScroll):
         shape = (shown.shape(), size.width)
         same = shape == self._shape
         self._shape = shape
-        body.update(shown.renderable(), layout=False)
+        body.update(shown.renderable(self._row_lines), layout=False)
         if same and size.width:
             return
         height = body.get_content_height(size, self.app.size, size.width) if size.width else 0
