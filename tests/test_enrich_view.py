@@ -80,3 +80,20 @@ def test_view_cache_is_bounded() -> None:
     views = [enricher.view(s) for s in sessions]
     assert enricher.view(sessions[4]) is views[4]
     assert enricher.view(sessions[0]) is not views[0]  # evicted, built again
+
+
+def test_views_asked_again_after_a_poll_are_those_of_the_sessions_now() -> None:
+    enricher = Enricher()
+    sessions = [Session(id=f"s{i}", user_agent="curl/8.5.0", ip="8.8.8.8") for i in range(40)]
+    first = enricher.views(sessions)
+    first.clear()  # the caller's list is its own: the next answer does not come from it
+    sessions[3] = Session(id="s3", user_agent=FIREFOX, ip="1.0.16.1")  # changed in place
+    again = enricher.views(sessions)
+    assert [v.session for v in again] == sessions
+    assert all(v.session is s for v, s in zip(again, sessions, strict=True))
+    assert again[3].device.browser.startswith("Firefox") and again[3].place.label == "Japan"
+    assert again[4].device is again[5].device  # the others, reused
+    reordered = sessions[::-1]  # other places: looked up, not copied
+    assert [v.session for v in enricher.views(reordered)] == reordered
+    fewer = sessions[:-1]
+    assert [v.session for v in enricher.views(iter(fewer))] == fewer

@@ -42,7 +42,9 @@ def reconcile(
     fresh: list[Session] = []
     for session in listed:
         before = old.get(session.id)
-        if before is not None and before == session and before.extras == session.extras:
+        if before is session or (
+            before is not None and before == session and before.extras == session.extras
+        ):
             merged[session.id] = before
         else:
             merged[session.id] = session
@@ -193,7 +195,8 @@ async def poll(
     # After the thread: a revocation may have finished while it ran.
     listed = drop_revoked(account, list(merged.values()), seq)
     before = account.sessions
-    account.sessions = {s.id: s for s in listed}
+    # `merged` is keyed by id in the listing's order already; built again only if some left.
+    account.sessions = merged if len(listed) == len(merged) else {s.id: s for s in listed}
     if account.polls and account.sessions.keys() != before.keys():
         account.changed_at = now()  # a sign-in or an end: on call, "sorted by change"
     account.connection = Connection.CONNECTED

@@ -206,7 +206,10 @@ class TableRows:
             views_by_id[sid] = row.view
             if row.online:
                 heapq.heappush(self._deadlines, (_online_until(row.view, window), sid))
-        key = _key_of(rows)
+
+        def key(sid: str) -> tuple[Any, ...]:
+            return rows[sid].key
+
         for sid in touched:
             bisect.insort(order, sid, key=key)
         self.views = views_by_id
@@ -304,13 +307,6 @@ class TableRows:
         return _Row(
             view, online, key, bool(key[0]), shown, device, location, cell_len(view.ip or "-")
         )
-
-
-def _key_of(rows: dict[str, _Row]):  # type: ignore[no-untyped-def]
-    def key(sid: str) -> tuple[Any, ...]:
-        return rows[sid].key
-
-    return key
 
 
 def _online_until(view: SessionView, window: timedelta) -> datetime:

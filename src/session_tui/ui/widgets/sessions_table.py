@@ -33,6 +33,7 @@ from session_tui.ui.table_rows import Query, TableRows, matches
 __all__ = ["SessionsTable", "matches"]
 
 _PAD = " " * CELL_PADDING
+RENDERED_CELLS = 4096  # cells' segments kept for the next paint; all dropped past this
 
 
 @functools.cache
@@ -109,6 +110,7 @@ class SessionsTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._rendered_cells: dict[tuple[object, ...], list[Segment]] = {}
         self.sort_column = SortColumn.LAST_ACTIVE
         self.sort_reverse = False  # `S`, or a second click on the header
         self.filter_text = ""
@@ -395,13 +397,24 @@ class SessionsTable(ScrollView, can_focus=True):
     def _line(self, texts: list[Text], style: Style, post: Style | None) -> Strip:
         console = self.app.console
         segments: list[Segment] = []
+        rendered = self._rendered_cells
+        if len(rendered) > RENDERED_CELLS:
+            rendered.clear()
         for column, (text, (_, width)) in enumerate(zip(texts, self._layout, strict=True)):
-            text.truncate(width, overflow=text.overflow or "ellipsis", pad=True)
-            # Each cell its own run (the column in its meta): an SVG screenshot then places
-            # every cell at its column, even where a font draws a flag wider than two cells.
-            cell = style + _column_meta(column)
-            parts = [Segment(_PAD), *text.render(console), Segment(_PAD)]
-            segments.extend(Segment.apply_style(parts, cell, post))
+            # Many rows share a cell's text ("Online", "Firefox on Linux", a city): its
+            # segments are kept by everything they depend on.
+            key = (text.plain, tuple(text.spans), text.style, text.overflow, width, column)
+            key += (style, post)
+            cell_segments = rendered.get(key)
+            if cell_segments is None:
+                text.truncate(width, overflow=text.overflow or "ellipsis", pad=True)
+                # Each cell its own run (the column in its meta): an SVG screenshot then
+                # places every cell at its column, even where a font draws a flag wider
+                # than two cells.
+                cell = style + _column_meta(column)
+                parts = [Segment(_PAD), *text.render(console), Segment(_PAD)]
+                cell_segments = rendered[key] = list(Segment.apply_style(parts, cell, post))
+            segments.extend(cell_segments)
         return Strip(segments)
 
     _frame_style: Style | None = None
