@@ -12,6 +12,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import is_not
 
 from session_tui.enrich.device import DeviceInfo, DeviceType, parse_device
 from session_tui.enrich.geo import GeoLocator, Place, flag
@@ -99,8 +101,7 @@ class Enricher:
         listed = sessions if isinstance(sessions, list) else list(sessions)
         last_in, last_out = self._last
         if listed and len(listed) == len(last_in):
-            pairs = enumerate(zip(listed, last_in, strict=True))
-            moved = [i for i, (s, was) in pairs if s is not was]
+            moved = list(compress(range(len(listed)), map(is_not, listed, last_in)))
             if len(moved) <= len(listed) // 4:
                 out = last_out.copy()
                 for i in moved:

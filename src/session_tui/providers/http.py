@@ -271,7 +271,7 @@ def json_of(response: httpx.Response) -> Any:
 
 
 OFFLOAD_BYTES = 64 * 1024  # answers bigger than this are parsed on a thread
-OFFLOAD_ITEMS = 200  # listings longer than this are mapped on a thread
+OFFLOAD_ITEMS = 64  # listings (or changes) longer than this are mapped on a thread
 
 
 async def read_json(response: httpx.Response) -> Any:

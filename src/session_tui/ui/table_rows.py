@@ -16,6 +16,7 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -210,8 +211,18 @@ class TableRows:
         def key(sid: str) -> tuple[Any, ...]:
             return rows[sid].key
 
-        for sid in touched:
-            bisect.insort(order, sid, key=key)
+        # Where each goes in the rest, then the rest cut there once (inserting one by one
+        # moves the tail of 10,000 ids each time).
+        coming = sorted(touched, key=key)
+        places = [bisect.bisect_right(order, key(sid), key=key) for sid in coming]
+        pieces: list[list[str]] = []
+        start = 0
+        for place, sid in zip(places, coming, strict=True):
+            pieces.append(order[start:place])
+            pieces.append([sid])
+            start = place
+        pieces.append(order[start:])
+        order = list(chain.from_iterable(pieces))
         self.views = views_by_id
         self._all = order
         self._show(now, keep_needs=same_widths)

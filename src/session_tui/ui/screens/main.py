@@ -159,7 +159,7 @@ class MainScreen(SessionActions, Screen[None]):
         if account is self.account:
             self._show_account()
         else:
-            self.header.refresh()
+            self.header.refresh_if_changed()
 
     def tick(self) -> None:
         """Every second: "updated N s ago" moves on (with a frozen clock it stays put)."""
@@ -168,7 +168,7 @@ class MainScreen(SessionActions, Screen[None]):
         now = self.tui.now()
         for header in self.query("#header").results(StatusHeader):
             header.now = now
-            header.refresh()
+            header.refresh_if_changed()
         for table in self.query("#sessions").results(SessionsTable):  # gone while quitting
             if table.stale != self._stale(now):
                 self._show_account()  # a poll now waits far too long (or answered)
@@ -210,7 +210,7 @@ class MainScreen(SessionActions, Screen[None]):
         header.sort_label = table.sort_column.label
         header.filter_text = self._filter_words()
         header.unseen_alerts = self._unseen_alerts
-        header.refresh()
+        header.refresh_if_changed()
         self._show_details()
 
     def _show_details(self) -> None:

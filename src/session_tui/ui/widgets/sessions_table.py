@@ -346,7 +346,8 @@ class SessionsTable(ScrollView, can_focus=True):
                 self.inactive_days,
             ),
         )
-        self.marked &= rows.views.keys()  # a marked session that ended is no longer marked
+        if self.marked:
+            self.marked &= rows.views.keys()  # a marked session that ended is no longer marked
         self._layout = compute_layout(
             self._width(), rows.need, has_expiry=self.has_expiry, has_activity=self.has_activity
         )
