@@ -14,6 +14,7 @@ import pytest
 from demo_fixtures import DEMO_NOW
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
+from ui_support import settle, until
 
 from session_tui.demo import DemoService
 from session_tui.engine.polling import drop_revoked
@@ -35,26 +36,6 @@ def make_app(*services: DemoService, **options: object) -> SessionTuiApp:
     providers = [RestProvider(s.url, s.token) for s in services]
     opts = AppOptions(interval=600, clock=lambda: DEMO_NOW, **options)  # type: ignore[arg-type]
     return SessionTuiApp(providers, opts)
-
-
-async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
-    """Wait until every account has been polled and nothing is in flight (real network)."""
-    for _ in range(200):
-        await pilot.pause(0.02)
-        if all(a.polls or a.error for a in app.accounts) and not any(
-            a.in_flight for a in app.accounts
-        ):
-            await pilot.pause(0.02)
-            return
-    raise AssertionError("the app did not finish polling")
-
-
-async def until(pilot: Pilot[None], condition, what: str) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(200):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def table(app: SessionTuiApp) -> SessionsTable:

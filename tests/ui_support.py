@@ -42,9 +42,14 @@ def idle(app: SessionTuiApp) -> bool:
 
 
 async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:
+    """Until the first polls and all they set off are done: the tracking jobs, the first
+    listing's read of the server's own history included (a test that then makes the server
+    fail its next request must not have that read take the failure)."""
     await until(pilot, lambda: all(a.polls or a.error for a in app.accounts), "the first poll")
-    await until(pilot, lambda: idle(app), "the app to go idle")
-    await pilot.pause()
+    await until(pilot, lambda: app.painted.is_set(), "the first listing on screen")
+    for _ in range(2):  # idle, and still idle once what was pending had its turn
+        await until(pilot, lambda: idle(app), "the app to go idle")
+        await pilot.pause()
 
 
 async def poll(pilot: Pilot[None], app: SessionTuiApp) -> None:

@@ -196,8 +196,7 @@ class TableRows:
             and all(getattr(old, w) == getattr(row, w) for w in widths)
             for sid, row in touched.items()
         )
-        moving = touched.keys() | set(removed)
-        order = [sid for sid in self._all if sid not in moving]
+        order = self._without([*touched, *removed])
         views_by_id = dict(self.views)
         for sid in removed:
             del rows[sid]
@@ -227,6 +226,32 @@ class TableRows:
         self._all = order
         self._show(now, keep_needs=same_widths)
         return True
+
+    def _without(self, leaving: list[str]) -> list[str]:
+        """The order without these rows, found by their keys (it is sorted by them) and cut
+        out with slices; those not yet in it (new ones) are skipped."""
+        order = self._all
+        rows = self._rows
+
+        def key(sid: str) -> tuple[Any, ...]:
+            return rows[sid].key
+
+        places = []
+        for sid in leaving:
+            if sid in rows:
+                place = bisect.bisect_left(order, key(sid), key=key)
+                if place >= len(order) or order[place] != sid:  # cannot be: then the long way
+                    gone = set(leaving)
+                    return [s for s in order if s not in gone]
+                places.append(place)
+        places.sort()
+        pieces = []
+        start = 0
+        for place in places:
+            pieces.append(order[start:place])
+            start = place + 1
+        pieces.append(order[start:])
+        return list(chain.from_iterable(pieces))
 
     def _ran_out(self, now: datetime, window: timedelta) -> list[str]:
         """The rows sorted as Online that no longer are, from the deadlines that fell due

@@ -10,39 +10,26 @@ the scroll position holds; the header row stays put.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from session_tui.enrich import SessionView
-from session_tui.ui import cells, glyphs
 from session_tui.ui.sorting import SortColumn
 from session_tui.ui.table_layout import CELL_PADDING, Layout, compute_layout
 from session_tui.ui.table_rows import Query, TableRows, matches
+from session_tui.ui.widgets.table_paint import TablePaint
 
 __all__ = ["SessionsTable", "matches"]
 
-_PAD = " " * CELL_PADDING
-RENDERED_CELLS = 4096  # cells' segments kept for the next paint; all dropped past this
 
-
-@functools.cache
-def _column_meta(column: int) -> Style:
-    """A cell's column in its style's meta (see `_line`), made once: `from_meta` pickles."""
-    return Style.from_meta({"column": column})
-
-
-class SessionsTable(ScrollView, can_focus=True):
+class SessionsTable(TablePaint, can_focus=True):
     """Sessions of one account. Feed it with `show()`; read `selected_id`."""
 
     COMPONENT_CLASSES = {  # noqa: RUF012 (Textual's own declaration style)
@@ -111,6 +98,7 @@ class SessionsTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rendered_cells: dict[tuple[object, ...], list[Segment]] = {}
+        self._painted: dict[int, tuple[tuple[object, ...], tuple[str, ...]]] = {}
         self.sort_column = SortColumn.LAST_ACTIVE
         self.sort_reverse = False  # `S`, or a second click on the header
         self.filter_text = ""
@@ -366,88 +354,4 @@ class SessionsTable(ScrollView, can_focus=True):
         self._cursor = index
         self._set_cursor_id(self.selected_id)
         self._scroll_to_cursor()
-        self.refresh()
-
-    def _cell(self, key: str, view: SessionView, is_current: bool) -> Text:
-        if key == "device":
-            text = cells.device_cell(view, is_current, marked=view.session.id in self.marked)
-        elif key == "location":
-            text = cells.location_cell(view)
-        elif key == "ip":
-            text = cells.ip_cell(view)
-        elif key == "last_active":
-            text = cells.last_active_cell(view, self._now, self._window, live=not self.stale)
-        elif key == "signed_in":
-            text = cells.signed_in_cell(view, self._now)
-        else:
-            text = cells.expires_cell(view, self._now)
-        if is_current and key != "device":
-            text.stylize(cells.CURRENT_STYLE)
-        if self.stale:
-            text.stylize(cells.STALE_STYLE)
-        return text
-
-    def _label(self, key: str) -> Text:
-        title = next(c.label for c in SortColumn if c.key == key)
-        if key != self.sort_column.key:
-            return Text(title)
-        mark = glyphs.current()
-        arrow = mark.sort_up if self.sort_reverse else mark.sort_down
-        return Text.assemble(title, " ", (arrow, "bold"))
-
-    def _line(self, texts: list[Text], style: Style, post: Style | None) -> Strip:
-        console = self.app.console
-        segments: list[Segment] = []
-        rendered = self._rendered_cells
-        if len(rendered) > RENDERED_CELLS:
-            rendered.clear()
-        for column, (text, (_, width)) in enumerate(zip(texts, self._layout, strict=True)):
-            # Many rows share a cell's text ("Online", "Firefox on Linux", a city): its
-            # segments are kept by everything they depend on.
-            key = (text.plain, tuple(text.spans), text.style, text.overflow, width, column)
-            key += (style, post)
-            cell_segments = rendered.get(key)
-            if cell_segments is None:
-                text.truncate(width, overflow=text.overflow or "ellipsis", pad=True)
-                # Each cell its own run (the column in its meta): an SVG screenshot then
-                # places every cell at its column, even where a font draws a flag wider
-                # than two cells.
-                cell = style + _column_meta(column)
-                parts = [Segment(_PAD), *text.render(console), Segment(_PAD)]
-                cell_segments = rendered[key] = list(Segment.apply_style(parts, cell, post))
-            segments.extend(cell_segments)
-        return Strip(segments)
-
-    _frame_style: Style | None = None
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """The widget's style is worked out once per paint, not once per line: Textual walks
-        every ancestor's background for it (a third of the table's paint, profiled)."""
-        self._frame_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame_style = None
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width or self.size.width
-        base = self._frame_style or self.rich_style
-        if y == 0:
-            header = base + self.get_component_rich_style("sessions-table--header")
-            labels = [self._label(key) for key, _ in self._layout]
-            return self._line(labels, header, None).crop_extend(0, width, header)
-        index = int(self.scroll_y) + y - 1
-        order = self.rows.order
-        if index >= len(order):
-            return Strip.blank(width, base)
-        view = self.rows.views[order[index]]
-        parity = "sessions-table--odd-row" if index % 2 else "sessions-table--even-row"
-        style = base + self.get_component_rich_style(parity)
-        post = None
-        if index == self._cursor:
-            cursor = self.get_component_rich_style("sessions-table--cursor")
-            style += cursor
-            post = Style(color=cursor.color, bold=cursor.bold)
-        is_current = self._is_current(view)
-        texts = [self._cell(key, view, is_current) for key, _ in self._layout]
-        return self._line(texts, style, post).crop_extend(0, width, style)
+        self._refresh_changed()
