@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from demo_fixtures import DEMO_NOW
-from ui_support import SIZE, demo_app, settle, until
+from ui_support import SIZE, demo_app, poll, settle, until
 
 from session_tui.demo import DemoService, ManualClock
 from session_tui.engine import recording
@@ -223,3 +223,33 @@ async def test_revoking_all_others_of_a_thousand_is_one_request() -> None:
             assert service.state.session_ids() == {service.current_id}
         finally:
             await provider.aclose()
+
+
+async def test_lines_repainted_alone_show_what_a_whole_repaint_shows() -> None:
+    """After each poll only the lines that changed are repainted; the screen must then be
+    exactly what repainting the whole table gives (nothing stale left on any line)."""
+    clock = ManualClock(DEMO_NOW)
+    with DemoService(seed=7, clock=clock, live=False, sessions=300) as service:
+        app = demo_app(service)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            state = service.state
+            others = sorted(state.session_ids() - {service.current_id})
+            table = app.main.table
+            steps = [
+                lambda: state.touch(others[5]),
+                lambda: clock.advance(minutes=3),  # relative times move, rows do not
+                lambda: state.remove_session(others[6]),
+                lambda: state.add_session(user_agent="curl/8.5.0", ip="91.64.1.2"),
+                lambda: clock.advance(minutes=10),  # some Online rows stop being Online
+                lambda: [state.touch(sid) for sid in others[40:52]],
+            ]
+            for n, step in enumerate(steps):
+                if n == 2:
+                    await pilot.press("j", "j", "j", "space")  # a cursor and a mark below
+                step()
+                await poll(pilot, app)
+                shown = app.export_screenshot()
+                table.refresh()  # everything painted afresh
+                await pilot.pause()
+                assert app.export_screenshot() == shown, f"a stale line after step {n}"
