@@ -28,7 +28,7 @@ from session_tui.errors import (
 )
 from session_tui.model import Capability
 from session_tui.providers.allauth import AllauthProvider, login_sync, raise_for_allauth
-from session_tui.ui.widgets.details import NOT_TRACKED, details_renderable
+from session_tui.ui.widgets.details import NOT_TRACKED, details
 
 
 def args_for(site: AllauthSite, user: str, *more: str):  # type: ignore[no-untyped-def]
@@ -153,14 +153,14 @@ async def test_a_site_that_does_not_track_activity_says_so(
     assert session.last_active_at is None and session.created_at is not None
     assert Capability.ACTIVITY not in provider.capabilities
     view = Enricher(GeoLocator()).view(session)
-    shown = details_renderable(
+    shown = details(
         view,
         is_current=True,
         now=datetime.now(UTC),
         window=timedelta(minutes=5),
         account=None,
         activity_tracked=False,
-    )
+    ).renderable()
     from rich.console import Console
 
     console = Console(width=100, record=True)

@@ -30,7 +30,7 @@ from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.rest import RestProvider
 from session_tui.tracking.tracker import Tracker
 from session_tui.ui import cells
-from session_tui.ui.widgets.details import details_renderable
+from session_tui.ui.widgets.details import details
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOSTILE = st.sampled_from(
@@ -173,9 +173,9 @@ def shown(sessions: list[Session] | None, tmp: Path) -> None:
             safe(cell.plain, 1024)
         console = Console(width=100, record=True, color_system=None)
         console.print(
-            details_renderable(
+            details(
                 view, is_current=False, now=NOW, window=timedelta(minutes=5), account="a"
-            )
+            ).renderable()
         )
         for line in console.export_text().splitlines():
             safe(line, 10_000)

@@ -57,28 +57,6 @@ class Details:
         return DetailsGrid(heading, self.rows, cache)
 
 
-def details_renderable(
-    view: SessionView,
-    *,
-    is_current: bool,
-    now: datetime,
-    window: timedelta,
-    account: str | None,
-    activity_tracked: bool = True,
-    stale_since: datetime | None = None,
-) -> RenderableType:
-    """The pane's content for one session (see `details`)."""
-    return details(
-        view,
-        is_current=is_current,
-        now=now,
-        window=window,
-        account=account,
-        activity_tracked=activity_tracked,
-        stale_since=stale_since,
-    ).renderable()
-
-
 def details(
     view: SessionView,
     *,
