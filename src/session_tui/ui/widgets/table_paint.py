@@ -45,6 +45,7 @@ class TablePaint(ScrollView):
     sort_reverse: bool
     _layout: Layout
     _cursor: int
+    _current_id: str | None
     _now: datetime
     _window: timedelta
     _rendered_cells: dict[tuple[object, ...], list[Segment]]
@@ -93,8 +94,8 @@ class TablePaint(ScrollView):
             return ("blank", width)
         sid = order[index]
         view = self.rows.views[sid]
-        is_cursor = index == self._cursor
-        return (sid, view, index % 2, is_cursor, sid in self.marked, self.stale, width, layout)
+        shown = (index % 2, index == self._cursor, sid in self.marked, self.stale)
+        return (sid, view, *shown, self._current_id, width, layout)
 
     def _time_texts(self, y: int, texts: list[Text] | None = None) -> tuple[str, ...]:
         """The texts of line `y`'s time columns ("Online", "3 min ago"), which move with
