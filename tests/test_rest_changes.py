@@ -17,7 +17,7 @@ from canned_rest import Canned, good_session, listing
 from session_tui.demo import DemoService
 from session_tui.demo.changes import ENDS_KEEP, ChangeLog
 from session_tui.errors import BadResponse
-from session_tui.providers.rest import RestProvider
+from session_tui.providers.rest import FULL_EVERY, RestProvider
 
 
 def _fields(sessions: list[Any]) -> dict[str, tuple[Any, ...]]:
@@ -174,3 +174,36 @@ async def test_a_cursor_we_could_not_send_back_is_not_kept(canned: Canned, curso
     finally:
         await provider.aclose()
     assert [path for _, path, _ in canned.requests] == ["/v1/sessions", "/v1/sessions"]
+
+
+async def test_a_full_listing_is_asked_for_every_so_often_however_well_merges_go(
+    canned: Canned,
+) -> None:
+    now = [1000.0]
+    body = listing(good_session(), good_session(id="s2", current=False))
+    body["cursor"] = "c1"
+    canned.json("/v1/sessions", body)
+    provider = RestProvider(canned.url, "tok-123")
+    provider.clock = lambda: now[0]
+    try:
+        await provider.list_sessions()
+        canned.json("/v1/sessions", _changes(good_session()))
+        for step in (FULL_EVERY / 2, FULL_EVERY / 2 - 1):
+            now[0] += step
+            await provider.list_sessions()
+        canned.json("/v1/sessions", body)
+        now[0] += 1  # FULL_EVERY after the first listing
+        assert {s.id for s in await provider.list_sessions()} == {"s1", "s2"}
+        canned.json("/v1/sessions", _changes(good_session()))
+        now[0] += 1
+        await provider.list_sessions()
+    finally:
+        await provider.aclose()
+    asked = [path for method, path, _ in canned.requests if method == "GET"]
+    assert asked == [
+        "/v1/sessions",
+        "/v1/sessions?since=c1",
+        "/v1/sessions?since=c2",
+        "/v1/sessions",
+        "/v1/sessions?since=c1",
+    ]

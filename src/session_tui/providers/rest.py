@@ -8,6 +8,8 @@ a server may add to the contract without breaking us.
 from __future__ import annotations
 
 import ipaddress
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -60,6 +62,9 @@ END_REASONS = {
 MAX_SERVER_MESSAGE = 200
 MAX_CURSOR = 256  # an opaque position in the server's changes; longer ones are not kept
 MAX_MERGED = 100_000  # sessions a listing built from changes may add up to
+# However well the merges went, a listing is asked for whole at least this often (seconds): a
+# server's change log with a bug in it would otherwise leave us wrong for as long as we run.
+FULL_EVERY = 600.0
 MAX_RAW_MESSAGE = 16_384  # what of an error sentence is read at all; real ones are far shorter
 
 
@@ -86,6 +91,8 @@ class RestProvider(ProviderBase):
         # The last listing's cursor (sent back as `?since=`) and that listing, by id: a
         # server that keeps a change log then answers with only what changed after it.
         self._last: tuple[str, dict[str, Session]] | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        self._full_at = 0.0  # when (`clock`) the last full listing was asked for
 
     def __repr__(self) -> str:
         return f"RestProvider({self.base_url!r})"
@@ -96,6 +103,11 @@ class RestProvider(ProviderBase):
         last, self._last = self._last, None
         # Whatever goes wrong, the next poll asks for everything again: a listing merged
         # from changes is only as good as every answer it was built from.
+        now = self.clock()
+        if last is not None and now - self._full_at >= FULL_EVERY:
+            last = None
+        if last is None:
+            self._full_at = now
         params = {"since": last[0]} if last is not None else None
         body = await self._call("GET", SESSIONS, what="list sessions", params=params)
         if not isinstance(body, dict):
