@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import inproc
-from probes import Result, app_argv, bare_argv, median_start
+from probes import Result, app_argv, bare_argv, first_starts, median_start, primed
 
 LARGE = 10_000
 
@@ -59,7 +59,9 @@ def start_up(runs: int) -> list[Result]:
     with tempfile.TemporaryDirectory() as scratch:
         env = _env(scratch)
         bare = median_start(bare_argv(), env, runs)
+        primed(env)
         app = median_start(app_argv(), env, runs)
+        never = first_starts(env, max(runs // 2, 1))
         big = median_start(app_argv("--demo-sessions", str(LARGE)), env, max(runs // 2, 1), 3.0)
     first = app.seconds / bare.seconds
     small = app.rss_mib / bare.rss_mib
@@ -71,6 +73,14 @@ def start_up(runs: int) -> list[Result]:
             first,
             "<= 1.30",
             first <= 1.3,
+        ),
+        Result(
+            "the same, the very first start (no devices.json: ua-parser describes the demo's"
+            " user agents)",
+            f"{never.seconds:.3f} s vs {bare.seconds:.3f} s",
+            never.seconds / bare.seconds,
+            "none; later starts are the target",
+            None,
         ),
         Result(
             "peak RSS with 10 sessions vs the bare app",
@@ -172,8 +182,9 @@ def main() -> int:
             print(result.line(), flush=True)
             results.append(result)
     print("# on-call mode at 1,000 watched accounts: python benchmarks/oncall.py (real Synapse)")
-    failed = [r for r in results if not r.ok]
-    print(f"# {len(results) - len(failed)} of {len(results)} targets met")
+    targets = [r for r in results if r.ok is not None]
+    failed = [r for r in targets if not r.ok]
+    print(f"# {len(targets) - len(failed)} of {len(targets)} targets met")
     return 1 if failed else 0
 
 
