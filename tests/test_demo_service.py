@@ -106,6 +106,19 @@ def test_missing_or_wrong_token_is_401(demo_service: DemoService) -> None:
     assert "nope" not in response.text and demo_service.token not in response.text
 
 
+def test_the_token_dies_with_its_session(demo_service: DemoService) -> None:
+    state = demo_service.state
+    assert state.is_active(demo_service.current_id)
+    assert state.session_ids() == {s.id for s in state.sessions()}
+    state.remove_session(demo_service.current_id)  # ended from elsewhere
+    assert not state.is_active(demo_service.current_id)
+    assert demo_service.current_id not in state.session_ids()
+    with api(demo_service) as client:
+        response = client.get("/v1/sessions")
+    assert_error(response, 401, "unauthorized")
+    assert "sign in again" in response.json()["error"]["message"]
+
+
 def test_revoke_one(demo_service: DemoService) -> None:
     victim = next(s for s in demo_service.state.sessions() if s.id != demo_service.current_id)
     with api(demo_service) as client:

@@ -283,7 +283,7 @@ class DemoService:
         self._authenticate(authorization)
         self._injected_failure()
         state = self.state
-        if state.current_id not in state.session_ids():
+        if not state.is_active(state.current_id):
             # The token's own session was ended (from elsewhere): the token dies with it.
             raise ApiError(401, "unauthorized", "This session has ended; sign in again.")
         state.touch(state.current_id)
