@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from session_tui.engine.polling import reconcile
 from session_tui.enrich import Enricher
 from session_tui.model import Session
 from session_tui.tracking.tracker import Tracker
+from session_tui.ui.collection import YOUNG_AFTER
 from session_tui.ui.sorting import SortColumn, ordered
 from session_tui.ui.table_layout import compute_layout
 from session_tui.ui.table_rows import Query, TableRows
@@ -253,3 +255,14 @@ async def test_lines_repainted_alone_show_what_a_whole_repaint_shows() -> None:
                 table.refresh()  # everything painted afresh
                 await pilot.pause()
                 assert app.export_screenshot() == shown, f"a stale line after step {n}"
+
+
+async def test_young_collections_are_rarer_while_the_app_runs_and_as_they_were_after(
+    demo_service: DemoService,
+) -> None:
+    before = gc.get_threshold()
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert gc.get_threshold() == (max(YOUNG_AFTER, before[0]), *before[1:])
+    assert gc.get_threshold() == before

@@ -159,7 +159,7 @@ def _run_app(args: argparse.Namespace) -> int:
     # classes, widgets, styles), and the collector walking them again and again was 37 ms of
     # the time to the first listing (a bare Textual app: 12). It is off until the first
     # listing is on screen; the app then freezes what start-up made and turns it back on
-    # (`SessionTuiApp.collect_again`), and so does leaving here, whatever happened.
+    # (`ui/collection.py`), and so does leaving here, whatever happened.
     gc.disable()
     try:
         return _run_dashboard(args)

@@ -9,7 +9,6 @@ trail hook in is described in `session_tui.ui.hooks`.
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,7 +37,7 @@ from session_tui.errors import (
 )
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
-from session_tui.ui import glyphs
+from session_tui.ui import collection, glyphs
 from session_tui.ui.hooks import RevokeAttempted, SessionListener, SessionsPolled
 from session_tui.ui.screens.main import MainScreen
 from session_tui.ui.styles import stylesheet_paths
@@ -108,6 +107,7 @@ class SessionTuiApp(App[None]):
         self.main = MainScreen()
         self._signing_in: set[int] = set()  # accounts whose sign-in dialog is open
         self._down: dict[str, set[int]] = {}  # server -> accounts that found it down (on call)
+        self._collection_before: tuple[int, int, int] | None = None  # while we run (collection.py)
         # Set once the first poll's outcome is on screen: what can wait until then (the
         # history, its imports) does, so the first frame comes sooner.
         self.painted = asyncio.Event()
@@ -216,14 +216,10 @@ class SessionTuiApp(App[None]):
         self.collect_again()
 
     def collect_again(self) -> None:
-        """Garbage collection back on, if the command line held it off for start-up: what
-        start-up made is frozen first (it lives as long as the app; no collection need walk
-        it again)."""
-        if not gc.isenabled():
-            gc.freeze()
-            gc.enable()
+        collection.resume()
 
     def on_mount(self) -> None:
+        self._collection_before = collection.tune()
         # However long the first listing takes (a slow server), collection waits 2 s at most.
         self.set_timer(2.0, self.collect_again, name="collect-again")
         # One account: a poll every interval. On call: a look every quarter second at which
@@ -242,6 +238,8 @@ class SessionTuiApp(App[None]):
         await self.tracking.aclose()  # SQLite and waiting for hooks: off the UI thread
         await asyncio.to_thread(device_memory.save)
         self.geo.close()
+        if self._collection_before is not None:
+            collection.restore(self._collection_before)
 
     # -- polling ------------------------------------------------------------------------------
 
