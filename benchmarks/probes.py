@@ -15,6 +15,7 @@ import signal
 import statistics
 import struct
 import sys
+import tempfile
 import termios
 import time
 from collections.abc import Sequence
@@ -96,8 +97,6 @@ def primed(env: dict[str, str]) -> None:
 
 def first_starts(env: dict[str, str], runs: int) -> Started:
     """Starts of an app that has never run: each with a cache directory of its own."""
-    import tempfile
-
     results = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as cache:

@@ -213,15 +213,12 @@ class SessionTuiApp(App[None]):
 
     def _first_listing_shown(self) -> None:
         self.painted.set()
-        self.collect_again()
-
-    def collect_again(self) -> None:
         collection.resume()
 
     def on_mount(self) -> None:
         self._collection_before = collection.tune()
         # However long the first listing takes (a slow server), collection waits 2 s at most.
-        self.set_timer(2.0, self.collect_again, name="collect-again")
+        self.set_timer(2.0, collection.resume, name="collect-again")
         # One account: a poll every interval. On call: a look every quarter second at which
         # accounts are due, so their polls spread over the interval (engine/schedule.py).
         tick = schedule.TICK if len(self.accounts) > 1 else self.options.interval
