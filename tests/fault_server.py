@@ -10,7 +10,8 @@
 - "html": an HTML error page with 200; "truncated": half of the real JSON; "huge": a valid
   answer of `size` bytes (a giant device name); "wrong-types": ids as numbers;
 - "revoke-lies": revocations answered `{"revoked": 0}` (and not done); "revoke-timeout": the
-  revocation is done, then the connection hangs up without an answer; "revoke-404": "not found".
+  revocation is done, then the connection hangs up without an answer; "revoke-404": "not found"
+  (and not done); "revoke-404-gone": "not found", the session ending all the same.
 
 Listings are always fetched from the demo, so "revoke-*" modes leave polls truthful.
 """
@@ -80,13 +81,21 @@ class _Handler(BaseHTTPRequestHandler):
         revoking = method in ("POST", "DELETE")
         if mode == "revoke-lies" and revoking:
             return self._json(200, {"revoked": 0, "session_ids": []})
-        if mode == "revoke-404" and revoking:
+        if mode in ("revoke-404", "revoke-404-gone") and revoking:
+            if mode == "revoke-404-gone":
+                self._forward(method, body)  # it ends, whatever the answer says
             return self._json(404, {"error": {"code": "not_found", "message": "No such."}})
         if mode == "revoke-timeout" and revoking:
             self._forward(method, body)  # done on the server...
             self.close_connection = True  # ...and no answer comes back
             return None
-        if revoking or mode in ("ok", "revoke-lies", "revoke-404", "revoke-timeout"):
+        if revoking or mode in (
+            "ok",
+            "revoke-lies",
+            "revoke-404",
+            "revoke-404-gone",
+            "revoke-timeout",
+        ):
             status, headers, content = self._forward(method, body)
             return self._raw(status, content, headers.get("content-type", "application/json"))
         if mode == "hang":

@@ -150,14 +150,31 @@ async def test_a_revoke_without_an_answer_is_unknown_until_a_poll_decides(
     assert target not in app.main.table.visible_ids  # the poll decided: it did end
 
 
-async def test_a_revoke_answered_not_found_says_already_gone(
+async def test_a_revoke_answered_not_found_is_already_gone_once_a_listing_agrees(
     running: tuple[SessionTuiApp, Pilot[None]], faulty: FaultServer, demo_service: DemoService
 ) -> None:
     app, pilot = running
     target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
-    await revoke_row(pilot, app, target, faulty, "revoke-404")
+    await revoke_row(pilot, app, target, faulty, "revoke-404-gone")
     assert any("had already ended" in m for m in messages(app))
     assert audit()[-1]["outcome"] == "already-gone"
+    assert target not in demo_service.state.session_ids()
+
+
+async def test_a_revoke_answered_not_found_while_still_listed_failed(
+    running: tuple[SessionTuiApp, Pilot[None]], faulty: FaultServer, demo_service: DemoService
+) -> None:
+    """A 404 from a server that still lists the session (a request routed elsewhere, say)
+    ended nothing: it is a failure, with the server's answer, not "already gone"."""
+    app, pilot = running
+    target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
+    await revoke_row(pilot, app, target, faulty, "revoke-404")
+    assert any("still lists the session" in m for m in messages(app))
+    assert not any("had already ended" in m for m in messages(app))
+    assert audit()[-1]["outcome"] == "error"
+    assert target in demo_service.state.session_ids()
+    await poll(pilot, app)
+    assert target in app.main.table.visible_ids
 
 
 async def test_a_huge_name_is_cut_before_the_history_and_the_screen(

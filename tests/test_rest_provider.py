@@ -458,15 +458,26 @@ async def test_our_token_split_by_an_invisible_character_is_still_redacted(
     assert "tok-123" not in str(caught.value) and "[token]" in str(caught.value)
 
 
-def test_a_plain_http_client_trusts_no_certificate_authority() -> None:
+def test_a_plain_http_client_trusts_no_certificate_authority(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """No CA bundle is loaded for an http:// server (3 MiB and 20 ms of start-up); should a
-    request through that client ever reach TLS, no certificate verifies: it fails closed."""
+    request through that client ever reach TLS, no certificate verifies: it fails closed.
+    For https, httpx's own roots, or those SSL_CERT_FILE names (our clients ignore the rest of
+    the environment, proxies included, so this one is read by us)."""
     import ssl
 
     from session_tui.providers.http import _tls
 
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     plain_http = _tls("http://127.0.0.1:8080")
     assert isinstance(plain_http, ssl.SSLContext)
     assert plain_http.verify_mode is ssl.CERT_REQUIRED and plain_http.check_hostname
     assert plain_http.cert_store_stats()["x509_ca"] == 0
     assert _tls("https://sessions.example.org") is True
+    import certifi
+
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    chosen = _tls("https://sessions.example.org")
+    assert isinstance(chosen, ssl.SSLContext) and chosen.cert_store_stats()["x509_ca"] > 0

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import timedelta
 
 from session_tui import __version__, exit_codes
+from session_tui.console import say, show
 from session_tui.errors import SessionTuiError
 from session_tui.options import PASSWORD_ENV, TOKEN_ENV, Parser, number, session_options
 
@@ -113,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C ends a command (exit 130) even when this process was started with SIGINT
+        # ignored, as background jobs and some CI systems start theirs.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if args_list and args_list[0] in COMMANDS:
             return _command(args_list[0], args_list[1:])
@@ -120,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.list_providers:
             from session_tui.registry import describe
 
-            print(describe())
+            show(describe())
             return exit_codes.OK
         if args.demo_server:
             from session_tui.demo.server import run_foreground
@@ -128,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_foreground()
         return _run_app(args)
     except SessionTuiError as exc:
-        print(f"session-tui: {exc}", file=sys.stderr)
+        say(str(exc))
         return exit_codes.for_error(exc)
     except KeyboardInterrupt:
         return 130

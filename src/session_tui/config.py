@@ -208,8 +208,4 @@ def save_theme(theme: str, path: Path | None = None) -> Path:
     else:
         head = f"{line}\n{head}" if head else line + "\n"
     new = head + sep + rest
-    where.parent.mkdir(parents=True, exist_ok=True)
-    tmp = where.with_name(f".{where.name}.tmp")
-    tmp.write_text(new if new.endswith("\n") else new + "\n", encoding="utf-8")
-    tmp.replace(where)
-    return where
+    return paths.write_private(where, new if new.endswith("\n") else new + "\n")

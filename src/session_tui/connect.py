@@ -93,11 +93,11 @@ def open_accounts(
 
 
 def _limit_answers(args: argparse.Namespace) -> None:
-    """--max-response, before the first request (sign-in included) is sent."""
+    """--max-response and --proxy, before the first request (sign-in included) is sent."""
     from session_tui.providers import http
 
     mib = number(getattr(args, "max_response", None), "--max-response")
-    http.configure(max_body=int(mib * 1024 * 1024))
+    http.configure(max_body=int(mib * 1024 * 1024), proxy=getattr(args, "proxy", None))
 
 
 def _make_read_only(opened: OpenAccounts) -> None:

@@ -8,9 +8,7 @@ never leaves half a file and the token is never, even briefly, in a file others 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import stat
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -91,25 +89,8 @@ def _read_all(path: Path) -> dict[str, Any]:
 
 
 def _write_all(path: Path, entries: dict[str, Any]) -> None:
-    parent = path.parent
-    paths.ensure_private_dir(parent)
-    if stat.S_IMODE(parent.stat().st_mode) != DIR_MODE:
-        parent.chmod(DIR_MODE)
     text = json.dumps({"version": FORMAT_VERSION, "credentials": entries}, indent=2)
-    tmp = parent / f".{path.name}.{os.getpid()}.tmp"
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    paths.write_private(path, text + "\n")
 
 
 def load(key: str, path: Path | None = None) -> StoredCredential | None:

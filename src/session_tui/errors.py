@@ -117,6 +117,18 @@ class CurrentSessionProtected(ProviderError):
         super().__init__(message)
 
 
+class UnsafeSessionId(ProviderError):
+    """A session whose id cannot be sent safely (see `session_tui.ids`): refused before
+    anything is sent, on every path, with how else it can be ended."""
+
+    def __init__(self, reason: str, how_else: str = "") -> None:
+        self.reason = reason
+        super().__init__(
+            f"Not sent: {reason}, so session-tui cannot name it to the server safely."
+            + (f" {how_else}" if how_else else "")
+        )
+
+
 class ReadOnlyRefused(ProviderError):
     """A revoke, sign-out or rename asked of an account opened read-only: nothing was sent."""
 

@@ -4,7 +4,8 @@
 1  usage: a bad flag, profile or config file (nothing was sent)
 2  auth: signing in failed, or our own session has ended (signed out elsewhere)
 3  server: unreachable, rate limiting, or answering errors or nonsense
-4  refused: the current session, or a change asked for in read-only mode
+4  refused: the current session, a session whose id cannot be sent safely, or a change
+   asked for in read-only mode
 5  partial: some of what was asked was done, some was not
 """
 
@@ -17,6 +18,7 @@ from session_tui.errors import (
     Forbidden,
     ReadOnlyRefused,
     SessionTuiError,
+    UnsafeSessionId,
     WrongPassword,
 )
 
@@ -29,7 +31,8 @@ PARTIAL = 5
 
 HELP = (
     "exit codes: 0 ok, 1 usage (or no such session), 2 sign-in failed or our session ended, "
-    "3 server unreachable or failing, 4 refused (the current session, read-only), "
+    "3 server unreachable or failing, 4 refused (the current session, an unsafe id, "
+    "read-only), "
     "5 partial failure"
 )
 
@@ -37,7 +40,7 @@ HELP = (
 def for_error(exc: SessionTuiError) -> int:
     if isinstance(exc, ConfigError):
         return USAGE
-    if isinstance(exc, CurrentSessionProtected | ReadOnlyRefused):
+    if isinstance(exc, CurrentSessionProtected | ReadOnlyRefused | UnsafeSessionId):
         return REFUSED
     if isinstance(exc, AuthExpired | WrongPassword | Forbidden):
         return AUTH

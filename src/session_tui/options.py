@@ -109,6 +109,13 @@ def session_options(parser: argparse.ArgumentParser) -> None:
         metavar="MIB",
         help="refuse a server answer larger than this, unread (default 4)",
     )
+    view.add_argument(
+        "--proxy",
+        default=None,
+        metavar="URL",
+        help="send https requests through this proxy (http:// or https://); the environment's "
+        "HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are never used",
+    )
 
 
 # What each number may be: a poll faster than twice a second only loads the server, and the

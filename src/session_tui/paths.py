@@ -6,8 +6,11 @@ tests and scripts never touch the user's real config, history or caches.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import stat
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -63,7 +66,49 @@ def history_db(account_key: str) -> Path:
     return state_dir() / "history" / f"{safe_key(account_key)}.sqlite3"
 
 
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create a directory readable only by the user (it holds history and credentials)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """A directory only the user can enter (it holds history, credentials, the audit trail).
+
+    Every directory this creates is 0700, parents included (`mkdir(parents=True)` would make
+    those with the umask's mode), and the directory itself is narrowed to 0700 if an earlier
+    version or another tool left it open to others.
+    """
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another instance made it meanwhile
+            directory.mkdir(mode=DIR_MODE)
+        os.chmod(directory, DIR_MODE)  # mkdir's mode passes through the umask
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        os.chmod(path, DIR_MODE)
+    return path
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Replace `path` with `text`, atomically, as a 0600 file in a 0700 directory.
+
+    The new content goes to a temporary file with a unique name beside it (two instances
+    saving at once cannot write into each other's), made 0600 from the start, flushed to
+    disk, then renamed over the old file: a reader sees the old file or the new, never half.
+    """
+    ensure_private_dir(path.parent)
+    fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(scratch, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(scratch)
+        raise
     return path

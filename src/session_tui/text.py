@@ -105,3 +105,13 @@ def plain_uncached(value: str | None, max_len: int = 256) -> str:
     if len(text) > max_len:
         text = text[: max_len - 1].rstrip() + ELLIPSIS
     return text
+
+
+def terminal_text(value: str) -> str:
+    """`plain` for a whole message or table the command line prints: escape sequences and
+    control, bidi and zero-width characters removed as `plain` removes them, but line breaks
+    and tabs kept (a table's columns, a message's lines) and nothing collapsed or cut."""
+    text = _ESCAPES.sub("", value)
+    return "\n".join(
+        "\t".join(_clean_chars(cell) for cell in line.split("\t")) for line in text.split("\n")
+    )

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from session_tui import exit_codes
+from session_tui.console import say as say
+from session_tui.console import show
 from session_tui.engine import device_memory
 from session_tui.engine.polling import PollKind, PollReport, poll
 from session_tui.engine.recording import record_poll
@@ -33,6 +34,7 @@ from session_tui.tracking.service import TrackingService
 from session_tui.ui.cells import device_label, short_place
 
 ONLINE_WINDOW = timedelta(minutes=5)
+MAX_CELL = 1100  # characters of one table cell: a whole session id (ids.MAX_ID) fits
 
 # The fields of a session in `list --json` / `--csv`, in order: a contract (docs/schemas).
 FIELDS = (
@@ -134,10 +136,6 @@ def exit_code_of(report: PollReport) -> int:
     return exit_codes.SERVER
 
 
-def say(message: str) -> None:
-    print(f"session-tui: {message}", file=sys.stderr)
-
-
 def record(view: SessionView, account: AccountState, at: datetime) -> dict[str, Any]:
     """One session as the stable, plain record `list` prints (every string made safe)."""
     session = view.session
@@ -145,7 +143,7 @@ def record(view: SessionView, account: AccountState, at: datetime) -> dict[str, 
     last = session.last_active_at
     return {
         "account": account.name,
-        "id": plain(session.id, 256),
+        "id": session.id,  # shown as it is: `ids` made sure it can be, and revoke takes it
         "current": session.is_current,
         "name": view.name or None,
         "device": device_label(view) or None,
@@ -178,11 +176,12 @@ def one_account(run: Run, command: str) -> AccountState:
 
 def print_table(headings: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
     """Aligned columns on a terminal; tab-separated lines (for cut and awk) in a pipe."""
+    lines = [[plain(cell, MAX_CELL) for cell in line] for line in (headings, *rows)]
     if not out.isatty():
-        for line in (headings, *rows):
-            print("\t".join(line), file=out)
+        for line in lines:
+            show("\t".join(line), out)
         return
-    widths = [max(len(line[i]) for line in (headings, *rows)) for i in range(len(headings))]
-    for line in (headings, *rows):
+    widths = [max(len(line[i]) for line in lines) for i in range(len(headings))]
+    for line in lines:
         cells = (cell.ljust(w) for cell, w in zip(line, widths, strict=True))
-        print("  ".join(cells).rstrip(), file=out)
+        show("  ".join(cells).rstrip(), out)

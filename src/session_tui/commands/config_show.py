@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from session_tui import exit_codes, paths
 from session_tui.commands.common import command_parser
 from session_tui.connect import resolve_choices
+from session_tui.console import json_text, show
 from session_tui.errors import ConfigError
 from session_tui.options import PASSWORD_ENV, TOKEN_ENV, Parser
 
@@ -41,14 +42,13 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     shown = effective(args)
     if args.json:
-        json.dump(shown, out, indent=2, default=str)
-        out.write("\n")
+        out.write(json_text(shown, default=str) + "\n")
         return exit_codes.OK
     for section, values in shown.items():
-        print(f"{section}:", file=out)
+        show(f"{section}:", out)
         width = max((len(k) for k in values), default=0)
         for key, value in values.items():
-            print(f"  {key:<{width}}  {_text(value)}", file=out)
+            show(f"  {key:<{width}}  {_text(value)}", out)
     return exit_codes.OK
 
 

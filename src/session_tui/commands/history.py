@@ -7,7 +7,6 @@ directory); one poll first, so the account is known and what ended since is in i
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from typing import Any, TextIO
 
@@ -21,6 +20,7 @@ from session_tui.commands.common import (
     print_table,
     say,
 )
+from session_tui.console import json_text, show
 from session_tui.engine.polling import PollKind
 from session_tui.enrich.text import plain
 from session_tui.options import Parser
@@ -76,10 +76,9 @@ async def _history(run: Run, args: Any, out: TextIO) -> int:
     rows.sort(key=lambda r: (r[1].ended.latest, r[1].row_id), reverse=True)
     rows = rows[: max(1, args.limit)]
     if args.json:
-        json.dump([_record(name, row) for name, row in rows], out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json_text([_record(name, row) for name, row in rows]) + "\n")
     elif not rows:
-        print("No ended sessions recorded yet.", file=out)
+        show("No ended sessions recorded yet.", out)
     else:
         _print(rows, out, multi=len(run.accounts) > 1)
     return code
@@ -94,7 +93,7 @@ def _range(value: TimeRange | None) -> dict[str, str | None] | None:
 def _record(account: str, row: HistoryRow) -> dict[str, Any]:
     return {
         "account": account,
-        "id": plain(row.session_id, 256),
+        "id": plain(row.session_id, 1100),
         "device": row.device,
         "location": row.location,
         "reason": str(row.reason),
@@ -114,7 +113,7 @@ def _print(rows: list[tuple[str, HistoryRow]], out: TextIO, *, multi: bool) -> N
             row.location,
             when_text(row.signed_in),
             duration_text(row.signed_in, row.ended),
-            plain(row.session_id, 64),
+            plain(row.session_id, 1100),
         )
         for name, row in rows
     ]

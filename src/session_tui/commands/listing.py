@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import json
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -23,10 +22,12 @@ from session_tui.commands.common import (
     record,
     say,
 )
+from session_tui.console import csv_cell, json_text
 from session_tui.engine.polling import PollKind
 from session_tui.enrich import SessionView
 from session_tui.enrich.times import MISSING, expires_text, last_active_text
 from session_tui.options import Parser
+from session_tui.text import terminal_text
 from session_tui.ui.cells import device_words
 from session_tui.ui.sorting import SortColumn, ordered
 
@@ -81,8 +82,7 @@ async def _list(run: Run, args: Any, out: TextIO) -> int:
         for account in run.accounts:
             await account.provider.aclose()
     if args.json:
-        json.dump(rows, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json_text(rows) + "\n")
     elif args.csv:
         writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
@@ -93,10 +93,11 @@ async def _list(run: Run, args: Any, out: TextIO) -> int:
     return code
 
 
-def _csv_value(value: Any) -> Any:
+def _csv_value(value: Any) -> str:
+    """Every cell as inert text: no formula (`console.csv_cell`), nothing a terminal acts on."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value
+    return "" if value is None else csv_cell(terminal_text(str(value)))
 
 
 HEADINGS = ("DEVICE", "LOCATION", "IP", "LAST ACTIVE", "EXPIRES", "ID")

@@ -10,13 +10,12 @@ trail, as from the dashboard.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from session_tui import exit_codes
+from session_tui import console, exit_codes
 from session_tui.commands.common import (
     Run,
     command_parser,
@@ -25,8 +24,8 @@ from session_tui.commands.common import (
     one_account,
     open_run,
     poll_once,
-    say,
 )
+from session_tui.console import from_csv_cell, say, show
 from session_tui.engine.polling import PollKind
 from session_tui.engine.recording import record_attempt
 from session_tui.engine.revocation import RevokeKind, RevokeOutcome, revoke
@@ -77,7 +76,7 @@ def main(
     run = open_run(args)
     try:
         return asyncio.run(
-            _revoke(run, args, password, ask or input, ask_password or getpass.getpass)
+            _revoke(run, args, password, ask or console.ask, ask_password or console.ask_secret)
         )
     finally:
         run.close()
@@ -104,9 +103,12 @@ async def _revoke(
         code = exit_codes.OK
         if args.all_others:
             targets = account.others()
+            for session in account.unsendable():
+                _refuse(run, account, session)
+                code = exit_codes.REFUSED
         else:
             targets = []
-            for sid in dict.fromkeys(args.ids):
+            for sid in dict.fromkeys(_as_listed(arg, listed) for arg in args.ids):
                 if sid == current:
                     say(
                         f"{sid} is the session session-tui is signed in with (This device); "
@@ -116,15 +118,18 @@ async def _revoke(
                 elif sid not in listed:
                     say(f"{sid}: {account.name} has no such active session.")
                     code = max(code, exit_codes.PARTIAL)
+                elif account.send_refusal(sid) is not None:
+                    _refuse(run, account, listed[sid])
+                    code = exit_codes.REFUSED
                 else:
                     targets.append(listed[sid])
         if not targets:
             if code == exit_codes.OK:
-                print("There are no other sessions to sign out.")
+                show("There are no other sessions to sign out.")
             # Only ids the server does not list: a wrong argument, and nothing was sent.
             return code if code != exit_codes.PARTIAL else exit_codes.USAGE
         if not args.yes and not _confirmed(run, account.name, targets, ask):
-            print("Nothing revoked.")
+            show("Nothing revoked.")
             return exit_codes.OK
         done, failed = await _attempt(run, account, targets, password, ask_password)
         if failed:
@@ -132,8 +137,8 @@ async def _revoke(
         if done < len(targets):
             say(f"only {done} of the {len(targets)} sessions ended.")
             return exit_codes.PARTIAL
-        print(f"Revoked {done} session{'s' if done != 1 else ''} of {account.name}.")
-        return code
+        show(f"Revoked {done} session{'s' if done != 1 else ''} of {account.name}.")
+        return code  # 4 when some of what was asked was refused (ours, an unsafe id)
     finally:
         await account.provider.aclose()
 
@@ -156,10 +161,28 @@ async def _decided_by_a_poll(
     return ended, exit_codes.OK
 
 
+def _as_listed(arg: str, listed: dict[str, Session]) -> str:
+    """The id an argument names: as given, or as `list --csv` printed it (a cell that would
+    start a formula there carries a leading `'`)."""
+    if arg in listed:
+        return arg
+    return from_csv_cell(arg)
+
+
+def _refuse(run: Run, account: AccountState, session: Session) -> None:
+    """Say why a session is not sent, and how else it can be ended."""
+    reason = account.send_refusal(session.id) or ""
+    how = getattr(account.provider, "how_else", "")
+    say(
+        f"{session.id} ({describe(run.enricher.view(session))}) is not revoked: {reason}, so "
+        f"session-tui cannot name it to the server safely. {how}".rstrip()
+    )
+
+
 def _confirmed(run: Run, name: str, targets: list[Session], ask: Callable[[str], str]) -> bool:
-    print(f"These sessions of {name} will be signed out:")
+    show(f"These sessions of {name} will be signed out:")
     for session in targets:
-        print(f"  {session.id}  {describe(run.enricher.view(session))}")
+        show(f"  {session.id}  {describe(run.enricher.view(session))}")
     count = len(targets)
     answer = ask(f"Revoke {count} session{'s' if count != 1 else ''}? [y/N] ")
     return answer.strip().lower() in ("y", "yes")
@@ -184,7 +207,7 @@ async def _attempt(
         if attempt.outcome is RevokeOutcome.DONE:
             return attempt.revoked, exit_codes.OK
         if attempt.outcome is RevokeOutcome.ALREADY_GONE:
-            print(f"{targets[0].id} had already ended; nothing left to revoke.")
+            show(f"{targets[0].id} had already ended; nothing left to revoke.")
             return 1, exit_codes.OK
         if attempt.outcome in (RevokeOutcome.PARTIAL, RevokeOutcome.UNKNOWN):
             return await _decided_by_a_poll(run, account, targets, attempt.error)

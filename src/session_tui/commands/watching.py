@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from session_tui import exit_codes
 from session_tui.commands.common import Run, command_parser, now, open_run, poll_once
+from session_tui.console import json_text, say, show
 from session_tui.engine.polling import PollKind
 from session_tui.engine.state import AccountState
 from session_tui.enrich.text import plain
@@ -106,11 +107,7 @@ async def _watch(
                     _emit(out, as_json, _connection(account, "connection-lost", report.message))
             if rounds == 1:
                 names = ", ".join(a.name for a in run.accounts)
-                print(
-                    f"session-tui: watching {names} every {interval:g} s; Ctrl-C stops.",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                say(f"watching {names} every {interval:g} s; Ctrl-C stops.")
             if all(a.stopped for a in run.accounts):
                 return exit_codes.AUTH
             if polls is None or rounds < polls:
@@ -130,17 +127,12 @@ async def _watch(
 def _pass_on(commands: AlertCommands, account: AccountState, alerts: list[Event]) -> None:
     refused = commands.submit_all(e.to_json(account=account.provider.account) for e in alerts)
     if refused:
-        print(
-            f"session-tui: {account.name}: {refused} alert(s) not passed to --on-alert "
-            "(too many at once)",
-            file=sys.stderr,
-            flush=True,
-        )
+        say(f"{account.name}: {refused} alert(s) not passed to --on-alert (too many at once)")
 
 
 def _hook_done(result: HookResult) -> None:
     if not result.ok:
-        print(f"session-tui: {plain(result.message, 300)}", file=sys.stderr, flush=True)
+        say(plain(result.message, 300))
 
 
 def _event(account: AccountState, event: Event, multi: bool) -> dict[str, Any]:
@@ -166,7 +158,8 @@ def _connection(account: AccountState, kind: str, message: str | None) -> dict[s
 
 def _emit(out: TextIO, as_json: bool, data: dict[str, Any]) -> None:
     if as_json:
-        line = json.dumps({k: v for k, v in data.items() if k != "text"}, ensure_ascii=False)
+        line = json_text({k: v for k, v in data.items() if k != "text"}, indent=None)
     else:
         line = f"{data['at']}  {data['severity']:<5}  {data['text']}"
-    print(line, file=out, flush=True)
+    show(line, out)
+    out.flush()

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from session_tui.console import interruptible
 from session_tui.demo.state import DemoState
 
 API_PREFIX = "/v1/sessions"
@@ -426,7 +427,8 @@ def run_foreground(
             file=out,
         )
         print("Ctrl+C stops it.", file=out, flush=True)
-        threading.Event().wait()
+        with interruptible():  # even when started with SIGINT ignored (a background job)
+            threading.Event().wait()
     except KeyboardInterrupt:
         print("stopped.", file=out)
     finally:

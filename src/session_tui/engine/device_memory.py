@@ -127,12 +127,7 @@ def save(path: Path | None = None) -> bool:
         ]
         text = json.dumps({"stamp": _stamp(), "devices": rows}, ensure_ascii=False)
         try:
-            paths.ensure_private_dir(path.parent)
-            scratch = path.with_name(f".{path.name}.{os.getpid()}")
-            fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(scratch, path)
+            paths.write_private(path, text)
         except OSError:
             return False
         _sweep(path)

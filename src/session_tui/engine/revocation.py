@@ -21,6 +21,7 @@ from session_tui.errors import (
     NoAnswer,
     NotFound,
     ProviderError,
+    UnsafeSessionId,
     WrongPassword,
 )
 from session_tui.model import Session
@@ -38,7 +39,7 @@ class RevokeOutcome(enum.StrEnum):
     PARTIAL = "partial"  # the server ended fewer than asked (`remaining` says which, if known)
     UNKNOWN = "unknown"  # sent, but no answer came: the next poll decides
     WRONG_PASSWORD = "wrong password"
-    REFUSED = "refused"  # the current session, or read-only: nothing was sent
+    REFUSED = "refused"  # the current session, an unsafe id, or read-only: nothing was sent
     FAILED = "failed"
 
     @property
@@ -148,7 +149,7 @@ async def revoke(
         )
     except AuthExpired as exc:
         return attempt(RevokeOutcome.FAILED, error=str(exc), signed_out=exc)
-    except CurrentSessionProtected as exc:
+    except (CurrentSessionProtected, UnsafeSessionId) as exc:
         return attempt(RevokeOutcome.REFUSED, error=str(exc))
     except ProviderError as exc:
         return attempt(RevokeOutcome.FAILED, error=str(exc))

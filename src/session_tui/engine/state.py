@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from session_tui.enrich.text import plain
+from session_tui.ids import send_refusal
 from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
 
@@ -98,6 +99,24 @@ class AccountState:
         return capability in self.provider.capabilities
 
     def others(self) -> list[Session]:
-        """Every listed session except the one we are signed in with."""
+        """Every listed session except the one we are signed in with, and those that cannot
+        be named to the server safely (`unsendable`): what "sign out all others" ends."""
         current = self.current_id
-        return [s for s in self.sessions.values() if not s.is_current and s.id != current]
+        return [
+            s
+            for s in self.sessions.values()
+            if not s.is_current and s.id != current and self.send_refusal(s.id) is None
+        ]
+
+    def send_refusal(self, session_id: str) -> str | None:
+        """Why a revoke of this session is refused before anything is sent, or None."""
+        return send_refusal(session_id, in_body=getattr(self.provider, "revokes_in_body", False))
+
+    def unsendable(self) -> list[Session]:
+        """Other sessions that stay, whatever is asked: their ids cannot be sent safely."""
+        current = self.current_id
+        return [
+            s
+            for s in self.sessions.values()
+            if s.id != current and not s.is_current and self.send_refusal(s.id) is not None
+        ]

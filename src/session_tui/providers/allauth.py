@@ -29,17 +29,15 @@ from session_tui.errors import (
 )
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase, confirm_ended
+from session_tui.providers.fields import from_epoch_seconds, optional_ip, optional_str
 from session_tui.providers.http import (
     check_url,
-    from_epoch_seconds,
     host_of,
     json_of,
     json_or_none,
     make_client,
     make_sync_client,
     offload,
-    optional_ip,
-    optional_str,
     rate_limited,
     read_json,
     send,
@@ -184,6 +182,7 @@ class AllauthProvider(ProviderBase):
     """The sessions of one account on a django-allauth site, through its own session token."""
 
     kind = "allauth"
+    revokes_in_body = True  # DELETE /auth/sessions names its sessions in the body
 
     def __init__(
         self,

@@ -6,13 +6,19 @@ and the CLI only ever talk to them through `SessionProvider`.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import httpx
 
-from session_tui.errors import BadResponse, CurrentSessionProtected, NotFound, ProviderError
+from session_tui.errors import (
+    CurrentSessionProtected,
+    NotFound,
+    ProviderError,
+    UnsafeSessionId,
+)
+from session_tui.ids import id_problem, is_dotlike, send_refusal, stand_in
 from session_tui.model import Capability, EndedSession, Location, Session
 from session_tui.providers.http import make_client, offload
 
@@ -46,7 +52,6 @@ class SessionProvider(Protocol):
 # The longest each untrusted field may be once it has crossed the provider boundary. Nothing
 # longer is ever useful on screen, and everything after this point (caches, the history store,
 # the audit log, the screen) may then rely on it.
-MAX_ID = 1024  # longer is refused, not cut: a cut id would revoke nothing (or the wrong thing)
 MAX_USER_AGENT = 2048
 MAX_TEXT = 512  # display names, places
 MAX_IP = 64
@@ -73,11 +78,12 @@ def _encodable(text: str) -> bool:
 
 
 def bounded(session: Session) -> Session:
-    """The session with every untrusted string cut to its bound (see the constants above)."""
-    if len(session.id) > MAX_ID:
-        raise BadResponse(f"The server sent a session id of {len(session.id)} characters.")
-    if not _encodable(session.id):
-        raise BadResponse("The server sent a session id that is not valid Unicode.")
+    """The session with every untrusted string cut to its bound (see the constants above), and
+    known by a stand-in id if its own cannot be shown or sent (`session_tui.ids`): it stays
+    on screen, flagged, and nothing is ever sent for it."""
+    problem = id_problem(session.id)
+    if problem is not None:
+        session = replace(session, id=stand_in(session.id, problem))
     if _within(session):
         return session  # the common case, on every poll: nothing to cut, nothing to copy
     location = session.location
@@ -141,6 +147,14 @@ class ProviderBase:
     server: str = ""
     capabilities: frozenset[Capability] = frozenset()
     acting_as: str | None = None
+    # `_revoke_many` names the sessions in a request body (JSON), never in a URL: ids made of
+    # dots can then still be revoked. Off unless a provider's API does.
+    revokes_in_body: bool = False
+    # How a user can end a session that session-tui refuses to name to the server.
+    how_else: str = (
+        "End it on the server itself, or change the account's password and sign out the "
+        "other sessions there."
+    )
     # The API's bulk revoke answers with what it really ended (not just "ok"), so revoking
     # chosen ids needs no listing before it. Off unless a provider's API does.
     bulk_answer_says_ended: bool = False
@@ -179,7 +193,40 @@ class ProviderBase:
             raise CurrentSessionProtected()
         if session_id not in listed:
             raise NotFound(f"{self.server or 'The server'} no longer lists that session.")
-        await self._revoke_one(session_id, password)
+        self._check_sendable(session_id)
+        if is_dotlike(session_id):
+            # Never as a path segment: a proxy may fold "%2E%2E" back into "..".
+            if await self._revoke_many([session_id], password) <= 0:
+                raise ProviderError(f"{self._where} answered but did not end the session.")
+            return
+        try:
+            await self._revoke_one(session_id, password)
+        except NotFound as exc:
+            # "Not found" is "already gone" only if a fresh listing agrees: a server (or a
+            # proxy) that routed the request elsewhere answers 404 too, and ended nothing.
+            if session_id in {s.id for s in await self.list_sessions()}:
+                raise ProviderError(
+                    f'{self._where} answered "not found" ({exc}) but still lists the '
+                    "session: it was not ended."
+                ) from None
+            raise
+
+    @property
+    def _where(self) -> str:
+        return self.server or "The server"
+
+    def _check_sendable(self, session_id: str) -> None:
+        """Refuse, before anything is sent, an id that cannot be named to this API safely."""
+        reason = send_refusal(session_id, in_body=self.revokes_in_body)
+        if reason is not None:
+            raise UnsafeSessionId(reason, self.how_else)
+
+    def _sendable(self, session_ids: list[str]) -> list[str]:
+        """The ids that can be sent; none at all (when some were asked) is refused."""
+        kept = [sid for sid in session_ids if _quietly(self._check_sendable, sid)]
+        if session_ids and not kept:
+            self._check_sendable(session_ids[0])
+        return kept
 
     async def revoke_others(
         self, *, only: Collection[str] | None = None, password: str | None = None
@@ -193,6 +240,7 @@ class ProviderBase:
             # One request: the ids the user confirmed, never ours; the answer itself counts
             # (and names) only what really ended, so a listing first would add nothing.
             targets = [sid for sid in dict.fromkeys(only) if sid != self._current_id]
+            targets = self._sendable(targets)
             self.last_ended = None
             return await self._revoke_many(targets, password) if targets else 0
         sessions = await self.list_sessions()
@@ -200,6 +248,7 @@ class ProviderBase:
         if only is not None:
             wanted = set(only)
             targets = [t for t in targets if t in wanted]
+        targets = self._sendable(targets)
         self.last_ended = None
         if not targets:
             return 0
@@ -234,6 +283,14 @@ class ProviderBase:
             await self._revoke_one(sid, password)
         self.last_ended = tuple(session_ids)
         return len(session_ids)
+
+
+def _quietly(check: Callable[[str], None], session_id: str) -> bool:
+    try:
+        check(session_id)
+    except UnsafeSessionId:
+        return False
+    return True
 
 
 def confirm_ended(server: str, asked: Collection[str], still_listed: Collection[str]) -> list[str]:

@@ -36,6 +36,7 @@ from session_tui.errors import (
 )
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase, SharedCredential, confirm_ended
+from session_tui.providers.fields import optional_ip, optional_str, parse_time
 from session_tui.providers.http import (
     check_url,
     host_of,
@@ -43,9 +44,6 @@ from session_tui.providers.http import (
     json_or_none,
     make_sync_client,
     offload,
-    optional_ip,
-    optional_str,
-    parse_time,
     rate_limited,
     read_json,
     send,
@@ -190,6 +188,7 @@ class BetterAuthBase(ProviderBase):
     """What the own-account and the admin provider share: calls, whoami, confirmed revokes."""
 
     capabilities = frozenset({Capability.EXPIRY})
+    revokes_in_body = True  # every revoke names a session by its token, in the body
 
     def __init__(
         self,

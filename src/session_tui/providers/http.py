@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import ssl
 import time
 from collections.abc import Callable
@@ -89,20 +90,53 @@ def no_cookies() -> CookieJar:
 
 
 def _headers(extra: dict[str, str] | None) -> dict[str, str]:
-    return {"User-Agent": USER_AGENT, "Accept": "application/json", **(extra or {})}
+    return {"User-Agent": USER_AGENT, "Accept": "application/json", **checked_headers(extra)}
+
+
+MAX_HEADER = 8192
+
+
+def checked_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    """Headers whose values may go on the wire: printable ASCII, bounded. A token comes from a
+    server's answer (a login, a `set-auth-token` header), so it is checked like any server
+    data before it becomes a header; the message never quotes it."""
+    for name, value in (headers or {}).items():
+        if not (
+            isinstance(value, str)
+            and len(value) <= MAX_HEADER
+            and value.isascii()
+            and value.isprintable()
+        ):
+            raise BadResponse(
+                f"Refusing to send a {name} header: the credential or value it carries has "
+                "characters no header may hold (a line break or a control character)."
+            )
+    return headers or {}
 
 
 def _tls(base_url: str) -> ssl.SSLContext | bool:
     """Certificate checks for an https server; for a plain-http one (the demo, a loopback
     API), a context with no trusted roots: loading the CA bundle costs 3 MiB and 20 ms of
-    start-up for nothing, and should a request ever reach TLS it fails closed."""
+    start-up for nothing, and should a request ever reach TLS it fails closed.
+
+    `SSL_CERT_FILE` / `SSL_CERT_DIR` still name the trusted roots, as they would for httpx:
+    our clients do not trust the environment otherwise (see `_options`)."""
     if base_url.lower().startswith("http://"):
         return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
     return True
 
 
 def _options(base_url: str, headers: dict[str, str] | None) -> dict[str, Any]:
-    """What every client of ours is made with, blocking or not."""
+    """What every client of ours is made with, blocking or not.
+
+    Never the environment's proxies (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`), nor `.netrc`:
+    a proxy would see every plain-http request whole, bearer token included. Only
+    `--proxy URL` routes requests through a proxy, and only https ones (the proxy then sees
+    the host, not the request)."""
+    https = base_url.lower().startswith("https://")
     return {
         "base_url": base_url,
         "headers": _headers(headers),
@@ -110,6 +144,8 @@ def _options(base_url: str, headers: dict[str, str] | None) -> dict[str, Any]:
         "timeout": DEFAULT_TIMEOUT,
         "follow_redirects": False,
         "verify": _tls(base_url),
+        "trust_env": False,
+        "proxy": LIMITS.proxy if https else None,
     }
 
 
@@ -165,17 +201,36 @@ class Limits:
 
     max_body: int = 4 * 1024 * 1024
     deadline: float = 30.0
+    proxy: str | None = None  # --proxy: for https requests only
 
 
 LIMITS = Limits()
 
 
-def configure(*, max_body: int | None = None, deadline: float | None = None) -> None:
-    """Set the limits for this process (the command line's --max-response)."""
+def configure(
+    *, max_body: int | None = None, deadline: float | None = None, proxy: str | None = None
+) -> None:
+    """Set the limits for this process (the command line's --max-response and --proxy)."""
     if max_body is not None:
         LIMITS.max_body = max_body
     if deadline is not None:
         LIMITS.deadline = deadline
+    if proxy is not None:
+        LIMITS.proxy = check_proxy(proxy)
+
+
+def check_proxy(url: str) -> str:
+    """A proxy URL for `--proxy`: http(s), with a host; never echoed if it carries
+    credentials."""
+    shown = f" {plain(url, 200)!r}" if "@" not in url else ""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        raise InsecureURLError(f"--proxy: not a valid URL{shown}.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureURLError(f"--proxy wants an http:// or https:// URL with a host{shown}.")
+    return url
 
 
 _DROPPED = {b"content-encoding", b"content-length", b"transfer-encoding"}
@@ -213,6 +268,7 @@ async def send(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any)
     """
     host = _where(client.base_url)
     limit, deadline = LIMITS.max_body, LIMITS.deadline
+    checked_headers(kwargs.get("headers"))
     try:
         async with asyncio.timeout(deadline), client.stream(method, path, **kwargs) as response:
             if _declared_too_large(response, limit):
@@ -235,6 +291,7 @@ def send_sync(client: httpx.Client, method: str, path: str, **kwargs: Any) -> ht
     """`send` for the synchronous client the CLI uses before any event loop exists."""
     host = _where(client.base_url)
     limit, deadline = LIMITS.max_body, LIMITS.deadline
+    checked_headers(kwargs.get("headers"))
     started = time.monotonic()
     try:
         with client.stream(method, path, **kwargs) as response:
@@ -327,63 +384,3 @@ def server_busy(response: httpx.Response, host: str, detail: str = "") -> Server
     hint = f"; it asks us to retry in {wait:.0f} s" if wait is not None else ""
     said = f" ({detail})" if detail else ""
     return ServerBusy(f"{host} is unavailable (HTTP 503){said}{hint}.", retry_after=wait)
-
-
-def parse_time(value: Any, field: str) -> datetime | None:
-    """RFC 3339 text to an aware UTC datetime; None stays None, anything else is BadResponse."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadResponse(
-            f"Field {field!r} should be an RFC 3339 time, got {type(value).__name__}."
-        )
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError as exc:
-        raise BadResponse(f"Field {field!r} is not an RFC 3339 time.") from exc
-    if parsed.tzinfo is None:
-        raise BadResponse(f"Field {field!r} has no time zone.")
-    return parsed.astimezone(UTC)
-
-
-def from_epoch_ms(value: Any, field: str) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadResponse(f"Field {field!r} should be milliseconds since the epoch.")
-    try:
-        return datetime.fromtimestamp(value / 1000, UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise BadResponse(f"Field {field!r} is out of range.") from exc
-
-
-def from_epoch_seconds(value: Any, field: str) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadResponse(f"Field {field!r} should be seconds since the epoch.")
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise BadResponse(f"Field {field!r} is out of range.") from exc
-
-
-def optional_ip(value: Any, field: str) -> str | None:
-    """An IP address in its usual short form; "" (some servers' "unknown") is None."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise BadResponse(f"Field {field!r} should be an IP address, got {type(value).__name__}.")
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        raise BadResponse(f"Field {field!r} is not an IP address.") from None
-
-
-def optional_str(obj: dict[str, Any], key: str) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadResponse(f"Field {key!r} should be a string, got {type(value).__name__}.")
-    return value

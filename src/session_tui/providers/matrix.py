@@ -14,7 +14,6 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -27,18 +26,18 @@ from session_tui.errors import (
     ReauthRequired,
     WrongPassword,
 )
+from session_tui.ids import url_segment
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase
+from session_tui.providers.fields import from_epoch_ms, optional_str
 from session_tui.providers.http import (
     check_url,
-    from_epoch_ms,
     host_of,
     json_of,
     json_or_none,
     make_client,
     make_sync_client,
     offload,
-    optional_str,
     rate_limited,
     read_json,
     send,
@@ -190,7 +189,7 @@ def parse_whoami(body: Any) -> WhoAmI:
 
 
 def device_path(device_id: str) -> str:
-    return f"{CLIENT_API}/devices/{quote(device_id, safe='')}"
+    return f"{CLIENT_API}/devices/{url_segment(device_id)}"
 
 
 def password_auth(user: str, password: str) -> dict[str, Any]:
@@ -206,6 +205,11 @@ class MatrixProvider(ProviderBase):
     """The devices of one Matrix account, through its own access token."""
 
     kind = "matrix"
+    revokes_in_body = True  # delete_devices names its devices in the body
+    how_else = (
+        "Sign that device out from another Matrix client (Element: Settings, Sessions), or "
+        "ask the homeserver's admin to delete it."
+    )
     capabilities = frozenset(
         {
             Capability.RENAME,

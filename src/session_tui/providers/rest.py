@@ -11,7 +11,6 @@ import ipaddress
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -23,15 +22,16 @@ from session_tui.errors import (
     NotFound,
     ProviderError,
 )
+from session_tui.ids import url_segment
 from session_tui.model import Capability, EndedSession, EndReason, Location, Session
 from session_tui.providers.base import ProviderBase
+from session_tui.providers.fields import parse_time
 from session_tui.providers.http import (
     check_url,
     host_of,
     json_or_none,
     make_client,
     offload,
-    parse_time,
     rate_limited,
     read_json,
     send,
@@ -76,6 +76,7 @@ class RestProvider(ProviderBase):
 
     kind = "rest"
     bulk_answer_says_ended = True  # `revoked` (and `session_ids`) count only what ended
+    revokes_in_body = True  # revoke-others names its sessions in `session_ids`
     capabilities = frozenset(
         {Capability.EXPIRY, Capability.HISTORY, Capability.BULK_REVOKE, Capability.ACTIVITY}
     )
@@ -171,7 +172,7 @@ class RestProvider(ProviderBase):
 
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
         await self._call(
-            "DELETE", f"{SESSIONS}/{quote(session_id, safe='')}", what="revoke the session"
+            "DELETE", f"{SESSIONS}/{url_segment(session_id)}", what="revoke the session"
         )
 
     async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote
 
 from session_tui.errors import AuthExpired, Forbidden, NotAdmin
+from session_tui.ids import url_segment
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase, SharedCredential
 from session_tui.providers.http import (
@@ -60,6 +60,7 @@ class SynapseAdminProvider(ProviderBase):
     """The devices of one watched account, seen and force-signed-out by a server admin."""
 
     kind = "synapse-admin"
+    revokes_in_body = True  # the admin delete_devices names its devices in the body
     capabilities = frozenset(
         {Capability.BULK_REVOKE, Capability.ACTIVITY, Capability.FORCE_SIGN_OUT}
     )
@@ -105,7 +106,7 @@ class SynapseAdminProvider(ProviderBase):
         ]
 
     def _user_path(self) -> str:
-        return f"{ADMIN_API}/users/{quote(self.watched_user, safe='')}"
+        return f"{ADMIN_API}/users/{url_segment(self.watched_user)}"
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.credential.token}"}
@@ -151,7 +152,7 @@ class SynapseAdminProvider(ProviderBase):
         return await offload(_admin_devices, body, current, size=device_count(body))
 
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
-        await self._call("DELETE", f"{self._user_path()}/devices/{quote(session_id, safe='')}")
+        await self._call("DELETE", f"{self._user_path()}/devices/{url_segment(session_id)}")
 
     async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
         await self._call(
@@ -172,7 +173,7 @@ def check_admin_sync(homeserver: str, token: str, *, allow_insecure_http: bool =
         response = send_sync(client, "GET", f"{CLIENT_API}/account/whoami")
         raise_for_matrix(response, host)
         me = parse_whoami(json_of(response))
-        probe = send_sync(client, "GET", f"{ADMIN_API}/users/{quote(me.user_id, safe='')}")
+        probe = send_sync(client, "GET", f"{ADMIN_API}/users/{url_segment(me.user_id)}")
     if probe.status_code in (401, 403):
         try:
             raise_for_matrix(probe, host)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from session_tui import credentials
+from session_tui.console import ask_secret, say, show
 from session_tui.errors import AuthExpired, ConfigError, ProviderError, WrongPassword
 from session_tui.options import PASSWORD_ENV, TOKEN_ENV
 from session_tui.plugin import Prompt, Reconnect
@@ -74,17 +74,13 @@ class Authenticator(Protocol):
         ...
 
 
-def say(message: str) -> None:
-    print(f"session-tui: {message}", file=sys.stderr)
-
-
 def terminal_prompt(text: str) -> str:
     if not sys.stdin.isatty():
         raise ConfigError(
             f"No credentials and no terminal to ask for a password: set {TOKEN_ENV} "
             f"or {PASSWORD_ENV}."
         )
-    return getpass.getpass(text)
+    return ask_secret(text)
 
 
 def take_password(env: Mapping[str, str]) -> str | None:
@@ -237,7 +233,7 @@ def logout(auth: Authenticator, user: str) -> int:
     key = key_for(auth, user)
     stored = credentials.load(key)
     if stored is None:
-        print(f"No stored sign-in for {user} on {auth.server}; nothing to do.")
+        show(f"No stored sign-in for {user} on {auth.server}; nothing to do.")
         return 0
     device = f"session {stored.device_id}" if stored.device_id else "the session"
     if auth.provider == "matrix":
@@ -245,17 +241,16 @@ def logout(auth: Authenticator, user: str) -> int:
     try:
         was_live = auth.logout(stored.access_token)
     except ProviderError as exc:
-        print(
-            f"session-tui: could not sign out {device} ({exc}); the stored sign-in was kept, "
-            "run logout again later.",
-            file=sys.stderr,
+        say(
+            f"could not sign out {device} ({exc}); the stored sign-in was kept, "
+            "run logout again later."
         )
         return 1
     credentials.remove(key)
     if was_live:
-        print(f"Signed out {device} of {stored.user_id} and removed the stored sign-in.")
+        show(f"Signed out {device} of {stored.user_id} and removed the stored sign-in.")
     else:
-        print(
+        show(
             f"{device[0].upper()}{device[1:]} of {stored.user_id} was already signed out; "
             "removed the stored sign-in."
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from session_tui import paths
+from session_tui.console import show
 from session_tui.enrich.text import plain
 from session_tui.errors import SessionTuiError
 from session_tui.model import Session
@@ -237,7 +238,7 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
         devices = record.get("devices") or []
         for i, sid in enumerate(ids if isinstance(ids, list) else []):
             device = devices[i] if isinstance(devices, list) and i < len(devices) else None
-            out.append(f"    {_cell(sid, 60)}" + (f"  {_cell(device, 120)}" if device else ""))
+            out.append(f"    {_cell(sid, 1100)}" + (f"  {_cell(device, 120)}" if device else ""))
         if record.get("error"):
             out.append(f"    error: {_cell(record.get('error'), 200)}")
     return "\n".join(out)
@@ -248,14 +249,14 @@ def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | No
     out = stdout or sys.stdout
     args = _parser().parse_args(argv)
     if args.limit is not None and args.limit < 1:
-        print("session-tui audit: --limit must be at least 1.", file=sys.stderr)
+        show("session-tui audit: --limit must be at least 1.", sys.stderr)
         return 2
     target = path or paths.audit_file()
     # With --json, standard output stays JSON Lines (empty when there is nothing): the
     # friendly sentence goes to standard error, for scripts that pipe the output on.
     quiet_out = sys.stderr if args.json else out
     if not target.exists():
-        print("No revocations recorded yet.", file=quiet_out)
+        show("No revocations recorded yet.", quiet_out)
         return 0
     selected: list[tuple[str, dict[str, Any]]] = []
     skipped = 0
@@ -268,20 +269,20 @@ def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | No
                 continue
             selected.append((line, data))
     except OSError as exc:
-        print(f"session-tui audit: cannot read {target}: {exc.strerror or exc}", file=sys.stderr)
+        show(f"session-tui audit: cannot read {target}: {exc.strerror or exc}", sys.stderr)
         return 2
     if args.limit is not None:
         selected = selected[-args.limit :]
     if skipped:
-        print(f"session-tui audit: skipped {skipped} unreadable line(s).", file=sys.stderr)
+        show(f"session-tui audit: skipped {skipped} unreadable line(s).", sys.stderr)
     if not selected:
         suffix = f" for {plain(args.account, 120)}" if args.account else ""
-        print(f"No revocations recorded yet{suffix}.", file=quiet_out)
+        show(f"No revocations recorded yet{suffix}.", quiet_out)
         return 0
     if args.json:
         for _line, data in selected:
             # Re-encoded rather than echoed: a tampered line cannot smuggle escapes to the tty.
-            print(json.dumps(data, ensure_ascii=True), file=out)
+            show(json.dumps(data, ensure_ascii=True), out)
     else:
-        print(format_table([data for _line, data in selected]), file=out)
+        show(format_table([data for _line, data in selected]), out)
     return 0

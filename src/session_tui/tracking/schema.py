@@ -245,8 +245,11 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating, 0600 in a 0700 directory) a history file ready for concurrent use."""
     paths.ensure_private_dir(path.parent)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, paths.FILE_MODE)
+        try:
+            os.fchmod(fd, paths.FILE_MODE)  # its -wal and -shm files take the same mode
+        finally:
+            os.close(fd)
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )

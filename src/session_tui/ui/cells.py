@@ -15,6 +15,7 @@ from rich.text import Text
 from session_tui.enrich import DeviceType, Place, SessionView, naming
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import ago_text, expires_text, is_online, last_active_text
+from session_tui.ids import refused_reason
 from session_tui.ui import glyphs
 
 THIS_DEVICE = "This device"
@@ -79,6 +80,9 @@ def describe(view: SessionView) -> str:
 
 
 MARK_STYLE = Style(color="yellow", bold=True)
+# A session whose id cannot be sent safely (`session_tui.ids`): never revoked from here.
+UNSAFE_ID = "unsafe id: cannot revoke"
+UNSAFE_STYLE = Style(color="yellow", bold=True)
 
 
 def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) -> Text:
@@ -102,6 +106,9 @@ def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) ->
     if extra:
         text.append("  ")
         text.append(" · ".join(extra), DIM_STYLE)
+    if refused_reason(view.session.id) is not None:
+        text.append("  ")
+        text.append(UNSAFE_ID, UNSAFE_STYLE)
     return text
 
 

@@ -66,6 +66,16 @@ class SessionActions:
                 severity="warning",
             )
             return
+        refusal = account.send_refusal(session.id)
+        if refusal is not None:
+            how = getattr(account.provider, "how_else", "")
+            self.notify(
+                f"Nothing was sent: {refusal}, so session-tui cannot name it to the server "
+                f"safely. {how}".rstrip(),
+                title="Not revoked",
+                severity="warning",
+            )
+            return
         question = Text(f"Revoke {cells.describe(view)}{self._account_suffix()}?")
         note = Text("That device will be signed out at once.", style="dim")
 
@@ -88,12 +98,13 @@ class SessionActions:
         account = self.account
         current = account.current_id
         table = self.table
+        sendable = {s.id for s in account.others()}  # never ours, never an unsafe id
         if table.marked:
             chosen = [s for sid, s in account.sessions.items() if sid in table.marked]
-            return [s for s in chosen if not s.is_current and s.id != current], "selected"
+            return [s for s in chosen if s.id in sendable and s.id != current], "selected"
         if table.filtering:
             shown = [v.session for v in table.shown_views]
-            return [s for s in shown if not s.is_current and s.id != current], "shown"
+            return [s for s in shown if s.id in sendable and s.id != current], "shown"
         return account.others(), None
 
     def action_revoke_others(self) -> None:
@@ -125,6 +136,14 @@ class SessionActions:
         else:
             question = Text(f"Sign out {_plural(count, 'other session')}{suffix}?")
             note = Text("Your current session stays signed in.")
+        unsafe = len(account.unsendable())
+        if unsafe:
+            stays = Text(
+                f"{_plural(unsafe, 'session')} with an id that cannot be sent safely "
+                f"{'stays' if unsafe == 1 else 'stay'} signed in (r on it says how to end it).",
+                style="bold yellow",
+            )
+            note = stays if note is None else Text("\n").join([note, stays])
         views = ordered((self.tui.enricher.view(s) for s in others), SortColumn.LAST_ACTIVE)
         bullet = glyphs.current().bullet
         lines = [Text(f"{bullet} {cells.describe(v)}") for v in views[:MAX_LISTED]]

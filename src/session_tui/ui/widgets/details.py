@@ -15,6 +15,7 @@ from textual.widgets import Static
 from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import absolute_text, ago_text, expires_text, is_online
+from session_tui.ids import refused_reason
 from session_tui.ui import cells, glyphs
 from session_tui.ui.widgets.details_grid import DetailsGrid, RowLines
 
@@ -124,6 +125,9 @@ def details(
         add("Browser", cells.value_text(plain(device.browser, 120)))
         add("OS", cells.value_text(plain(device.os, 120)))
     add("Session id", Text(plain(session.id, 200)))
+    refusal = refused_reason(session.id)
+    if refusal is not None:
+        add("Revoke", Text(f"not from here: {refusal} (r says how else)", style="bold yellow"))
     if session.user_agent:
         add("User agent", cells.value_text(plain(session.user_agent, USER_AGENT_LEN)))
 

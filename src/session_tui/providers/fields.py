@@ -1,0 +1,70 @@
+"""Fields of a server's answer to typed values: RFC 3339 and epoch times, IP addresses,
+optional strings. Anything of the wrong shape is `BadResponse`, never a crash further up."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime
+from typing import Any
+
+from session_tui.errors import BadResponse
+
+
+def parse_time(value: Any, field: str) -> datetime | None:
+    """RFC 3339 text to an aware UTC datetime; None stays None, anything else is BadResponse."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(
+            f"Field {field!r} should be an RFC 3339 time, got {type(value).__name__}."
+        )
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as exc:
+        raise BadResponse(f"Field {field!r} is not an RFC 3339 time.") from exc
+    if parsed.tzinfo is None:
+        raise BadResponse(f"Field {field!r} has no time zone.")
+    return parsed.astimezone(UTC)
+
+
+def from_epoch_ms(value: Any, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadResponse(f"Field {field!r} should be milliseconds since the epoch.")
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BadResponse(f"Field {field!r} is out of range.") from exc
+
+
+def from_epoch_seconds(value: Any, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadResponse(f"Field {field!r} should be seconds since the epoch.")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BadResponse(f"Field {field!r} is out of range.") from exc
+
+
+def optional_ip(value: Any, field: str) -> str | None:
+    """An IP address in its usual short form; "" (some servers' "unknown") is None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Field {field!r} should be an IP address, got {type(value).__name__}.")
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise BadResponse(f"Field {field!r} is not an IP address.") from None
+
+
+def optional_str(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Field {key!r} should be a string, got {type(value).__name__}.")
+    return value
