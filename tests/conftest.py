@@ -18,6 +18,7 @@ pytest_plugins = [
     "better_auth_server",
     "contract_backends",
     "fault_server",
+    "hostile_rest",
 ]
 
 

@@ -130,6 +130,7 @@ class SynapseServer:
         user_agent: str = "pytest",
         ip: str | None = None,
         password: str | None = None,
+        device_id: str | None = None,
     ) -> tuple[str, str]:
         """Log in a new device as another client would; returns (device_id, access_token).
 
@@ -146,6 +147,8 @@ class SynapseServer:
         }
         if device_name:
             body["initial_device_display_name"] = device_name
+        if device_id is not None:  # a client may choose its own device id (a hostile one too)
+            body["device_id"] = device_id
         with self.client(**headers) as c:
             answer = c.post(f"{CLIENT}/login", json=body).raise_for_status().json()
             token = answer["access_token"]

@@ -263,10 +263,21 @@ def test_stop_ends_open_connections(demo_service: DemoService) -> None:
     client.close()
 
 
-def test_run_foreground_prints_url_and_token_and_stops_on_ctrl_c() -> None:
+def _sigint(ignored: bool) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN if ignored else signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("inherited_ignored", [False, True])
+def test_run_foreground_prints_url_and_token_and_stops_on_ctrl_c(inherited_ignored: bool) -> None:
+    """Ctrl-C stops it however SIGINT was inherited: a background job, `nohup` and some CI
+    systems start processes with it ignored."""
     code = "from session_tui.demo import run_foreground; raise SystemExit(run_foreground(seed=1))"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, bufsize=1
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        preexec_fn=lambda: _sigint(inherited_ignored),
     )
     try:
         assert proc.stdout is not None

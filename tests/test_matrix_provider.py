@@ -79,6 +79,25 @@ async def test_revoke_with_the_right_password(synapse: SynapseServer, account: A
     assert account.phone not in {s.id for s in await account.provider.list_sessions()}
 
 
+@pytest.mark.parametrize("device_id", ["..", ".", "a/b", "%2E%2E", "v1.2?x#y"])
+async def test_a_device_named_to_escape_its_url_is_renamed_and_revoked_for_real(
+    synapse: SynapseServer, account: Account, device_id: str
+) -> None:
+    """A client chose its own device id so that `DELETE /devices/{id}` would miss it (or hit
+    the parent resource, password and all). It is renamed through its encoded segment, which
+    Synapse routes to it, and revoked through delete_devices, which names it in the body."""
+    _, token = synapse.login(account.user, device_name="sly", device_id=device_id)
+    listed = {s.id for s in await account.provider.list_sessions()}
+    assert device_id in listed
+    await account.provider.rename(device_id, "renamed here")
+    on_server = synapse.devices(account.user, account.user.devices[account.tui])
+    assert on_server[device_id]["display_name"] == "renamed here"
+    await account.provider.revoke(device_id, password=account.user.password)
+    assert device_id not in synapse.devices(account.user, account.user.devices[account.tui])
+    assert not synapse.token_works(token)
+    assert account.phone in {s.id for s in await account.provider.list_sessions()}
+
+
 async def test_wrong_or_missing_password_keeps_the_device(
     synapse: SynapseServer, account: Account
 ) -> None:

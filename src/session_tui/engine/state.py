@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from session_tui.enrich.text import plain
-from session_tui.ids import send_refusal
+from session_tui.ids import refused_reason
 from session_tui.model import Capability, Session
 from session_tui.providers.base import SessionProvider
 
@@ -110,7 +110,8 @@ class AccountState:
 
     def send_refusal(self, session_id: str) -> str | None:
         """Why a revoke of this session is refused before anything is sent, or None."""
-        return send_refusal(session_id, in_body=getattr(self.provider, "revokes_in_body", False))
+        check = getattr(self.provider, "refusal", None)  # a ProviderBase knows its API
+        return check(session_id) if check is not None else refused_reason(session_id)
 
     def unsendable(self) -> list[Session]:
         """Other sessions that stay, whatever is asked: their ids cannot be sent safely."""

@@ -183,6 +183,7 @@ class AllauthProvider(ProviderBase):
 
     kind = "allauth"
     revokes_in_body = True  # DELETE /auth/sessions names its sessions in the body
+    ids_in_urls = False
 
     def __init__(
         self,

@@ -150,6 +150,9 @@ class ProviderBase:
     # `_revoke_many` names the sessions in a request body (JSON), never in a URL: ids made of
     # dots can then still be revoked. Off unless a provider's API does.
     revokes_in_body: bool = False
+    # `_revoke_one` (and `rename`) put the id into a URL path: off for APIs that name a
+    # session in the body even for one (Better Auth's token, allauth's list of ids).
+    ids_in_urls: bool = True
     # How a user can end a session that session-tui refuses to name to the server.
     how_else: str = (
         "End it on the server itself, or change the account's password and sign out the "
@@ -194,7 +197,7 @@ class ProviderBase:
         if session_id not in listed:
             raise NotFound(f"{self.server or 'The server'} no longer lists that session.")
         self._check_sendable(session_id)
-        if is_dotlike(session_id):
+        if is_dotlike(session_id) and self.ids_in_urls:
             # Never as a path segment: a proxy may fold "%2E%2E" back into "..".
             if await self._revoke_many([session_id], password) <= 0:
                 raise ProviderError(f"{self._where} answered but did not end the session.")
@@ -215,9 +218,13 @@ class ProviderBase:
     def _where(self) -> str:
         return self.server or "The server"
 
+    def refusal(self, session_id: str) -> str | None:
+        """Why a revoke of this session would be refused before anything is sent, or None."""
+        return send_refusal(session_id, in_body=self.revokes_in_body or not self.ids_in_urls)
+
     def _check_sendable(self, session_id: str) -> None:
         """Refuse, before anything is sent, an id that cannot be named to this API safely."""
-        reason = send_refusal(session_id, in_body=self.revokes_in_body)
+        reason = self.refusal(session_id)
         if reason is not None:
             raise UnsafeSessionId(reason, self.how_else)
 

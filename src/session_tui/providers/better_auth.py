@@ -189,6 +189,7 @@ class BetterAuthBase(ProviderBase):
 
     capabilities = frozenset({Capability.EXPIRY})
     revokes_in_body = True  # every revoke names a session by its token, in the body
+    ids_in_urls = False
 
     def __init__(
         self,
