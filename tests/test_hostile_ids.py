@@ -20,12 +20,13 @@ from canned_rest import Canned
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from session_tui.errors import ProviderError, UnsafeSessionId
+from session_tui.errors import BadResponse, ProviderError, UnsafeSessionId
 from session_tui.ids import id_problem, is_dotlike, refused_reason, url_segment
 from session_tui.model import Session
 from session_tui.providers.allauth import AllauthProvider
 from session_tui.providers.base import ProviderBase, bounded
 from session_tui.providers.better_auth import BetterAuthAdminProvider, BetterAuthProvider
+from session_tui.providers.http import checked_headers
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.rest import RestProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
@@ -66,7 +67,7 @@ IDS = st.one_of(
     st.text(alphabet=st.sampled_from("./%2Ee．。\\?#; \r\n"), min_size=1, max_size=8),
 )
 PROPERTY = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 ME = "me-0001"
 NOW_ISO = "2026-12-01T12:00:00.000Z"
@@ -367,3 +368,14 @@ def test_an_empty_id_from_a_parser_that_lets_it_through_is_a_stand_in_too() -> N
     shown = bounded(Session(id=""))
     assert shown.id.startswith("unsafe-empty-")
     assert "empty id" in (refused_reason(shown.id) or "")
+
+
+def test_a_token_with_a_line_break_never_becomes_a_header(canned: Canned) -> None:
+    """A token from a login answer (or the environment) that would split a header is refused
+    before any request is made."""
+    rest_answers(canned, "x")
+    with pytest.raises(BadResponse, match="Authorization header"):
+        RestProvider(canned.url, "tok\r\nX-Injected: 1")
+    with pytest.raises(BadResponse):
+        checked_headers({"X-Session-Token": "ok\x00"})
+    assert canned.requests == []

@@ -27,6 +27,7 @@ from session_tui.errors import AuthExpired, ConfigError, ProviderError, WrongPas
 from session_tui.options import PASSWORD_ENV, TOKEN_ENV
 from session_tui.plugin import Prompt, Reconnect
 from session_tui.providers.base import SessionProvider, SharedCredential
+from session_tui.providers.http import checked_headers
 
 PASSWORD_TRIES = 3
 
@@ -102,6 +103,9 @@ def key_for(auth: Authenticator, user: str) -> str:
 
 
 def store(auth: Authenticator, user: str, login: Login) -> None:
+    """Keep a new sign-in; a token the server sent that no header could carry is refused
+    before it is kept (every later run would fail on it)."""
+    checked_headers({"Authorization": login.token})
     credentials.save(
         key_for(auth, user),
         credentials.StoredCredential(
