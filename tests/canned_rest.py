@@ -4,10 +4,12 @@ right but unusual)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,9 +32,13 @@ class Canned:
         self.answers[path] = (status, ctype, body.encode(), {})
 
 
-@pytest.fixture
-def canned() -> Iterator[Canned]:
-    state = Canned()
+Answer = tuple[int, str, bytes, dict[str, str]]  # status, content type, body, headers
+Handle = Callable[[str, str, bytes, Message], Answer]  # method, raw path, body, headers
+
+
+@contextlib.contextmanager
+def serving(handle: Handle) -> Iterator[str]:
+    """A threaded HTTP/1.1 server on 127.0.0.1 whose every answer is `handle`'s; its URL."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -42,10 +48,7 @@ def canned() -> Iterator[Canned]:
 
         def _answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            state.requests.append((self.command, self.path, body))
-            status, ctype, raw, headers = state.answers.get(
-                self.path.split("?")[0], (404, "text/plain", b"no", {})
-            )
+            status, ctype, raw, headers = handle(self.command, self.path, body, self.headers)
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(raw)))
@@ -54,19 +57,31 @@ def canned() -> Iterator[Canned]:
             self.end_headers()
             self.wfile.write(raw)
 
-        do_GET = do_POST = do_DELETE = _answer
+        do_GET = do_POST = do_DELETE = do_PUT = _answer
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield state
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def canned() -> Iterator[Canned]:
+    state = Canned()
+
+    def handle(method: str, path: str, body: bytes, headers: Message) -> Answer:
+        state.requests.append((method, path, body))
+        return state.answers.get(path.split("?")[0], (404, "text/plain", b"no", {}))
+
+    with serving(handle) as url:
+        state.url = url
+        yield state
 
 
 def good_session(**changes: Any) -> dict[str, Any]:

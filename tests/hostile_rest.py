@@ -8,11 +8,12 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from canned_rest import Answer, serving
 
 TOKEN = "hostile-token-1"
 CURRENT = "me-0001"
@@ -80,35 +81,14 @@ class HostileRest:
 def hostile_rest() -> Iterator[HostileRest]:
     state = HostileRest()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def handle(method: str, path: str, body: bytes, headers: Message) -> Answer:
+        if headers.get("Authorization") != f"Bearer {TOKEN}":
+            status, payload = 401, {"error": {"code": "unauthorized", "message": "no"}}
+        else:
+            status, payload = state.handle(method, path, body)
+        raw = b"" if payload is None else json.dumps(payload).encode()
+        return status, "application/json", raw, {}
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _answer(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                status, payload = 401, {"error": {"code": "unauthorized", "message": "no"}}
-            else:
-                status, payload = state.handle(self.command, self.path, body)
-            raw = b"" if payload is None else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        do_GET = do_POST = do_DELETE = _answer
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(handle) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
