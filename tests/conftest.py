@@ -16,6 +16,7 @@ pytest_plugins = [
     "synapse_server",
     "allauth_server",
     "better_auth_server",
+    "keycloak_server",
     "contract_backends",
     "fault_server",
     "hostile_rest",

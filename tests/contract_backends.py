@@ -19,6 +19,9 @@ import pytest
 from allauth_server import AllauthSite
 from better_auth_server import BetterAuthServer
 from demo_fixtures import DEMO_NOW, DEMO_SEED, DEMO_TOKEN
+from keycloak_server import CLIENT_ID as KC_CLIENT
+from keycloak_server import OTHER_CLIENT, KeycloakServer
+from keycloak_server import REALM as KC_REALM
 from synapse_server import SynapseServer
 
 from session_tui.demo import DemoService, ManualClock
@@ -26,7 +29,9 @@ from session_tui.providers.allauth import AllauthProvider, login_sync
 from session_tui.providers.base import SessionProvider
 from session_tui.providers.better_auth import BetterAuthProvider
 from session_tui.providers.better_auth import login_sync as ba_login
+from session_tui.providers.keycloak import KeycloakProvider, TokenSource, realm_path
 from session_tui.providers.matrix import MatrixProvider
+from session_tui.providers.oidc import Realm, Tokens
 from session_tui.providers.rest import RestProvider
 
 OTHER_CLIENTS = [
@@ -211,7 +216,56 @@ class BetterAuthBackend:
         return self.server.token_works(self.user.tokens[session_id])
 
 
-BACKENDS = ["rest", "matrix", "allauth", "better-auth"]
+@dataclass
+class KeycloakBackend:
+    """A Keycloak realm: our session from a password sign-in of session-tui's client, the
+    others from independent sign-ins (another client among them). A session's tokens tell
+    whether it is alive: its refresh is refused once it has ended."""
+
+    server: KeycloakServer
+    name: str = "keycloak"
+    ours: str = ""
+    others: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.user = self.server.add_user()
+        self.refresh: dict[str, tuple[str, str]] = {}
+        for user_agent, ip in OTHER_CLIENTS:
+            self.others.append(self._sign_in(user_agent, ip, OTHER_CLIENT))
+        answer = self.server.sign_in(self.user, user_agent="session-tui", ip=None)
+        self.ours = answer["session_state"]
+        self._tokens = kc_tokens(answer)
+
+    def _sign_in(self, user_agent: str, ip: str | None, client_id: str = KC_CLIENT) -> str:
+        answer = self.server.sign_in(self.user, client_id=client_id, user_agent=user_agent, ip=ip)
+        sid = str(answer["session_state"])
+        self.refresh[sid] = (str(answer["refresh_token"]), client_id)
+        return sid
+
+    def provider(self, base_url: str | None = None) -> SessionProvider:
+        realm = Realm("keycloak", realm_path(KC_REALM), KC_CLIENT)
+        return KeycloakProvider(
+            base_url or self.server.base_url, KC_REALM, TokenSource(realm, self._tokens)
+        )
+
+    def server_ids(self) -> set[str]:
+        return set(self.server.sessions(self.user))
+
+    def sign_in_other(self) -> str:
+        return self._sign_in("curl/8.5.0", "192.0.2.1")
+
+    def end_elsewhere(self, session_id: str) -> None:
+        with self.server.admin() as admin:
+            admin.delete(f"/{KC_REALM}/sessions/{session_id}").raise_for_status()
+
+    def alive(self, session_id: str) -> bool:
+        if session_id == self.ours:
+            return self.server.account_works(self._tokens.access_token)
+        token, client_id = self.refresh[session_id]
+        return self.server.refresh_works(token, client_id)
+
+
+BACKENDS = ["rest", "matrix", "allauth", "better-auth", "keycloak"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -226,6 +280,8 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         yield MatrixBackend(request.getfixturevalue("synapse"))
     elif name == "allauth":
         yield AllauthBackend(request.getfixturevalue("allauth_site"))
+    elif name == "keycloak":
+        yield KeycloakBackend(request.getfixturevalue("keycloak"))
     else:
         yield BetterAuthBackend(request.getfixturevalue("better_auth"))
 
@@ -238,3 +294,8 @@ def password_for(backend: Backend) -> str | None:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def kc_tokens(answer: dict[str, object]) -> Tokens:
+    """A token endpoint's answer as the provider holds it."""
+    return Tokens(str(answer["access_token"]), str(answer["refresh_token"]), float("inf"))

@@ -55,9 +55,11 @@ def in_pty(
     answer: tuple[bytes, bytes] | None = None,
     ignore_sigint: bool = False,
     timeout: float = 60,
+    tee: list[bytes] | None = None,
 ) -> tuple[int, bytes]:
-    """Run the script on a pseudo-terminal; `answer` = (text to wait for, keys to type then).
-    Returns the exit status and every byte the terminal received."""
+    """Run the script on a pseudo-terminal; `answer` = (text to wait for, keys to type then);
+    `tee` gets each chunk as it arrives. Returns the exit status and every byte the terminal
+    received."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [SCRIPT, *argv],
@@ -81,6 +83,8 @@ def in_pty(
                 if not chunk:
                     break
                 seen += chunk
+                if tee is not None:
+                    tee.append(chunk)
                 if answer is not None and answer[0] in seen:
                     os.write(master, answer[1])
                     answer = None

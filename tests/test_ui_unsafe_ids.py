@@ -4,13 +4,10 @@ Ids of dots (a hostile client's way to dodge a revoke) are still revoked, throug
 
 from __future__ import annotations
 
-import io
-
 from hostile_rest import CURRENT, TOKEN, HostileRest
-from rich.console import Console
 from test_faults import messages
 from textual.widgets import Static
-from ui_support import SIZE, settle, until
+from ui_support import SIZE, rendered_text, settle, until
 
 from session_tui.providers.rest import RestProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
@@ -26,12 +23,6 @@ def _stand_in(app: SessionTuiApp) -> str:
     return sid
 
 
-def _text(renderable: object) -> str:
-    console = Console(width=120, record=True, color_system=None, file=io.StringIO())
-    console.print(renderable)
-    return console.export_text()
-
-
 async def test_an_unsafe_id_is_flagged_and_r_sends_nothing(hostile_rest: HostileRest) -> None:
     app = _app(hostile_rest)
     async with app.run_test(size=SIZE) as pilot:
@@ -39,7 +30,7 @@ async def test_an_unsafe_id_is_flagged_and_r_sends_nothing(hostile_rest: Hostile
         target = _stand_in(app)
         app.main.table.select_id(target)
         body = app.main.query_one("#details-body", Static)
-        await until(pilot, lambda: "not from here" in _text(body.content), "the details")
+        await until(pilot, lambda: "not from here" in rendered_text(body.content), "the details")
         svg = app.export_screenshot()
         assert "unsafe&#160;id:&#160;cannot&#160;revoke" in svg
         await pilot.press("r")
@@ -57,7 +48,7 @@ async def test_sign_out_all_others_leaves_the_unsafe_one_and_says_so(
         await settle(pilot, app)
         await pilot.press("R")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
-        shown = " ".join(_text(w.content) for w in app.screen.query(Static))
+        shown = " ".join(rendered_text(w.content) for w in app.screen.query(Static))
         assert "cannot be sent safely" in shown and "stays signed in" in shown
         await pilot.press("y")
         await until(pilot, lambda: app.screen is app.main, "the dialog to close")

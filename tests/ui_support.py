@@ -6,8 +6,10 @@ actions all run in workers, and a test may look only once they are done.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
+from rich.console import Console
 from textual.pilot import Pilot
 
 from session_tui.demo import DemoService
@@ -59,3 +61,10 @@ async def poll(pilot: Pilot[None], app: SessionTuiApp) -> None:
     await until(pilot, lambda: app.accounts[0].polls > before, "a poll")
     await until(pilot, lambda: idle(app), "tracking to finish")
     await pilot.pause()
+
+
+def rendered_text(renderable: object, width: int = 120) -> str:
+    """What a renderable shows, as plain text (a pane's content, a dialog's lines)."""
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()

@@ -46,6 +46,8 @@ class Profile:
     url: str | None = None
     base_url: str | None = None
     base_path: str | None = None
+    realm: str | None = None  # Keycloak
+    client_id: str | None = None  # Keycloak: the OIDC client session-tui signs in as
     admin: bool = False
     watch: tuple[str, ...] = ()
     interval: float | None = None
@@ -63,6 +65,8 @@ _KEYS = {
     "url": str,
     "base_url": str,
     "base_path": str,
+    "realm": str,
+    "client_id": str,
     "admin": bool,
     "watch": list,
     "interval": (int, float),

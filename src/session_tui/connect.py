@@ -28,6 +28,8 @@ _VALUE_FLAGS = (
     "homeserver",
     "base_url",
     "base_path",
+    "realm",
+    "client_id",
     "user",
     "interval",
     "city_db",

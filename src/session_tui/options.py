@@ -14,6 +14,7 @@ from session_tui.errors import ConfigError
 
 TOKEN_ENV = "SESSION_TUI_TOKEN"
 PASSWORD_ENV = "SESSION_TUI_PASSWORD"
+CLIENT_SECRET_ENV = "SESSION_TUI_CLIENT_SECRET"
 MAX_DEMO_SESSIONS = 100_000
 
 
@@ -32,12 +33,19 @@ def account_options(group: argparse._ActionsContainer) -> None:
     group.add_argument(
         "--base-url",
         metavar="URL",
-        help="the site's root URL (--provider allauth, better-auth)",
+        help="the site's or server's root URL (--provider allauth, better-auth, keycloak)",
     )
     group.add_argument(
         "--base-path",
         metavar="PATH",
         help="where a Better Auth API is mounted (default /api/auth)",
+    )
+    group.add_argument("--realm", metavar="NAME", help="the Keycloak realm (--provider keycloak)")
+    group.add_argument(
+        "--client-id",
+        metavar="ID",
+        help="the OIDC client session-tui signs in as (--provider keycloak; default session-tui; "
+        f"on call a service account, its secret in {CLIENT_SECRET_ENV})",
     )
     group.add_argument(
         "--user",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import compress
 from operator import is_not
 
-from session_tui.enrich.device import DeviceInfo, DeviceType, parse_device
+from session_tui.enrich.device import DeviceInfo, DeviceType, device_of, parse_device
 from session_tui.enrich.geo import GeoLocator, Place, flag
 from session_tui.enrich.text import plain
 from session_tui.model import Session
@@ -150,7 +150,7 @@ class Enricher:
         self, session: Session, device: DeviceInfo | None, place: Place | None
     ) -> SessionView:
         if device is None:
-            device = parse_device(session.user_agent)
+            device = device_of(session)
         if place is None:
             place = self.geo.locate(session.ip, session.location)
         name = plain(session.display_name, _NAME_LEN)

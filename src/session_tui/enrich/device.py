@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from session_tui.enrich.text import plain
+from session_tui.model import Session
 
 # User agents longer than this are cut before parsing: real ones are far shorter, and a hostile
 # 100 KB string should not cost a regex engine's time on every poll.
@@ -334,3 +335,50 @@ def parse_device(user_agent: str | None) -> DeviceInfo:
         if len(_learned) > MAX_REMEMBERED:  # the newest are the ones worth keeping
             del _learned[next(iter(_learned))]
     return info
+
+
+def device_of(session: Session) -> DeviceInfo:
+    """What a session's device is: from its user agent, or, where the server parsed the user
+    agent itself and keeps only the result (Keycloak), from `extras["device"]`
+    (`{"browser", "os", "mobile"}`)."""
+    if session.user_agent:
+        return parse_device(session.user_agent)
+    hint = session.extras.get("device") if session.extras else None
+    if not isinstance(hint, dict):
+        return UNKNOWN_DEVICE
+    browser, os_name = hint.get("browser"), hint.get("os")
+    return _described(
+        browser if isinstance(browser, str) else None,
+        os_name if isinstance(os_name, str) else None,
+        hint.get("mobile") is True,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _described(browser_text: str | None, os_text: str | None, mobile: bool) -> DeviceInfo:
+    """A device from what the server parsed: the browser as "Family/1.2.3" (Keycloak's form),
+    the OS as words. API clients are recognised by the same table as their user agents."""
+    raw = plain(browser_text, MAX_UA_LEN)
+    os_name = plain(os_text, _FIELD_LEN) or None
+    if client := (_api_client(raw) if raw else None):
+        browser = _named(*client)
+        return DeviceInfo(
+            browser, None, DeviceType.API_CLIENT, _label(browser, None, DeviceType.API_CLIENT)
+        )
+    family, _, version = raw.partition("/")
+    numbers = version.split(".")
+    browser = (
+        _named(family, _version(numbers[0] if numbers[0].isdigit() else None, None))
+        if family and family not in ("Other", "Unknown")
+        else None
+    )
+    if browser is None and os_name is None:
+        return UNKNOWN_DEVICE
+    os_family = os_name.split(" ")[0] if os_name else None
+    if mobile:
+        kind = DeviceType.MOBILE
+    elif os_family in _DESKTOP_OSES or os_family in ("Windows", "Mac", "macOS", "Linux"):
+        kind = DeviceType.DESKTOP
+    else:
+        kind = DeviceType.UNKNOWN
+    return DeviceInfo(browser, os_name, kind, _label(browser, os_name, kind))

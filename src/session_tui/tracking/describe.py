@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from session_tui.enrich.device import DeviceInfo, parse_device
+from session_tui.enrich.device import device_of
 from session_tui.enrich.geo import GeoLocator, Place
 from session_tui.enrich.naming import agent_label, device_words
 from session_tui.enrich.text import plain
@@ -43,10 +43,6 @@ def family(text: str | None) -> str:
         return ""
     words = [w for w in text.split() if not w[:1].isdigit()]
     return " ".join(words)
-
-
-def device_of(session: Session) -> DeviceInfo:
-    return parse_device(session.user_agent)
 
 
 def fingerprint_of(session: Session) -> Fingerprint:

@@ -58,6 +58,13 @@ class Details:
         return DetailsGrid(heading, self.rows, cache)
 
 
+# Provider-specific facts worth a row of their own, by their key in `Session.extras`.
+EXTRA_ROWS = {
+    "clients": "Signed in to",  # Keycloak: the applications that share the session
+    "impersonated_by": "Impersonated by",  # Better Auth's admin impersonation
+}
+
+
 def details(
     view: SessionView,
     *,
@@ -124,6 +131,10 @@ def details(
     if session.user_agent:  # without one, "Device: not reported by the server" says it all
         add("Browser", cells.value_text(plain(device.browser, 120)))
         add("OS", cells.value_text(plain(device.os, 120)))
+    for key, label in EXTRA_ROWS.items():
+        value = session.extras.get(key) if session.extras else None
+        if isinstance(value, str) and value:
+            add(label, cells.value_text(plain(value, 300)))
     add("Session id", Text(plain(session.id, 200)))
     refusal = refused_reason(session.id)
     if refusal is not None:
