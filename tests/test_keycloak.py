@@ -152,7 +152,7 @@ def test_password_then_stored_sign_in_then_revoke(
     assert first.returncode == 0, first.stderr
     stored = paths.credentials_file()
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
-    assert PASSWORD not in stored.readrendered_text()
+    assert PASSWORD not in stored.read_text()
     # No password now: the stored refresh token signs in.
     again = cli("list", "--json", *flags(keycloak, keycloak_user))
     assert again.returncode == 0, again.stderr
@@ -165,7 +165,7 @@ def test_password_then_stored_sign_in_then_revoke(
     out = cli("logout", *flags(keycloak, keycloak_user))
     assert out.returncode == 0, out.stderr
     assert "Signed out" in out.stdout
-    assert json.loads(paths.credentials_file().readrendered_text())["credentials"] == {}
+    assert json.loads(paths.credentials_file().read_text())["credentials"] == {}
 
 
 def _approve_when_asked(
@@ -241,6 +241,6 @@ async def test_the_dashboard_shows_the_clients_of_a_session(
         await settle(pilot, app)
         app.main.table.select_id(phone["session_state"])
         body = app.main.query_one("#details-body", Static)
-        await until(pilot, lambda: "Signed in to" in rendered_text(body.content), "the details")
+        await until(pilot, lambda: OTHER_CLIENT in rendered_text(body.content), "the details")
         shown = rendered_text(body.content)
-        assert OTHER_CLIENT in shown and "Mobile Safari 17 on iOS 17.5" in shown
+        assert "Signed in to" in shown and "Mobile Safari 17 on iOS 17.5" in shown

@@ -9,16 +9,22 @@ is still labelled "Unknown client": that is worth knowing.
 
 from __future__ import annotations
 
-from session_tui.enrich.device import DeviceInfo
+from session_tui.enrich.device import UNKNOWN_DEVICE, DeviceInfo
 from session_tui.text import plain
 
 AGENT_LEN = 120
 ID_LEN = 60
 
 
+def reported(user_agent: str | None, device: DeviceInfo) -> bool:
+    """Whether the API said anything about the device: a user agent, or (Keycloak) what it
+    parsed from one."""
+    return bool(user_agent) or device is not UNKNOWN_DEVICE
+
+
 def agent_label(user_agent: str | None, device: DeviceInfo) -> str:
     """What the user agent says ("Firefox 128 on Linux"), or "" when the API gave none."""
-    return plain(device.label, AGENT_LEN) if user_agent else ""
+    return plain(device.label, AGENT_LEN) if reported(user_agent, device) else ""
 
 
 def primary_name(name: str, agent: str, session_id: str) -> str:

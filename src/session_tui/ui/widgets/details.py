@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from session_tui.enrich import SessionView
+from session_tui.enrich import SessionView, naming
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import absolute_text, ago_text, expires_text, is_online
 from session_tui.ids import refused_reason
@@ -97,7 +97,7 @@ def details(
     if account:
         add("Account", Text(plain(account, 120)))
     add("Name", cells.value_text(view.name))
-    if session.user_agent:
+    if naming.reported(session.user_agent, device):
         kind = str(device.device_type)
         device_text = device.label if kind.casefold() in device.label.casefold() else None
         device_text = device_text or " · ".join(p for p in (device.label, kind) if p)
@@ -128,7 +128,7 @@ def details(
         add("Last active", _when(last, relative))
     add("Expires", _when(session.expires_at, expires_text(session.expires_at, now)))
     add("Created", _when(session.created_at, ago_text(session.created_at, now)))
-    if session.user_agent:  # without one, "Device: not reported by the server" says it all
+    if naming.reported(session.user_agent, device):  # else "Device: not reported" says it all
         add("Browser", cells.value_text(plain(device.browser, 120)))
         add("OS", cells.value_text(plain(device.os, 120)))
     for key, label in EXTRA_ROWS.items():
