@@ -278,7 +278,14 @@ def _realm() -> dict[str, Any]:
                 "username": f"service-account-{ONCALL_CLIENT}",
                 "enabled": True,
                 "serviceAccountClientId": ONCALL_CLIENT,
-                "clientRoles": {"realm-management": ["view-users", "view-events", "manage-users"]},
+                "clientRoles": {
+                    "realm-management": [
+                        "view-users",
+                        "view-events",
+                        "view-clients",
+                        "manage-users",
+                    ]
+                },
             },
             {
                 "username": f"service-account-{WATCHER_CLIENT}",

@@ -102,7 +102,16 @@ class TokenSource:
             return self._tokens.access_token
 
 
-def raise_for_keycloak(response: httpx.Response, host: str, what: str) -> None:
+ACCOUNT_ROLES = "the account needs the account client's manage-account role"
+ADMIN_ROLES = (
+    "the service account or admin needs realm-management's view-users to watch, and "
+    "manage-users to revoke"
+)
+
+
+def raise_for_keycloak(
+    response: httpx.Response, host: str, what: str, roles: str = ACCOUNT_ROLES
+) -> None:
     status = response.status_code
     if status < 400:
         if "json" not in response.headers.get("Content-Type", "json"):
@@ -122,10 +131,7 @@ def raise_for_keycloak(response: httpx.Response, host: str, what: str) -> None:
             "Sign in again to continue."
         )
     if status == 403:
-        raise Forbidden(
-            f"{host} refused to {what}{detail}: the account needs the account client's "
-            "manage-account role."
-        )
+        raise Forbidden(f"{host} refused to {what}{detail}: {roles}.")
     if status == 404:
         raise NotFound(f"{host} has no such {what.split()[-1]}{detail}.")
     if status == 429:

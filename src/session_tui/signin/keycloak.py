@@ -165,9 +165,9 @@ def open_keycloak(request: OpenRequest) -> OpenAccounts:
     from session_tui.providers.keycloak import KeycloakProvider, TokenSource
 
     choices = request.choices
-    if choices.admin:
-        raise ConfigError("--admin is not available for --provider keycloak yet.")
     signing = sign_in_for(request)
+    if choices.admin:
+        return _open_on_call(signing, request)
     tokens, user = _tokens(signing, request)
 
     def keep(refresh_token: str) -> None:
@@ -192,6 +192,44 @@ def open_keycloak(request: OpenRequest) -> OpenAccounts:
     claims = tokens.claims
     name = claims.get("preferred_username") or user or "keycloak"
     return OpenAccounts([make(tokens)], profile=str(name), reconnect=reconnect)
+
+
+def _open_on_call(signing: KeycloakSignIn, request: OpenRequest) -> OpenAccounts:
+    """`--admin --watch USER...`: a service account (`--client-id`, its secret in
+    SESSION_TUI_CLIENT_SECRET: client credentials, asked again as each token runs out) or an
+    admin's access token in SESSION_TUI_TOKEN; one token and one connection pool for all."""
+    from session_tui.providers.keycloak import TokenSource
+    from session_tui.providers.keycloak_admin import AdminAccess, KeycloakAdminProvider
+    from session_tui.providers.oidc import Tokens
+
+    choices = request.choices
+    if not choices.watch:
+        raise ConfigError("--admin needs at least one --watch USER (or `watch` in a profile).")
+    token = request.env.get(TOKEN_ENV)
+    if token:
+        source = TokenSource(signing.realm, Tokens(token, None, float("inf")))
+    elif signing.realm.client_secret:
+        with signing.client() as client:
+            first = signing.realm.client_credentials_sync(client)
+        source = TokenSource(signing.realm, first, service_account=True)
+    else:
+        raise ConfigError(
+            "On call, --provider keycloak signs in as a service account: --client-id NAME "
+            f"and its secret in {CLIENT_SECRET_ENV} (or an admin's access token in "
+            f"{TOKEN_ENV})."
+        )
+    access = AdminAccess(source)
+    providers: list[SessionProvider] = [
+        KeycloakAdminProvider(
+            signing.base_url,
+            signing.realm_name,
+            access,
+            watched,
+            allow_insecure_http=signing.insecure,
+        )
+        for watched in dict.fromkeys(choices.watch)
+    ]
+    return OpenAccounts(providers, profile=f"on-call {access.operator or signing.realm_name}")
 
 
 def _with_refresh(tokens: Tokens, refresh_token: str) -> Tokens:
@@ -226,9 +264,9 @@ def logout_keycloak(request: OpenRequest) -> int:
 
 PLUGIN = ProviderPlugin(
     name="keycloak",
-    summary="Keycloak realms (Account REST API; device sign-in for terminals)",
+    summary="Keycloak realms (Account REST API, device sign-in; admin API on call)",
     open=open_keycloak,
     logout=logout_keycloak,
     options=("base_url", "realm", "client_id", "user"),
-    admin=False,
+    admin=True,
 )
