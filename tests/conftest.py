@@ -17,6 +17,7 @@ pytest_plugins = [
     "allauth_server",
     "better_auth_server",
     "keycloak_server",
+    "home_assistant_server",
     "contract_backends",
     "fault_server",
     "hostile_rest",

@@ -19,6 +19,7 @@ import pytest
 from allauth_server import AllauthSite
 from better_auth_server import BetterAuthServer
 from demo_fixtures import DEMO_NOW, DEMO_SEED, DEMO_TOKEN
+from home_assistant_server import HomeAssistant
 from keycloak_server import CLIENT_ID as KC_CLIENT
 from keycloak_server import OTHER_CLIENT, KeycloakServer
 from keycloak_server import REALM as KC_REALM
@@ -29,6 +30,8 @@ from session_tui.providers.allauth import AllauthProvider, login_sync
 from session_tui.providers.base import SessionProvider
 from session_tui.providers.better_auth import BetterAuthProvider
 from session_tui.providers.better_auth import login_sync as ba_login
+from session_tui.providers.hass_auth import Granted, HassTokens
+from session_tui.providers.home_assistant import HomeAssistantProvider
 from session_tui.providers.keycloak import KeycloakProvider, TokenSource, realm_path
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.oidc import Realm, Tokens
@@ -265,7 +268,50 @@ class KeycloakBackend:
         return self.server.refresh_works(token, client_id)
 
 
-BACKENDS = ["rest", "matrix", "allauth", "better-auth", "keycloak"]
+@dataclass
+class HomeAssistantBackend:
+    """Home Assistant: each sign-in is a refresh token; a token's refresh tells whether its
+    session is alive."""
+
+    server: HomeAssistant
+    name: str = "home-assistant"
+    ours: str = ""
+    others: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.user = self.server.add_user()
+        for _, ip in OTHER_CLIENTS:
+            self.others.append(self.server.device(self.user, ip=ip)[0])
+        self.ours, answer = self.server.device(self.user)
+        self._granted = Granted(answer["access_token"], answer["refresh_token"], float("inf"))
+
+    def provider(self, base_url: str | None = None) -> SessionProvider:
+        base = base_url or self.server.base_url
+        return HomeAssistantProvider(base, HassTokens(base, self._granted))
+
+    def server_ids(self) -> set[str]:
+        """As another of the user's devices sees them (a helper sign-in, gone again)."""
+        helper, answer = self.server.device(self.user, ip="192.0.2.201")
+        try:
+            return self.server.token_ids(answer["access_token"]) - {helper}
+        finally:
+            self.server.sign_out(self.user.tokens.pop(helper))
+
+    def sign_in_other(self) -> str:
+        return self.server.device(self.user, ip="192.0.2.1")[0]
+
+    def end_elsewhere(self, session_id: str) -> None:
+        helper, answer = self.server.device(self.user, ip="192.0.2.200")
+        self.server.command(
+            answer["access_token"], "auth/delete_refresh_token", refresh_token_id=session_id
+        )
+        self.server.sign_out(self.user.tokens.pop(helper))
+
+    def alive(self, session_id: str) -> bool:
+        return self.server.refresh_works(self.user.tokens[session_id])
+
+
+BACKENDS = ["rest", "matrix", "allauth", "better-auth", "keycloak", "home-assistant"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -280,6 +326,8 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         yield MatrixBackend(request.getfixturevalue("synapse"))
     elif name == "allauth":
         yield AllauthBackend(request.getfixturevalue("allauth_site"))
+    elif name == "home-assistant":
+        yield HomeAssistantBackend(request.getfixturevalue("home_assistant"))
     elif name == "keycloak":
         yield KeycloakBackend(request.getfixturevalue("keycloak"))
     else:

@@ -27,7 +27,10 @@ from session_tui.providers.allauth import AllauthProvider
 from session_tui.providers.base import ProviderBase, bounded
 from session_tui.providers.better_auth import BetterAuthAdminProvider, BetterAuthProvider
 from session_tui.providers.http import checked_headers
+from session_tui.providers.keycloak import KeycloakProvider, TokenSource
+from session_tui.providers.keycloak_admin import AdminAccess, KeycloakAdminProvider
 from session_tui.providers.matrix import MatrixProvider
+from session_tui.providers.oidc import Realm, Tokens
 from session_tui.providers.rest import RestProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
 
@@ -204,6 +207,37 @@ def allauth_own(method: str, path: str, body: bytes, raw: str) -> bool:
     return path == "/_allauth/app/v1/auth/sessions" and _body(body) == {"sessions": [raw]}
 
 
+KC_ACCOUNT = "/realms/sessions/account/sessions"
+KC_ADMIN = "/admin/realms/sessions"
+
+
+def kc_tokens() -> TokenSource:
+    return TokenSource(Realm("kc", "/realms/sessions", "session-tui"), Tokens("t", None, 1e12))
+
+
+def keycloak_answers(canned: Canned, raw: str) -> None:
+    sessions = [{"id": ME, "current": True}, {"id": raw}]
+    canned.json(f"{KC_ACCOUNT}/devices", [{"os": "Linux", "sessions": sessions}])
+
+
+def keycloak_own(method: str, path: str, body: bytes, raw: str) -> bool:
+    if path == f"{KC_ACCOUNT}?current=false":  # every other session: here, just this one
+        return True
+    return method == "DELETE" and _segment_is(path, KC_ACCOUNT, raw)
+
+
+def kc_admin_answers(canned: Canned, raw: str) -> None:
+    canned.json(f"{KC_ADMIN}/users", [{"id": "u1", "username": "bob"}])
+    canned.json(f"{KC_ADMIN}/users/u1/sessions", [{"id": raw}])
+    canned.json(f"{KC_ADMIN}/users/u1/consents", [])
+
+
+def kc_admin_own(method: str, path: str, body: bytes, raw: str) -> bool:
+    if path == f"{KC_ADMIN}/users/u1/logout":  # all of bob's online sessions: this one
+        return True
+    return method == "DELETE" and _segment_is(path.split("?")[0], f"{KC_ADMIN}/sessions", raw)
+
+
 CASES = {
     "rest": Case(lambda url: RestProvider(url, "t"), rest_answers, rest_own),
     "matrix": Case(lambda url: MatrixProvider(url, "t"), matrix_answers, matrix_own),
@@ -219,6 +253,14 @@ CASES = {
         lambda url: BetterAuthAdminProvider(url, "t", "bob@x.org"), ba_admin_answers, ba_admin_own
     ),
     "allauth": Case(lambda url: AllauthProvider(url, "t"), allauth_answers, allauth_own),
+    "keycloak": Case(
+        lambda url: KeycloakProvider(url, "sessions", kc_tokens()), keycloak_answers, keycloak_own
+    ),
+    "keycloak-admin": Case(
+        lambda url: KeycloakAdminProvider(url, "sessions", AdminAccess(kc_tokens()), "bob"),
+        kc_admin_answers,
+        kc_admin_own,
+    ),
 }
 REVOKING_WORDS = ("revoke", "delete")
 

@@ -60,7 +60,8 @@ class Details:
 
 # Provider-specific facts worth a row of their own, by their key in `Session.extras`.
 EXTRA_ROWS = {
-    "clients": "Signed in to",  # Keycloak: the applications that share the session
+    "kind": "Kind",  # an offline session (Keycloak), a long-lived access token (Home Assistant)
+    "clients": "Signed in to",  # Keycloak: the apps sharing it; Home Assistant: its client
     "impersonated_by": "Impersonated by",  # Better Auth's admin impersonation
 }
 
