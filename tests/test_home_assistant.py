@@ -59,6 +59,7 @@ async def test_tokens_are_sessions_with_place_times_and_ours_marked(
     assert sessions[phone].ip == "198.51.100.7"
     assert sessions[phone].created_at is not None and sessions[phone].last_active_at is not None
     assert sessions[phone].extras["clients"] == home_assistant.client_id
+    assert sessions[phone].display_name == "Web browser"  # Home Assistant's own frontend
     [llat] = [s for s in sessions.values() if s.display_name == "backup"]
     assert "long-lived" in llat.extras["kind"]
     assert isinstance(long_lived, str)

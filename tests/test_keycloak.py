@@ -32,9 +32,11 @@ from ui_support import SIZE, rendered_text, settle, until
 from session_tui import paths
 from session_tui.errors import CurrentSessionProtected, NotFound
 from session_tui.model import Capability
+from session_tui.plugin import DeviceCodePrompt
 from session_tui.providers.keycloak import KeycloakProvider, TokenSource, realm_path
 from session_tui.providers.oidc import Realm, Tokens
 from session_tui.ui.app import AppOptions, SessionTuiApp
+from session_tui.ui.device_signin import DeviceSignInApp
 
 
 def realm() -> Realm:
@@ -244,3 +246,55 @@ async def test_the_dashboard_shows_the_clients_of_a_session(
         await until(pilot, lambda: OTHER_CLIENT in rendered_text(body.content), "the details")
         shown = rendered_text(body.content)
         assert "Signed in to" in shown and "Mobile Safari 17 on iOS 17.5" in shown
+
+
+# -- the dashboard's device sign-in ----------------------------------------------------------
+
+
+async def test_the_device_screen_shows_link_and_code_and_follows_the_answer() -> None:
+    """The screen the dashboard shows while a device sign-in waits (keys, not calls)."""
+    prompt = DeviceCodePrompt("acme on https://sso.example.com", "https://sso/x?c=AB", "WDJB-MJHT")
+    release = threading.Event()
+    app = DeviceSignInApp(prompt, lambda: release.wait(30) and "tokens")
+    async with app.run_test(size=(80, 24)) as pilot:
+        shown = " ".join(rendered_text(w.content) for w in app.query(Static))
+        assert "WDJB-MJHT" in shown and "https://sso/x?c=AB" in shown
+        assert "Waiting for your approval" in shown
+        release.set()
+        await until(pilot, lambda: app.return_value == "tokens", "the approval")
+    never = threading.Event()
+    cancelled = DeviceSignInApp(prompt, lambda: never.wait(30))
+    async with cancelled.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+    never.set()
+    assert cancelled.cancelled
+
+
+def test_the_dashboard_signs_in_on_its_own_screen_then_shows_the_sessions(
+    keycloak: KeycloakServer, keycloak_user: KeycloakUser
+) -> None:
+    seen: list[bytes] = []
+    browser = threading.Thread(
+        target=_approve_on_screen, args=(keycloak, keycloak_user, seen), daemon=True
+    )
+    browser.start()
+    argv = flags(keycloak, keycloak_user)
+    code, output = in_pty(argv, {}, tee=seen, answer=(b"connected", b"q"))
+    browser.join(timeout=60)
+    assert code == 0, output[-3000:]
+    shown = re.sub(rb"\x1b\[[0-9;?<>=$]*[A-Za-z~]", b"", output)
+    text = shown.decode(errors="replace")
+    assert "approve this code" in text, text[:3000]
+    assert "This device" in text, text[-3000:]
+
+
+def _approve_on_screen(keycloak: KeycloakServer, user: KeycloakUser, seen: list[bytes]) -> None:
+    """The user reads the code off the screen and approves it in a browser elsewhere."""
+    for _ in range(600):
+        text = re.sub(r"\x1b\[[0-9;?<>=$]*[A-Za-z~]", "", b"".join(seen).decode(errors="replace"))
+        found = re.search(r"\b([A-Z]{4}-[A-Z]{4})\b", text)
+        if found and "approve this code" in text:
+            link = f"{keycloak.base_url}/realms/{REALM}/device?user_code={found.group(1)}"
+            keycloak.approve_device(link, user)
+            return
+        threading.Event().wait(0.1)

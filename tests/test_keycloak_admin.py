@@ -178,3 +178,20 @@ def test_the_command_line_on_call_and_read_only(
     no_secret = cli("list", *on_call_flags(keycloak, keycloak_user))
     assert no_secret.returncode == 1 and "SESSION_TUI_CLIENT_SECRET" in no_secret.stderr
     assert PASSWORD not in no_secret.stderr
+
+
+def test_history_on_the_command_line_shows_sign_ins_that_already_ended(
+    keycloak: KeycloakServer, keycloak_user: KeycloakUser
+) -> None:
+    import keycloak_server
+
+    gone = keycloak.sign_in(keycloak_user, user_agent=IPHONE, ip="203.0.113.61")
+    httpx.post(
+        f"{keycloak.base_url}/realms/{REALM}/protocol/openid-connect/logout",
+        data={"client_id": CLIENT_ID, "refresh_token": gone["refresh_token"]},
+    ).raise_for_status()
+    env = {"SESSION_TUI_CLIENT_SECRET": keycloak_server.ONCALL_SECRET}
+    done = cli("history", "--json", *on_call_flags(keycloak, keycloak_user), env=env)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert gone["session_state"] in {r["id"] for r in rows}

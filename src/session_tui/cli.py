@@ -13,13 +13,17 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from session_tui import __version__, exit_codes
 from session_tui.console import say, show
 from session_tui.errors import SessionTuiError
 from session_tui.options import PASSWORD_ENV, TOKEN_ENV, Parser, number, session_options
+
+if TYPE_CHECKING:
+    from session_tui.plugin import DeviceCodePrompt
 
 # name: one line for `session-tui --help`
 COMMANDS: dict[str, str] = {
@@ -174,6 +178,13 @@ def _run_app(args: argparse.Namespace) -> int:
         gc.enable()
 
 
+def _device_screen(prompt: DeviceCodePrompt, wait: Callable[[], Any]) -> Any:
+    """A device sign-in, shown full screen before the dashboard (`ui.device_signin`)."""
+    from session_tui.ui.device_signin import show
+
+    return show(prompt, wait)
+
+
 def _run_dashboard(args: argparse.Namespace) -> int:
     from session_tui.config import load_theme
     from session_tui.connect import open_accounts
@@ -187,7 +198,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     number(args.inactive_days, "--inactive-days")
     if args.background_interval is not None:
         number(args.background_interval, "--background-interval")
-    accounts = open_accounts(args, os.environ)
+    accounts = open_accounts(args, os.environ, device=_device_screen)
     try:
         # Profile values (accounts.*) already carry the flags laid over them.
         options = AppOptions(

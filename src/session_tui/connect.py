@@ -15,7 +15,7 @@ from session_tui import registry
 from session_tui.config import Profile, get_profile
 from session_tui.errors import ConfigError
 from session_tui.options import MAX_DEMO_SESSIONS, account_options, number
-from session_tui.plugin import OpenAccounts, OpenRequest, Prompt, Reconnect
+from session_tui.plugin import DeviceSignIn, OpenAccounts, OpenRequest, Prompt, Reconnect
 from session_tui.providers.base import SessionProvider
 from session_tui.signin.common import terminal_prompt
 
@@ -62,7 +62,11 @@ def resolve_choices(args: argparse.Namespace, *, default: str = "demo") -> Profi
 
 
 def open_accounts(
-    args: argparse.Namespace, env: Mapping[str, str], *, prompt: Prompt | None = None
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    *,
+    prompt: Prompt | None = None,
+    device: DeviceSignIn | None = None,
 ) -> OpenAccounts:
     if getattr(args, "demo", False) and getattr(args, "provider", None) not in (None, "demo"):
         raise ConfigError("--demo cannot be combined with --provider.")
@@ -83,7 +87,7 @@ def open_accounts(
     if choices.watch and not choices.admin:
         # Silently showing your own sessions instead of the watched accounts' would mislead.
         raise ConfigError("--watch is for on-call mode: add --admin (or `admin = true`).")
-    opened = plugin.open(OpenRequest(choices, env, prompt or terminal_prompt))
+    opened = plugin.open(OpenRequest(choices, env, prompt or terminal_prompt, device))
     if choices.read_only:
         _make_read_only(opened)
     if choices.name:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from session_tui.config import Profile
@@ -24,6 +24,21 @@ if TYPE_CHECKING:
 Reconnect = Callable[["SessionProvider", str], Awaitable["SessionProvider"]]
 # Asks for a password without echo; gets the prompt text.
 Prompt = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class DeviceCodePrompt:
+    """A device sign-in (OAuth 2.0 device grant) to show the user while it waits: where to
+    sign in, the link to open and the code to approve."""
+
+    where: str  # "acme on https://sso.example.com"
+    link: str
+    user_code: str
+
+
+# Shows a device sign-in while `wait` (blocking) asks the server after it; returns what `wait`
+# returned, or raises what it raised. The command line prints it; the dashboard shows a screen.
+DeviceSignIn = Callable[[DeviceCodePrompt, Callable[[], Any]], Any]
 
 
 @dataclass
@@ -54,6 +69,7 @@ class OpenRequest:
     choices: Profile
     env: Mapping[str, str]
     prompt: Prompt
+    device: DeviceSignIn | None = None  # None: print the link and code on stderr, and wait
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ directory); one poll first, so the account is known and what ended since is in i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from typing import Any, TextIO
 
@@ -22,7 +23,10 @@ from session_tui.commands.common import (
 )
 from session_tui.console import json_text, show
 from session_tui.engine.polling import PollKind
+from session_tui.engine.recording import record_server_history
 from session_tui.enrich.text import plain
+from session_tui.errors import ProviderError
+from session_tui.model import Capability
 from session_tui.options import Parser
 from session_tui.tracking.codec import rfc3339
 from session_tui.tracking.events import TimeRange
@@ -67,6 +71,11 @@ async def _history(run: Run, args: Any, out: TextIO) -> int:
                 code = max(code, exit_code_of(report))
                 if not account.provider.account:
                     continue
+            provider = account.provider
+            if report.kind is PollKind.OK and Capability.HISTORY in provider.capabilities:
+                with contextlib.suppress(ProviderError):  # the server's history is a bonus
+                    ended = await provider.history()
+                    await asyncio.to_thread(record_server_history, run.tracking, provider, ended)
             tracker = run.tracking.tracker(account.provider)
             found = await asyncio.to_thread(tracker.history, max(1, args.limit))
             rows += [(account.name, row) for row in found]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, attempt_error
-from session_tui.model import Capability, Session
+from session_tui.model import Capability, EndedSession, Session
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking.audit import AuditAction, AuditRecord
 from session_tui.tracking.service import PollResult, TrackingService
@@ -47,3 +47,11 @@ def record_attempt(service: TrackingService, attempt: RevokeAttempt) -> AuditRec
         outcome=attempt.outcome.audited,
         ended_ids=attempt.ended,
     )
+
+
+def record_server_history(
+    service: TrackingService, provider: SessionProvider, ended: Sequence[EndedSession]
+) -> int:
+    """The API's own list of ended sessions, folded into the account's history (blocking:
+    SQLite); how many rows it added or corrected."""
+    return service.tracker(provider).merge_api_history(ended)

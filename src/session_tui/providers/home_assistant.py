@@ -20,6 +20,7 @@ import asyncio
 import json
 from collections.abc import Collection
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, WebSocketException
@@ -96,7 +97,27 @@ class HassSocket:
             raise ProviderError(f"{self._host} answered {kind} with {word}{detail}.")
 
 
-def parse_tokens(body: Any) -> list[Session]:
+# Clients Home Assistant's own apps sign in as (their client id), by name.
+APPS = {
+    "https://home-assistant.io/iOS": "Home Assistant app (iOS)",
+    "https://home-assistant.io/android": "Home Assistant app (Android)",
+}
+
+
+def client_name(client: Any, own_host: str) -> str | None:
+    """A person's word for a client id: the companion app, "Web browser" for the server's own
+    frontend (its client id is the server's URL), else the client's host."""
+    if not isinstance(client, str) or not client:
+        return None
+    if client in APPS:
+        return APPS[client]
+    host = urlsplit(client).netloc
+    if host == own_host:
+        return "Web browser"
+    return plain_uncached(host, 120) or None
+
+
+def parse_tokens(body: Any, own_host: str = "") -> list[Session]:
     """`auth/refresh_tokens` as sessions, newest use first. System tokens (Home Assistant's
     own) are left out: no person signed in with them."""
     if not isinstance(body, list):
@@ -119,6 +140,8 @@ def parse_tokens(body: Any) -> list[Session]:
             extras["device"] = {"browser": "long-lived access token", "os": None}
         elif isinstance(client, str) and client:
             extras["clients"] = plain_uncached(client, 200)
+        if not (isinstance(name, str) and name) and kind != "long_lived_access_token":
+            name = client_name(client, own_host)
         sessions.append(
             Session(
                 id=item["id"],
@@ -192,7 +215,7 @@ class HomeAssistantProvider(ProviderBase):
 
     async def _list(self) -> list[Session]:
         [body] = await self._session(("auth/refresh_tokens", {}))
-        sessions = parse_tokens(body)
+        sessions = parse_tokens(body, urlsplit(self.base_url).netloc)
         if sum(1 for s in sessions if s.is_current) != 1:
             raise BadResponse(
                 f"{self.server} did not mark exactly one token as ours; refusing to act, as our "

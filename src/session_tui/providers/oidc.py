@@ -37,6 +37,7 @@ from session_tui.providers.http import (
 from session_tui.text import plain_uncached
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+MAX_POLL_FAILURES = 5  # server errors in a row a device sign-in waits out
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -243,6 +244,7 @@ class Realm:
         after `slow_down`, until the user approves, denies, or the code expires."""
         interval = code.interval
         form = self.form(grant_type=DEVICE_GRANT, device_code=code.device_code)
+        failures = 0
         while True:
             if time.monotonic() >= code.expires_at:
                 raise AuthExpired(
@@ -253,6 +255,11 @@ class Realm:
             response = send_sync(client, "POST", token_path(self.realm_path), data=form)
             if response.status_code == 200:
                 return _tokens(response, self.host, "a device sign-in")
+            if response.status_code >= 500 and failures < MAX_POLL_FAILURES:
+                # A server error while the user approves (Keycloak 26.7 answers 500 to a poll
+                # that lands mid-approval): ask again at the next turn.
+                failures += 1
+                continue
             error, _ = _error_of(response)
             if error == "authorization_pending":
                 continue

@@ -21,7 +21,7 @@ from session_tui import credentials
 from session_tui.console import say
 from session_tui.errors import AuthExpired, ConfigError, ProviderError, WrongPassword
 from session_tui.options import CLIENT_SECRET_ENV, PASSWORD_ENV, TOKEN_ENV
-from session_tui.plugin import OpenAccounts, OpenRequest, ProviderPlugin
+from session_tui.plugin import DeviceSignIn, OpenAccounts, OpenRequest, ProviderPlugin
 from session_tui.signin import common
 
 if TYPE_CHECKING:
@@ -77,15 +77,28 @@ class KeycloakSignIn:
         with self.client() as client:
             return self.realm.refresh_sync(client, refresh_token)
 
-    def device(self) -> Tokens:
+    def device(self, show: DeviceSignIn | None) -> Tokens:
+        from session_tui.plugin import DeviceCodePrompt
+
         with self.client() as client:
             code = self.realm.start_device(client)
-            link = code.verification_uri_complete or code.verification_uri
-            say(
-                f"To sign in to {self.realm_name} on {self.base_url}, open {link} on any "
-                f"device with a browser and approve the code {code.user_code}."
+            shown = DeviceCodePrompt(
+                f"{self.realm_name} on {self.base_url}",
+                code.verification_uri_complete or code.verification_uri,
+                code.user_code,
             )
-            return self.realm.wait_for_device(client, code)
+
+            def wait() -> Tokens:
+                return self.realm.wait_for_device(client, code)
+
+            if show is not None:
+                tokens: Tokens = show(shown, wait)
+                return tokens
+            say(
+                f"To sign in to {shown.where}, open {shown.link} on any device with a browser "
+                f"and approve the code {shown.user_code}."
+            )
+            return wait()
 
 
 def sign_in_for(request: OpenRequest) -> KeycloakSignIn:
@@ -142,7 +155,7 @@ def _tokens(signing: KeycloakSignIn, request: OpenRequest) -> tuple[Tokens, str 
         )
     else:
         try:
-            tokens = signing.device()
+            tokens = signing.device(request.device)
         except ConfigError:  # the client has no device grant: a password, then
             tokens = _prompted(signing, user, request)
     signing.store(user, tokens)

@@ -242,6 +242,8 @@ class TrackingBridge:
             await self._load_feed(mark_seen=panes.is_showing("alerts"))
 
     async def _merge_api_history(self, provider: SessionProvider, reload: bool = True) -> None:
+        from session_tui.engine.recording import record_server_history  # not at start-up
+
         try:
             ended = await provider.history()
         except Exception as exc:  # the API's history is a bonus; say so quietly and go on
@@ -249,7 +251,7 @@ class TrackingBridge:
             return
         try:
             changed = await self._off_thread(
-                lambda: self.service.tracker(provider).merge_api_history(ended)
+                lambda: record_server_history(self.service, provider, ended)
             )
         except Exception as exc:
             self._trouble("Merging the server's session history", exc)
