@@ -275,6 +275,14 @@ class ProviderBase:
 
     # -- for subclasses ------------------------------------------------------------------
 
+    async def _confirm_by_listing(self, asked: Collection[str]) -> int:
+        """List again and count what really ended, for APIs whose revoke answer says nothing
+        (Better Auth's 200, Keycloak's 204 for any id, Home Assistant's `{}`); none at all
+        raises. Sets `last_ended`."""
+        ended = confirm_ended(self.server, asked, [s.id for s in await self.list_sessions()])
+        self.last_ended = tuple(ended)
+        return len(ended)
+
     async def _list(self) -> list[Session]:
         raise NotImplementedError
 

@@ -18,7 +18,6 @@ Facts this module relies on, measured against better-auth 1.7 (see docs/provider
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +34,7 @@ from session_tui.errors import (
     WrongPassword,
 )
 from session_tui.model import Capability, Session
-from session_tui.providers.base import ProviderBase, SharedCredential, confirm_ended
+from session_tui.providers.base import ProviderBase, SharedCredential
 from session_tui.providers.fields import optional_ip, optional_str, parse_time
 from session_tui.providers.http import (
     check_url,
@@ -243,12 +242,6 @@ class BetterAuthBase(ProviderBase):
             raise NotFound(f"{self.server} no longer lists that session.")
         return token
 
-    async def _confirm(self, asked: Collection[str]) -> int:
-        """List again: the server's 200 says nothing, the listing says what really ended."""
-        ended = confirm_ended(self.server, asked, [s.id for s in await self.list_sessions()])
-        self.last_ended = tuple(ended)
-        return len(ended)
-
 
 class BetterAuthProvider(BetterAuthBase):
     """The sessions of the signed-in account."""
@@ -272,7 +265,7 @@ class BetterAuthProvider(BetterAuthBase):
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
         token = await self._token_of(session_id)
         await self._call("POST", "/revoke-session", "revoke the session", json={"token": token})
-        await self._confirm([session_id])
+        await self._confirm_by_listing([session_id])
 
     async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
         # `revoke_others` just listed: when the targets are every other session, one call
@@ -287,7 +280,7 @@ class BetterAuthProvider(BetterAuthBase):
                     await self._call(
                         "POST", "/revoke-session", "revoke a session", json={"token": token}
                     )
-        return await self._confirm(session_ids)
+        return await self._confirm_by_listing(session_ids)
 
 
 class BetterAuthAdminProvider(BetterAuthBase):
@@ -372,7 +365,7 @@ class BetterAuthAdminProvider(BetterAuthBase):
             "force the session to sign out",
             json={"sessionToken": token},
         )
-        await self._confirm([session_id])
+        await self._confirm_by_listing([session_id])
 
     async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
         # "All of the user's sessions" is one call, but only when ours is not among them.
@@ -393,7 +386,7 @@ class BetterAuthAdminProvider(BetterAuthBase):
                         "force a session to sign out",
                         json={"sessionToken": token},
                     )
-        return await self._confirm(session_ids)
+        return await self._confirm_by_listing(session_ids)
 
 
 # -- signing in and out (blocking: start-up runs before any event loop) ---------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -236,10 +235,4 @@ class HomeAssistantProvider(ProviderBase):
                 ("auth/delete_refresh_token", {"refresh_token_id": sid}) for sid in session_ids
             ]
         await self._session(*calls)
-        return await self._confirm(session_ids)
-
-    async def _confirm(self, asked: Collection[str]) -> int:
-        left = {s.id for s in await self.list_sessions()}
-        ended = [sid for sid in asked if sid not in left]
-        self.last_ended = tuple(ended)
-        return len(ended)
+        return await self._confirm_by_listing(session_ids)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -31,7 +31,7 @@ from session_tui.errors import (
 )
 from session_tui.ids import url_segment
 from session_tui.model import Capability, Session
-from session_tui.providers.base import ProviderBase, confirm_ended
+from session_tui.providers.base import ProviderBase
 from session_tui.providers.fields import from_epoch_seconds, optional_ip
 from session_tui.providers.http import (
     check_url,
@@ -264,7 +264,7 @@ class KeycloakProvider(ProviderBase):
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
         path = f"{self._account_api}/sessions/{url_segment(session_id)}"
         await self._call("DELETE", path, "revoke the session")
-        await self._confirm([session_id])
+        await self._confirm_by_listing([session_id])
 
     async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
         others = {s.id for s in self._returned.values() if s.id != self._current_id}
@@ -281,14 +281,7 @@ class KeycloakProvider(ProviderBase):
             for sid in session_ids:
                 path = f"{self._account_api}/sessions/{url_segment(sid)}"
                 await self._call("DELETE", path, "revoke a session")
-        return await self._confirm(session_ids)
-
-    async def _confirm(self, asked: Collection[str]) -> int:
-        """Keycloak says 204 to anything: only a listing tells what ended."""
-        listed = [s.id for s in await self.list_sessions()]
-        ended = confirm_ended(self.server, list(asked), listed)
-        self.last_ended = tuple(ended)
-        return len(ended)
+        return await self._confirm_by_listing(session_ids)
 
 
 def _auth(token: str) -> dict[str, str]:

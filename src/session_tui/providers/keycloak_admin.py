@@ -256,10 +256,7 @@ class KeycloakAdminProvider(ProviderBase):
             rest = [sid for sid in session_ids if sid not in online]
         for sid in rest:
             await self._revoke_one(sid, password)
-        left = {s.id for s in await self.list_sessions()}
-        ended = [sid for sid in session_ids if sid not in left]
-        self.last_ended = tuple(ended)
-        return len(ended)
+        return await self._confirm_by_listing(session_ids)
 
     async def history(self) -> list[EndedSession]:
         """Sign-ins the realm's login events remember, of sessions no longer listed."""
