@@ -149,6 +149,30 @@ def test_merge_api_history(tmp_path) -> None:
         assert [r.session_id for r in tracker.history()] == ["b", "old"]
 
 
+def test_a_sign_in_only_the_servers_history_knows_alerts_when_new(tmp_path) -> None:
+    """A sign-in that ended between polls (Keycloak's login events): in the feed as an alert
+    when it came from a new device or country; quiet when nothing about it was new."""
+    clock = FakeClock()
+    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+        tracker.observe([session("a")])
+        clock.advance(minutes=5)
+        api = [
+            EndedSession(session("same", created=T0 + timedelta(minutes=1)), T0, EndReason.REVOKED),
+            EndedSession(
+                session("brazil", CURL, IP_BR, created=T0 + timedelta(minutes=2)),
+                T0 + timedelta(minutes=3),
+                EndReason.SIGNED_OUT,
+            ),
+        ]
+        assert tracker.merge_api_history(api) == 2
+        [alert] = tracker.events(kinds=[EventKind.SIGN_IN])
+        assert isinstance(alert, SignIn) and alert.session_id == "brazil" and alert.is_alert
+        assert alert.at == T0 + timedelta(minutes=2)
+        assert tracker.unseen_alerts() == 1
+        assert tracker.merge_api_history(api) == 0  # once
+        assert len(tracker.events(kinds=[EventKind.SIGN_IN])) == 1
+
+
 def test_ip_change_is_stored(tmp_path) -> None:
     clock = FakeClock()
     with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:

@@ -25,7 +25,7 @@ from types import TracebackType
 from session_tui import paths
 from session_tui.enrich.geo import GeoLocator
 from session_tui.model import EndedSession, EndReason, Session
-from session_tui.tracking.alerts import classify_all
+from session_tui.tracking.alerts import KnownPlaces, classify, classify_all
 from session_tui.tracking.database import HistoryDatabase
 from session_tui.tracking.describe import Describer
 from session_tui.tracking.diff import Snapshot, diff, signed_in_range, unchanged
@@ -282,6 +282,7 @@ class Tracker:
         store = self._store
         with self._lock, store.write():
             known = store.known_ids()
+            places = store.known_places()  # what was known before these sign-ins
             for item in ended_sessions:
                 session = item.session
                 if not session.id or session.id in known:
@@ -298,17 +299,47 @@ class Tracker:
                     continue
                 if exact is not None and exact.latest < cutoff:
                     continue
+                labels = {
+                    "device": self.describer.device_label(session),
+                    "location": self.describer.location_label(session),
+                }
                 store.add_ended(
                     session,
-                    device=self.describer.device_label(session),
-                    location=self.describer.location_label(session),
                     signed_in=TimeRange.exact(session.created_at) if session.created_at else None,
                     ended=exact or TimeRange.before(now),
                     reason=item.reason,
                     source="api",
+                    **labels,
                 )
                 changed += 1
+                if session.created_at is not None and session.created_at >= cutoff:
+                    self._alert_if_new(store, session, session.created_at, labels, places)
         return changed
+
+    def _alert_if_new(
+        self,
+        store: HistoryStore,
+        session: Session,
+        signed_in: datetime,
+        labels: dict[str, str],
+        places: KnownPlaces | None,
+    ) -> None:
+        """A sign-in only the server's history knows of (it ended between our polls, or
+        before we watched): in the feed when it came from a new device or country, like any
+        sign-in; quiet otherwise, since the history already lists it."""
+        event = classify(
+            SignIn(
+                session=session,
+                at=signed_in,
+                signed_in=TimeRange.exact(signed_in),
+                device=labels["device"],
+                location=labels["location"],
+            ),
+            places if places is not None else store.known_places(),
+            self.describer,
+        )
+        if event.is_alert:
+            store.add_event(event)
 
     # -- what the panes show ------------------------------------------------------------------
 
