@@ -20,7 +20,7 @@ from session_tui.commands.common import command_parser
 from session_tui.connect import resolve_choices
 from session_tui.console import json_text, show
 from session_tui.errors import ConfigError
-from session_tui.options import PASSWORD_ENV, TOKEN_ENV, Parser
+from session_tui.options import CLIENT_SECRET_ENV, PASSWORD_ENV, TOKEN_ENV, Parser
 
 HIDDEN = "set (hidden)"
 
@@ -68,6 +68,7 @@ def effective(args: Any) -> dict[str, dict[str, Any]]:
         "environment": {
             TOKEN_ENV: HIDDEN if os.environ.get(TOKEN_ENV) else "not set",
             PASSWORD_ENV: HIDDEN if os.environ.get(PASSWORD_ENV) else "not set",
+            CLIENT_SECRET_ENV: HIDDEN if os.environ.get(CLIENT_SECRET_ENV) else "not set",
             paths.CONFIG_DIR_ENV: os.environ.get(paths.CONFIG_DIR_ENV) or "not set",
             paths.STATE_DIR_ENV: os.environ.get(paths.STATE_DIR_ENV) or "not set",
         },
