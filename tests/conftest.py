@@ -18,6 +18,7 @@ pytest_plugins = [
     "better_auth_server",
     "keycloak_server",
     "home_assistant_server",
+    "kratos_fake",
     "contract_backends",
     "fault_server",
     "hostile_rest",

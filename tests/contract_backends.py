@@ -23,6 +23,7 @@ from home_assistant_server import HomeAssistant
 from keycloak_server import CLIENT_ID as KC_CLIENT
 from keycloak_server import OTHER_CLIENT, KeycloakServer
 from keycloak_server import REALM as KC_REALM
+from kratos_fake import KratosFake
 from synapse_server import SynapseServer
 
 from session_tui.demo import DemoService, ManualClock
@@ -33,6 +34,7 @@ from session_tui.providers.better_auth import login_sync as ba_login
 from session_tui.providers.hass_auth import Granted, HassTokens
 from session_tui.providers.home_assistant import HomeAssistantProvider
 from session_tui.providers.keycloak import KeycloakProvider, TokenSource, realm_path
+from session_tui.providers.kratos import KratosProvider
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.oidc import Realm, Tokens
 from session_tui.providers.rest import RestProvider
@@ -311,7 +313,50 @@ class HomeAssistantBackend:
         return self.server.refresh_works(self.user.tokens[session_id])
 
 
-BACKENDS = ["rest", "matrix", "allauth", "better-auth", "keycloak", "home-assistant"]
+@dataclass
+class KratosBackend:
+    """Our model of Ory Kratos (tests/kratos_fake.py): sessions of one identity."""
+
+    fake: KratosFake
+    name: str = "kratos"
+    ours: str = ""
+    others: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.identity = self.fake.add_identity(f"u{len(self.fake.identities)}@example.org")
+        self.others = [
+            self.fake.sign_in(self.identity, agent=ua, ip=ip).id for ua, ip in OTHER_CLIENTS
+        ]
+        self._ours = self.fake.sign_in(self.identity, agent="session-tui/0.1.0", ip="127.0.0.1")
+        self.ours = self._ours.id
+
+    def provider(self, base_url: str | None = None) -> SessionProvider:
+        return KratosProvider(base_url or self.fake.url, self._ours.token)
+
+    def server_ids(self) -> set[str]:
+        return {
+            s.id for s in self.fake.sessions.values() if s.identity_id == self.identity and s.active
+        }
+
+    def sign_in_other(self) -> str:
+        return self.fake.sign_in(self.identity, ip="192.0.2.1").id
+
+    def end_elsewhere(self, session_id: str) -> None:
+        self.fake.sessions[session_id].active = False
+
+    def alive(self, session_id: str) -> bool:
+        return self.fake.live(session_id)
+
+
+BACKENDS = [
+    "rest",
+    "matrix",
+    "allauth",
+    "better-auth",
+    "keycloak",
+    "home-assistant",
+    "kratos",
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -326,6 +371,8 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         yield MatrixBackend(request.getfixturevalue("synapse"))
     elif name == "allauth":
         yield AllauthBackend(request.getfixturevalue("allauth_site"))
+    elif name == "kratos":
+        yield KratosBackend(request.getfixturevalue("kratos"))
     elif name == "home-assistant":
         yield HomeAssistantBackend(request.getfixturevalue("home_assistant"))
     elif name == "keycloak":

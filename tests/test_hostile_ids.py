@@ -29,6 +29,7 @@ from session_tui.providers.better_auth import BetterAuthAdminProvider, BetterAut
 from session_tui.providers.http import checked_headers
 from session_tui.providers.keycloak import KeycloakProvider, TokenSource
 from session_tui.providers.keycloak_admin import AdminAccess, KeycloakAdminProvider
+from session_tui.providers.kratos import KratosAdminProvider, KratosProvider
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.oidc import Realm, Tokens
 from session_tui.providers.rest import RestProvider
@@ -238,6 +239,32 @@ def kc_admin_own(method: str, path: str, body: bytes, raw: str) -> bool:
     return method == "DELETE" and _segment_is(path.split("?")[0], f"{KC_ADMIN}/sessions", raw)
 
 
+def kratos_item(sid: str) -> dict[str, Any]:
+    return {"id": sid, "active": True, "devices": [{"id": "d", "ip_address": "192.0.2.1"}]}
+
+
+def kratos_answers(canned: Canned, raw: str) -> None:
+    canned.json("/sessions/whoami", {**kratos_item(ME), "identity": {"id": "i"}})
+    canned.json("/sessions", [kratos_item(raw)])
+
+
+def kratos_own(method: str, path: str, body: bytes, raw: str) -> bool:
+    if path == "/sessions" and method == "DELETE":  # every other session: here, just this one
+        return True
+    return method == "DELETE" and _segment_is(path, "/sessions", raw)
+
+
+def kratos_admin_answers(canned: Canned, raw: str) -> None:
+    canned.json("/admin/identities/bob", {"id": "bob", "traits": {"email": "bob@x.org"}})
+    canned.json("/admin/identities/bob/sessions", [kratos_item(raw)])
+
+
+def kratos_admin_own(method: str, path: str, body: bytes, raw: str) -> bool:
+    if path == "/admin/identities/bob/sessions" and method == "DELETE":  # all of bob's
+        return True
+    return method == "DELETE" and _segment_is(path, "/admin/sessions", raw)
+
+
 CASES = {
     "rest": Case(lambda url: RestProvider(url, "t"), rest_answers, rest_own),
     "matrix": Case(lambda url: MatrixProvider(url, "t"), matrix_answers, matrix_own),
@@ -255,6 +282,10 @@ CASES = {
     "allauth": Case(lambda url: AllauthProvider(url, "t"), allauth_answers, allauth_own),
     "keycloak": Case(
         lambda url: KeycloakProvider(url, "sessions", kc_tokens()), keycloak_answers, keycloak_own
+    ),
+    "kratos": Case(lambda url: KratosProvider(url, "t"), kratos_answers, kratos_own),
+    "kratos-admin": Case(
+        lambda url: KratosAdminProvider(url, "k", "bob"), kratos_admin_answers, kratos_admin_own
     ),
     "keycloak-admin": Case(
         lambda url: KeycloakAdminProvider(url, "sessions", AdminAccess(kc_tokens()), "bob"),

@@ -33,7 +33,8 @@ def account_options(group: argparse._ActionsContainer) -> None:
     group.add_argument(
         "--base-url",
         metavar="URL",
-        help="the site's or server's root URL (--provider allauth, better-auth, keycloak)",
+        help="the site's or server's root URL (--provider allauth, better-auth, keycloak, "
+        "home-assistant, kratos)",
     )
     group.add_argument(
         "--base-path",
