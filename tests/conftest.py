@@ -19,6 +19,7 @@ pytest_plugins = [
     "keycloak_server",
     "home_assistant_server",
     "kratos_fake",
+    "auth0_fake",
     "contract_backends",
     "fault_server",
     "hostile_rest",

@@ -151,36 +151,45 @@ class Realm:
     realm_path: str  # "/realms/NAME"
     client_id: str
     client_secret: str | None = None
+    # Where the token endpoint is, when it is not Keycloak's (Auth0: "/oauth/token").
+    token_endpoint: str | None = None
+    audience: str | None = None  # Auth0: the API the token is for (its Management API)
 
     def __repr__(self) -> str:
         return f"Realm({self.realm_path!r}, client_id={self.client_id!r})"
 
+    @property
+    def token_url(self) -> str:
+        return self.token_endpoint or token_path(self.realm_path)
+
     def form(self, **fields: str) -> dict[str, str]:
         form = {"client_id": self.client_id, **fields}
+        if self.audience:
+            form["audience"] = self.audience
         if self.client_secret:
             form["client_secret"] = self.client_secret
         return form
 
     def password(self, client: httpx.Client, user: str, password: str) -> Tokens:
         form = self.form(grant_type="password", username=user, password=password, scope="openid")
-        response = send_sync(client, "POST", token_path(self.realm_path), data=form)
+        response = send_sync(client, "POST", self.token_url, data=form)
         return _tokens(response, self.host, "a password sign-in")
 
     def refresh_sync(self, client: httpx.Client, refresh_token: str) -> Tokens:
         form = self.form(grant_type="refresh_token", refresh_token=refresh_token)
-        response = send_sync(client, "POST", token_path(self.realm_path), data=form)
+        response = send_sync(client, "POST", self.token_url, data=form)
         return _tokens(response, self.host, "a token refresh")
 
     async def refresh(self, client: httpx.AsyncClient, refresh_token: str) -> Tokens:
         form = self.form(grant_type="refresh_token", refresh_token=refresh_token)
-        response = await send(client, "POST", token_path(self.realm_path), data=form)
+        response = await send(client, "POST", self.token_url, data=form)
         return _tokens(response, self.host, "a token refresh")
 
     def client_credentials_sync(self, client: httpx.Client) -> Tokens:
         response = send_sync(
             client,
             "POST",
-            token_path(self.realm_path),
+            self.token_url,
             data=self.form(grant_type="client_credentials"),
         )
         return _tokens(response, self.host, "the service account's sign-in")
@@ -189,7 +198,7 @@ class Realm:
         response = await send(
             client,
             "POST",
-            token_path(self.realm_path),
+            self.token_url,
             data=self.form(grant_type="client_credentials"),
         )
         return _tokens(response, self.host, "the service account's sign-in")
@@ -252,7 +261,7 @@ class Realm:
                     "new one."
                 )
             sleep(interval)
-            response = send_sync(client, "POST", token_path(self.realm_path), data=form)
+            response = send_sync(client, "POST", self.token_url, data=form)
             if response.status_code == 200:
                 return _tokens(response, self.host, "a device sign-in")
             if response.status_code >= 500 and failures < MAX_POLL_FAILURES:

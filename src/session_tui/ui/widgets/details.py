@@ -63,6 +63,8 @@ EXTRA_ROWS = {
     "kind": "Kind",  # an offline session (Keycloak), a long-lived access token (Home Assistant)
     "clients": "Signed in to",  # Keycloak: the apps sharing it; Home Assistant: its client
     "impersonated_by": "Impersonated by",  # Better Auth's admin impersonation
+    "asn": "Network",  # Auth0: the last address's autonomous system
+    "initial": "First from",  # Auth0: where the session began
 }
 
 
