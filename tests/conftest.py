@@ -20,6 +20,7 @@ pytest_plugins = [
     "home_assistant_server",
     "kratos_fake",
     "auth0_fake",
+    "clerk_fake",
     "contract_backends",
     "fault_server",
     "hostile_rest",

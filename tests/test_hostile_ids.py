@@ -24,8 +24,10 @@ from session_tui.errors import BadResponse, ProviderError, UnsafeSessionId
 from session_tui.ids import id_problem, is_dotlike, refused_reason, url_segment
 from session_tui.model import Session
 from session_tui.providers.allauth import AllauthProvider
+from session_tui.providers.auth0 import Auth0Access, Auth0Provider
 from session_tui.providers.base import ProviderBase, bounded
 from session_tui.providers.better_auth import BetterAuthAdminProvider, BetterAuthProvider
+from session_tui.providers.clerk import ClerkProvider
 from session_tui.providers.http import checked_headers
 from session_tui.providers.keycloak import KeycloakProvider, TokenSource
 from session_tui.providers.keycloak_admin import AdminAccess, KeycloakAdminProvider
@@ -265,6 +267,31 @@ def kratos_admin_own(method: str, path: str, body: bytes, raw: str) -> bool:
     return method == "DELETE" and _segment_is(path, "/admin/sessions", raw)
 
 
+def auth0_answers(canned: Canned, raw: str) -> None:
+    canned.json("/api/v2/users/bob/sessions", {"sessions": [{"id": raw}]})
+
+
+def auth0_own(method: str, path: str, body: bytes, raw: str) -> bool:
+    if path == "/api/v2/users/bob/sessions" and method == "DELETE":  # all of bob's: this one
+        return True
+    return method == "DELETE" and _segment_is(path, "/api/v2/sessions", raw)
+
+
+def clerk_answers(canned: Canned, raw: str) -> None:
+    canned.json("/v1/sessions", [{"id": raw, "status": "active"}])
+
+
+def clerk_own(method: str, path: str, body: bytes, raw: str) -> bool:
+    if not (method == "POST" and path.startswith("/v1/sessions/") and path.endswith("/revoke")):
+        return False
+    return _segment_is(path.removesuffix("/revoke"), "/v1/sessions", raw)
+
+
+def auth0_provider(url: str) -> Auth0Provider:
+    realm = Realm("auth0", "", "", token_endpoint="/oauth/token")
+    return Auth0Provider(url, Auth0Access(TokenSource(realm, Tokens("t", None, 1e12))), "bob")
+
+
 CASES = {
     "rest": Case(lambda url: RestProvider(url, "t"), rest_answers, rest_own),
     "matrix": Case(lambda url: MatrixProvider(url, "t"), matrix_answers, matrix_own),
@@ -287,13 +314,15 @@ CASES = {
     "kratos-admin": Case(
         lambda url: KratosAdminProvider(url, "k", "bob"), kratos_admin_answers, kratos_admin_own
     ),
+    "auth0": Case(auth0_provider, auth0_answers, auth0_own),
+    "clerk": Case(lambda url: ClerkProvider(url, "sk", "bob"), clerk_answers, clerk_own),
     "keycloak-admin": Case(
         lambda url: KeycloakAdminProvider(url, "sessions", AdminAccess(kc_tokens()), "bob"),
         kc_admin_answers,
         kc_admin_own,
     ),
 }
-REVOKING_WORDS = ("revoke", "delete")
+REVOKING_WORDS = ("revoke", "delete")  # and any DELETE or PUT
 
 
 def revoking(method: str, path: str) -> bool:

@@ -1,5 +1,5 @@
 """The on-call contract: what every admin provider (`--admin --watch`) promises, stated once and
-run against each one's server: a real Keycloak, and our models of Ory Kratos and Auth0.
+run against each one's server: a real Keycloak, and our models of Ory Kratos, Auth0 and Clerk.
 
 The listing is the watched user's sessions on the server, none of them ours; revoking one ends
 it for its client; signing the user out ends them all; a session ended elsewhere leaves the
@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 
 import pytest
 from auth0_fake import Auth0Fake
+from clerk_fake import SECRET as CLERK_SECRET
+from clerk_fake import ClerkFake
 from keycloak_server import ONCALL_CLIENT, OTHER_CLIENT, REALM, KeycloakServer
 from kratos_fake import API_KEY, KratosFake
 
 from session_tui.errors import NotFound, Unreachable
 from session_tui.providers.auth0 import Auth0Access, Auth0Provider
 from session_tui.providers.base import SessionProvider
+from session_tui.providers.clerk import ClerkProvider
 from session_tui.providers.keycloak import TokenSource
 from session_tui.providers.keycloak_admin import KeycloakAdminProvider
 from session_tui.providers.kratos import KratosAdminProvider
@@ -115,7 +118,24 @@ def auth0_on_call(fake: Auth0Fake) -> OnCall:
     )
 
 
-ON_CALL = ["keycloak-admin", "kratos-admin", "auth0"]
+def clerk_on_call(fake: ClerkFake) -> OnCall:
+    user = f"user_{len(fake.sessions)}"
+
+    def end(sid: str) -> None:
+        fake.sessions[sid]["status"] = "ended"
+
+    initial = [fake.sign_in(user) for _ in range(2)]
+    return OnCall(
+        lambda base: ClerkProvider(base or fake.url, CLERK_SECRET, user),
+        lambda: set(fake.active(user)),
+        lambda: fake.sign_in(user),
+        end,
+        lambda sid: sid in fake.active(user),
+        initial,
+    )
+
+
+ON_CALL = ["keycloak-admin", "kratos-admin", "auth0", "clerk"]
 
 
 @pytest.fixture(params=ON_CALL)
@@ -125,6 +145,8 @@ async def on_call(request: pytest.FixtureRequest) -> AsyncIterator[OnCall]:
         yield keycloak_on_call(request.getfixturevalue("keycloak"))
     elif name == "kratos-admin":
         yield kratos_on_call(request.getfixturevalue("kratos"))
+    elif name == "clerk":
+        yield clerk_on_call(request.getfixturevalue("clerk"))
     else:
         yield auth0_on_call(request.getfixturevalue("auth0"))
 

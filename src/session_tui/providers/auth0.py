@@ -82,7 +82,8 @@ def _asn(value: Any) -> str | None:
 def parse_session(item: Any, where: str) -> Session:
     if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
         raise BadResponse(f"{where} should be an object with a string 'id'.")
-    device = item.get("device") or {}
+    device = item.get("device")
+    device = {} if device is None else device
     if not isinstance(device, dict):
         raise BadResponse(f"Field '{where}.device' should be an object.")
     agent = device.get("last_user_agent") or device.get("initial_user_agent")
