@@ -53,6 +53,7 @@ __all__ = ["SCHEMA_VERSION", "HistoryRow", "HistoryStore", "HistoryStoreError", 
 
 LAST_POLL = "last_poll_at"
 LAST_PRUNE = "last_prune_at"
+WATCHED_SINCE = "watched_since"  # the account's first observation: the baseline
 
 
 @dataclass(frozen=True, slots=True)

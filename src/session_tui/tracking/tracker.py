@@ -33,6 +33,7 @@ from session_tui.tracking.events import Ended, Event, EventKind, SignIn, TimeRan
 from session_tui.tracking.store import (
     LAST_POLL,
     LAST_PRUNE,
+    WATCHED_SINCE,
     HistoryRow,
     HistoryStore,
     ended_row_kwargs,
@@ -174,6 +175,8 @@ class Tracker:
                 signed_in.setdefault(session.id, when)
             self._learn(current, changed, now)
             store.set_time(LAST_POLL, now)
+            if snapshot.taken_at is None or store.get_time(WATCHED_SINCE) is None:
+                store.set_time(WATCHED_SINCE, now)
             listed = {s.id: s for s in current}
             store.remember(
                 Snapshot(now, listed, {k: signed_in[k] for k in listed if k in signed_in})
@@ -283,6 +286,7 @@ class Tracker:
         with self._lock, store.write():
             known = store.known_ids()
             places = store.known_places()  # what was known before these sign-ins
+            since = store.get_time(WATCHED_SINCE)
             for item in ended_sessions:
                 session = item.session
                 if not session.id or session.id in known:
@@ -312,8 +316,11 @@ class Tracker:
                     **labels,
                 )
                 changed += 1
-                if session.created_at is not None and session.created_at >= cutoff:
-                    self._alert_if_new(store, session, session.created_at, labels, places)
+                began = session.created_at
+                if since is not None and began is not None and began > since:
+                    # Signed in while we watched, and gone before a poll saw it. What began
+                    # before we watched is history, not news: no alert for it.
+                    self._alert_if_new(store, session, began, labels, places)
         return changed
 
     def _alert_if_new(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from session_tui.ui.app import SessionTuiApp
     from session_tui.ui.widgets.alert_feed import FeedEntry
 
+MERGE_EVERY = 300.0  # seconds between two reads of an API's own history
+
 T = TypeVar("T")
 
 HISTORY_LIMIT = 500
@@ -58,6 +61,10 @@ class TrackingBridge:
         self._making = threading.Lock()  # the first job's thread and the UI may both ask
         self._lock = asyncio.Lock()
         self._merged: set[int] = set()  # providers whose API history was merged this run
+        # When each provider's API history was last merged (monotonic): again every
+        # MERGE_EVERY, so sign-ins that began and ended between two polls reach the history
+        # and the alert feed while the app runs, not only when the history pane opens.
+        self._merged_at: dict[int, float] = {}
         self._commands: AlertCommands | None = None  # made on the first alert, in the loop
         self._closed = False
         self._feed: list[FeedEntry] = []  # the feed as last read, before "still signed in"
@@ -100,7 +107,14 @@ class TrackingBridge:
             self._spawn(self._observe(key))
         if id(provider) not in self._merged:
             self._merged.add(id(provider))
+            self._merged_at[key] = time.monotonic()
             self._spawn(self._first_listing(provider))
+        elif (
+            Capability.HISTORY in provider.capabilities
+            and time.monotonic() - self._merged_at.get(key, 0.0) >= MERGE_EVERY
+        ):
+            self._merged_at[key] = time.monotonic()
+            self._spawn(self._merge_api_history(provider))
 
     def revoke_attempted(self, attempt: RevokeAttempt) -> None:
         self._spawn(self._record(attempt))
