@@ -21,6 +21,7 @@ pytest_plugins = [
     "kratos_fake",
     "auth0_fake",
     "clerk_fake",
+    "authentik_fake",
     "contract_backends",
     "fault_server",
     "hostile_rest",

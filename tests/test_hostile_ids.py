@@ -25,6 +25,7 @@ from session_tui.ids import id_problem, is_dotlike, refused_reason, url_segment
 from session_tui.model import Session
 from session_tui.providers.allauth import AllauthProvider
 from session_tui.providers.auth0 import Auth0Access, Auth0Provider
+from session_tui.providers.authentik import AuthentikProvider
 from session_tui.providers.base import ProviderBase, bounded
 from session_tui.providers.better_auth import BetterAuthAdminProvider, BetterAuthProvider
 from session_tui.providers.clerk import ClerkProvider
@@ -292,6 +293,20 @@ def auth0_provider(url: str) -> Auth0Provider:
     return Auth0Provider(url, Auth0Access(TokenSource(realm, Tokens("t", None, 1e12))), "bob")
 
 
+AK = "/api/v3/core/authenticated_sessions/"
+
+
+def authentik_answers(canned: Canned, raw: str) -> None:
+    rows = [{"uuid": ME, "current": True, "user": 1}, {"uuid": raw, "current": False, "user": 1}]
+    canned.json(AK, {"pagination": {"next": 0}, "results": rows})
+
+
+def authentik_own(method: str, path: str, body: bytes, raw: str) -> bool:
+    if path.startswith(f"{AK}bulk_delete/"):  # all of the watched user's: here, this one
+        return True
+    return method == "DELETE" and _segment_is(path.removesuffix("/"), AK.rstrip("/"), raw)
+
+
 CASES = {
     "rest": Case(lambda url: RestProvider(url, "t"), rest_answers, rest_own),
     "matrix": Case(lambda url: MatrixProvider(url, "t"), matrix_answers, matrix_own),
@@ -315,6 +330,10 @@ CASES = {
         lambda url: KratosAdminProvider(url, "k", "bob"), kratos_admin_answers, kratos_admin_own
     ),
     "auth0": Case(auth0_provider, auth0_answers, auth0_own),
+    "authentik": Case(lambda url: AuthentikProvider(url, "t"), authentik_answers, authentik_own),
+    "authentik-admin": Case(
+        lambda url: AuthentikProvider(url, "t", watched="bob"), authentik_answers, authentik_own
+    ),
     "clerk": Case(lambda url: ClerkProvider(url, "sk", "bob"), clerk_answers, clerk_own),
     "keycloak-admin": Case(
         lambda url: KeycloakAdminProvider(url, "sessions", AdminAccess(kc_tokens()), "bob"),

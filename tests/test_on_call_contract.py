@@ -1,5 +1,6 @@
 """The on-call contract: what every admin provider (`--admin --watch`) promises, stated once and
-run against each one's server: a real Keycloak, and our models of Ory Kratos, Auth0 and Clerk.
+run against each one's server: a real Keycloak, and our models of Ory Kratos, Auth0, Clerk
+and authentik.
 
 The listing is the watched user's sessions on the server, none of them ours; revoking one ends
 it for its client; signing the user out ends them all; a session ended elsewhere leaves the
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from auth0_fake import Auth0Fake
+from authentik_fake import AuthentikFake
 from clerk_fake import SECRET as CLERK_SECRET
 from clerk_fake import ClerkFake
 from keycloak_server import ONCALL_CLIENT, OTHER_CLIENT, REALM, KeycloakServer
@@ -21,6 +23,7 @@ from kratos_fake import API_KEY, KratosFake
 
 from session_tui.errors import NotFound, Unreachable
 from session_tui.providers.auth0 import Auth0Access, Auth0Provider
+from session_tui.providers.authentik import AuthentikProvider
 from session_tui.providers.base import SessionProvider
 from session_tui.providers.clerk import ClerkProvider
 from session_tui.providers.keycloak import TokenSource
@@ -135,7 +138,23 @@ def clerk_on_call(fake: ClerkFake) -> OnCall:
     )
 
 
-ON_CALL = ["keycloak-admin", "kratos-admin", "auth0", "clerk"]
+def authentik_on_call(fake: AuthentikFake) -> OnCall:
+    admin = fake.add_user(f"admin{len(fake.users)}")
+    name = f"watched{len(fake.users)}"
+    user = fake.add_user(name)
+    token = fake.token_for(admin, admin=True)
+    initial = [fake.sign_in(user) for _ in range(2)]
+    return OnCall(
+        lambda base: AuthentikProvider(base or fake.url, token, watched=name),
+        lambda: set(fake.of(user)),
+        lambda: fake.sign_in(user),
+        lambda sid: fake.sessions.pop(sid),
+        lambda sid: sid in fake.sessions,
+        initial,
+    )
+
+
+ON_CALL = ["keycloak-admin", "kratos-admin", "auth0", "clerk", "authentik-admin"]
 
 
 @pytest.fixture(params=ON_CALL)
@@ -145,6 +164,8 @@ async def on_call(request: pytest.FixtureRequest) -> AsyncIterator[OnCall]:
         yield keycloak_on_call(request.getfixturevalue("keycloak"))
     elif name == "kratos-admin":
         yield kratos_on_call(request.getfixturevalue("kratos"))
+    elif name == "authentik-admin":
+        yield authentik_on_call(request.getfixturevalue("authentik"))
     elif name == "clerk":
         yield clerk_on_call(request.getfixturevalue("clerk"))
     else:
