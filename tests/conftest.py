@@ -22,6 +22,7 @@ pytest_plugins = [
     "auth0_fake",
     "clerk_fake",
     "authentik_fake",
+    "okta_fake",
     "contract_backends",
     "fault_server",
     "hostile_rest",

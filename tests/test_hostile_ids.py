@@ -35,6 +35,7 @@ from session_tui.providers.keycloak_admin import AdminAccess, KeycloakAdminProvi
 from session_tui.providers.kratos import KratosAdminProvider, KratosProvider
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.oidc import Realm, Tokens
+from session_tui.providers.okta import OktaProvider
 from session_tui.providers.rest import RestProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
 
@@ -307,6 +308,27 @@ def authentik_own(method: str, path: str, body: bytes, raw: str) -> bool:
     return method == "DELETE" and _segment_is(path.removesuffix("/"), AK.rstrip("/"), raw)
 
 
+def okta_answers(canned: Canned, raw: str) -> None:
+    canned.json("/api/v1/users/bob", {"id": "00ubob"})
+    start = {
+        "eventType": "user.session.start",
+        "outcome": {"result": "SUCCESS"},
+        "published": "2026-12-06T08:00:00.000Z",
+        "authenticationContext": {"externalSessionId": raw},
+    }
+    canned.json("/api/v1/logs", [start])
+    canned.json(
+        f"/api/v1/sessions/{url_segment(raw)}" if not id_problem(raw) else "/x",
+        {"id": raw, "status": "ACTIVE"},
+    )
+
+
+def okta_own(method: str, path: str, body: bytes, raw: str) -> bool:
+    if path == "/api/v1/users/00ubob/sessions" and method == "DELETE":  # all of bob's
+        return True
+    return method == "DELETE" and _segment_is(path, "/api/v1/sessions", raw)
+
+
 CASES = {
     "rest": Case(lambda url: RestProvider(url, "t"), rest_answers, rest_own),
     "matrix": Case(lambda url: MatrixProvider(url, "t"), matrix_answers, matrix_own),
@@ -330,6 +352,7 @@ CASES = {
         lambda url: KratosAdminProvider(url, "k", "bob"), kratos_admin_answers, kratos_admin_own
     ),
     "auth0": Case(auth0_provider, auth0_answers, auth0_own),
+    "okta": Case(lambda url: OktaProvider(url, "t", "bob"), okta_answers, okta_own),
     "authentik": Case(lambda url: AuthentikProvider(url, "t"), authentik_answers, authentik_own),
     "authentik-admin": Case(
         lambda url: AuthentikProvider(url, "t", watched="bob"), authentik_answers, authentik_own

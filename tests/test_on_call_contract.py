@@ -1,6 +1,6 @@
 """The on-call contract: what every admin provider (`--admin --watch`) promises, stated once and
-run against each one's server: a real Keycloak, and our models of Ory Kratos, Auth0, Clerk
-and authentik.
+run against each one's server: a real Keycloak, and our models of Ory Kratos, Auth0, Clerk,
+authentik and Okta.
 
 The listing is the watched user's sessions on the server, none of them ours; revoking one ends
 it for its client; signing the user out ends them all; a session ended elsewhere leaves the
@@ -20,6 +20,8 @@ from clerk_fake import SECRET as CLERK_SECRET
 from clerk_fake import ClerkFake
 from keycloak_server import ONCALL_CLIENT, OTHER_CLIENT, REALM, KeycloakServer
 from kratos_fake import API_KEY, KratosFake
+from okta_fake import TOKEN as OKTA_TOKEN
+from okta_fake import OktaFake
 
 from session_tui.errors import NotFound, Unreachable
 from session_tui.providers.auth0 import Auth0Access, Auth0Provider
@@ -30,6 +32,7 @@ from session_tui.providers.keycloak import TokenSource
 from session_tui.providers.keycloak_admin import KeycloakAdminProvider
 from session_tui.providers.kratos import KratosAdminProvider
 from session_tui.providers.oidc import Realm, Tokens
+from session_tui.providers.okta import OktaProvider
 
 
 @dataclass
@@ -154,7 +157,20 @@ def authentik_on_call(fake: AuthentikFake) -> OnCall:
     )
 
 
-ON_CALL = ["keycloak-admin", "kratos-admin", "auth0", "clerk", "authentik-admin"]
+def okta_on_call(fake: OktaFake) -> OnCall:
+    uid = fake.add_user(f"watched{len(fake.users)}@example.com")
+    initial = [fake.sign_in(uid) for _ in range(2)]
+    return OnCall(
+        lambda base: OktaProvider(base or fake.url, OKTA_TOKEN, uid),
+        lambda: fake.live(uid),
+        lambda: fake.sign_in(uid),
+        fake.end,
+        lambda sid: sid in fake.sessions,
+        initial,
+    )
+
+
+ON_CALL = ["keycloak-admin", "kratos-admin", "auth0", "clerk", "authentik-admin", "okta"]
 
 
 @pytest.fixture(params=ON_CALL)
@@ -166,6 +182,8 @@ async def on_call(request: pytest.FixtureRequest) -> AsyncIterator[OnCall]:
         yield kratos_on_call(request.getfixturevalue("kratos"))
     elif name == "authentik-admin":
         yield authentik_on_call(request.getfixturevalue("authentik"))
+    elif name == "okta":
+        yield okta_on_call(request.getfixturevalue("okta"))
     elif name == "clerk":
         yield clerk_on_call(request.getfixturevalue("clerk"))
     else:

@@ -34,7 +34,7 @@ def account_options(group: argparse._ActionsContainer) -> None:
         "--base-url",
         metavar="URL",
         help="the site's or server's root URL (--provider allauth, better-auth, keycloak, "
-        "home-assistant, kratos, auth0, clerk, authentik)",
+        "home-assistant, kratos, auth0, clerk, authentik, okta)",
     )
     group.add_argument(
         "--base-path",
