@@ -8,7 +8,8 @@ both servers the way the tests do, signs Alice in from the browsers, apps and pl
 use (each from a public address in its own country, through X-Forwarded-For), signs
 session-tui in from her home address too, and opens the app as `session-tui --provider
 keycloak|home-assistant ...` does (the token through SESSION_TUI_TOKEN). It saves
-keycloak.svg and home-assistant.svg, and PNGs beside them as make_screenshots.py does.
+keycloak.svg and home-assistant.svg, and PNGs beside them as make_screenshots.py does; and
+oncall-auth0.svg, on-call mode on our model of Auth0's Management API (tests/auth0_fake.py).
 """
 
 from __future__ import annotations
@@ -88,6 +89,27 @@ def home_assistant_shot(server: HomeAssistant, out: Path) -> list[Path]:
     )
 
 
+def hosted_shot(out: Path) -> list[Path]:
+    """On call on a hosted provider: two Auth0 users, on our model of Auth0's API."""
+    from auth0_fake import CLIENT_ID, CLIENT_SECRET, Auth0Fake
+    from canned_rest import serving
+
+    fake = Auth0Fake()
+    with serving(fake.handle) as url:
+        fake.url = url
+        alice, bob = "auth0|64f1c0ffee", "google-oauth2|10934"
+        for agent, ip, _, _ in CLIENTS:
+            fake.sign_in(alice, agent=agent, ip=ip, asn="3320", client="shop-web")
+        for agent, ip, _, _ in CLIENTS[1:3]:
+            fake.sign_in(bob, agent=agent, ip=ip, asn="15169", client="shop-ios")
+        argv = ["--provider", "auth0", "--base-url", url, "--admin", "--client-id", CLIENT_ID]
+        argv += ["--watch", alice, "--watch", bob]
+        env = {"SESSION_TUI_CLIENT_SECRET": CLIENT_SECRET}
+        return asyncio.run(
+            shoot(out, argv, env, [("oncall-auth0", ())], stage=stage_as("acme.eu.auth0.com"))
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=HERE)
@@ -107,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             svgs += home_assistant_shot(hass, args.out)
         finally:
             hass.stop()
+    svgs += hosted_shot(args.out)
     convert_all(svgs)
     return 0
 
