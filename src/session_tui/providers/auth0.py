@@ -16,18 +16,13 @@ documented API (its Management API reference and OpenAPI description, read 2026-
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 
 from session_tui.errors import (
-    AuthExpired,
     BadResponse,
-    Forbidden,
     NoAnswer,
-    NotFound,
-    ProviderError,
 )
 from session_tui.ids import url_segment
 from session_tui.model import Capability, Session
@@ -38,12 +33,11 @@ from session_tui.providers.http import (
     host_of,
     json_or_none,
     offload,
-    rate_limited,
     read_json,
     send,
-    server_busy,
 )
 from session_tui.providers.keycloak import TokenSource
+from session_tui.providers.statuses import raise_for_status
 from session_tui.text import plain_uncached
 
 PAGE = 100
@@ -51,28 +45,19 @@ MAX_PAGES = 100
 
 
 def raise_for_auth0(response: httpx.Response, host: str, what: str) -> None:
-    status = response.status_code
-    if status < 400:
-        return
+    """Auth0's errors are `{"statusCode", "error", "message"}`; 429 carries
+    `X-RateLimit-Reset`."""
     body = json_or_none(response)
-    said = body.get("message") if isinstance(body, dict) else None
-    detail = f" ({plain_uncached(said, 200)})" if isinstance(said, str) and said else ""
-    if status == 401:
-        raise AuthExpired(f"{host} refused the Management API token{detail}.")
-    if status == 403:
-        raise Forbidden(
-            f"{host} refused to {what}{detail}: the token needs read:sessions to watch and "
-            "delete:sessions to revoke."
-        )
-    if status == 404:
-        raise NotFound(f"{host} has no such session or user{detail}.")
-    if status == 429:
-        reset = response.headers.get("X-RateLimit-Reset", "")
-        wait = float(reset) - time.time() if reset.isdigit() else None
-        raise rate_limited(response, wait if wait is not None and wait > 0 else None)
-    if status == 503:
-        raise server_busy(response, host, said if isinstance(said, str) else "")
-    raise ProviderError(f"{host} could not {what}: HTTP {status}{detail}.")
+    raise_for_status(
+        response,
+        host,
+        what,
+        body.get("message") if isinstance(body, dict) else None,
+        unauthorized=f"{host} refused the Management API token.",
+        forbidden="the token needs read:sessions to watch and delete:sessions to revoke",
+        not_found="session or user",
+        reset_header="X-RateLimit-Reset",
+    )
 
 
 def _asn(value: Any) -> str | None:

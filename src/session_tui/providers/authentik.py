@@ -24,8 +24,6 @@ import httpx
 from session_tui.errors import (
     AuthExpired,
     BadResponse,
-    Forbidden,
-    NotFound,
     ProviderError,
 )
 from session_tui.ids import url_segment
@@ -38,11 +36,10 @@ from session_tui.providers.http import (
     json_or_none,
     make_client,
     offload,
-    rate_limited,
     read_json,
     send,
-    server_busy,
 )
+from session_tui.providers.statuses import raise_for_status
 from session_tui.text import plain_uncached
 
 SESSIONS = "/api/v3/core/authenticated_sessions/"
@@ -51,23 +48,15 @@ MAX_PAGES = 100
 
 
 def raise_for_authentik(response: httpx.Response, host: str, what: str) -> None:
-    status = response.status_code
-    if status < 400:
-        return
+    """authentik's errors are Django REST framework's `{"detail": "..."}`."""
     body = json_or_none(response)
-    said = body.get("detail") if isinstance(body, dict) else None
-    detail = f" ({plain_uncached(said, 200)})" if isinstance(said, str) and said else ""
-    if status == 401:
-        raise AuthExpired(f"{host} refused the API token{detail}. Give a new one to continue.")
-    if status == 403:
-        raise Forbidden(f"{host} refused to {what}{detail}.")
-    if status == 404:
-        raise NotFound(f"{host} has no such session{detail}.")
-    if status == 429:
-        raise rate_limited(response)
-    if status == 503:
-        raise server_busy(response, host, said if isinstance(said, str) else "")
-    raise ProviderError(f"{host} could not {what}: HTTP {status}{detail}.")
+    raise_for_status(
+        response,
+        host,
+        what,
+        body.get("detail") if isinstance(body, dict) else None,
+        unauthorized=f"{host} refused the API token. Give a new one to continue.",
+    )
 
 
 def _text(value: Any, limit: int = 60) -> str | None:

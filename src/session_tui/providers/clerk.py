@@ -21,8 +21,6 @@ import httpx
 from session_tui.errors import (
     AuthExpired,
     BadResponse,
-    Forbidden,
-    NotFound,
     ProviderError,
 )
 from session_tui.ids import url_segment
@@ -35,12 +33,10 @@ from session_tui.providers.http import (
     json_or_none,
     make_client,
     offload,
-    rate_limited,
     read_json,
     send,
-    server_busy,
 )
-from session_tui.text import plain_uncached
+from session_tui.providers.statuses import raise_for_status
 
 DEFAULT_BASE_URL = "https://api.clerk.com"
 PAGE = 500  # the most Clerk gives at once
@@ -49,30 +45,12 @@ AT_ONCE = 4  # revokes in flight at a time
 
 
 def raise_for_clerk(response: httpx.Response, host: str, what: str) -> None:
-    status = response.status_code
-    if status < 400:
-        return
+    """Clerk's errors are `{"errors": [{"message", "long_message", "code"}]}`."""
     body = json_or_none(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     first = errors[0] if isinstance(errors, list) and errors else None
-    said = ""
-    if isinstance(first, dict):
-        for key in ("long_message", "message"):
-            if isinstance(first.get(key), str) and first[key]:
-                said = plain_uncached(first[key], 200)
-                break
-    detail = f" ({said})" if said else ""
-    if status == 401:
-        raise AuthExpired(f"{host} refused the secret key{detail}.")
-    if status == 403:
-        raise Forbidden(f"{host} refused to {what}{detail}.")
-    if status == 404:
-        raise NotFound(f"{host} has no such session{detail}.")
-    if status == 429:
-        raise rate_limited(response)
-    if status == 503:
-        raise server_busy(response, host, said)
-    raise ProviderError(f"{host} could not {what}: HTTP {status}{detail}.")
+    said = (first.get("long_message") or first.get("message")) if isinstance(first, dict) else None
+    raise_for_status(response, host, what, said, unauthorized=f"{host} refused the secret key.")
 
 
 def parse_session(item: Any, where: str) -> Session | None:

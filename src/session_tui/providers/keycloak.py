@@ -25,9 +25,6 @@ import httpx
 from session_tui.errors import (
     AuthExpired,
     BadResponse,
-    Forbidden,
-    NotFound,
-    ProviderError,
 )
 from session_tui.ids import url_segment
 from session_tui.model import Capability, Session
@@ -39,12 +36,11 @@ from session_tui.providers.http import (
     json_or_none,
     make_client,
     offload,
-    rate_limited,
     read_json,
     send,
-    server_busy,
 )
 from session_tui.providers.oidc import Realm, Tokens
+from session_tui.providers.statuses import raise_for_status
 from session_tui.text import plain_uncached
 
 JSON = {"Accept": "application/json"}
@@ -112,33 +108,24 @@ ADMIN_ROLES = (
 def raise_for_keycloak(
     response: httpx.Response, host: str, what: str, roles: str = ACCOUNT_ROLES
 ) -> None:
-    status = response.status_code
-    if status < 400:
+    """Keycloak answers its console's HTML with 200 to a request that does not ask for JSON:
+    that is no answer. Its errors carry `error_description`, `errorMessage` or `error`."""
+    if response.status_code < 400:
         if "json" not in response.headers.get("Content-Type", "json"):
             raise BadResponse(f"{host} answered {what} with a web page, not JSON.")
         return
     body = json_or_none(response)
-    said = ""
+    said = None
     if isinstance(body, dict):
-        for key in ("error_description", "errorMessage", "error"):
-            if isinstance(body.get(key), str):
-                said = plain_uncached(body[key], 200)
-                break
-    detail = f" ({said})" if said else ""
-    if status == 401:
-        raise AuthExpired(
-            f"This session was signed out on {host} (its token no longer works). "
-            "Sign in again to continue."
+        said = next(
+            (
+                body[k]
+                for k in ("error_description", "errorMessage", "error")
+                if isinstance(body.get(k), str)
+            ),
+            None,
         )
-    if status == 403:
-        raise Forbidden(f"{host} refused to {what}{detail}: {roles}.")
-    if status == 404:
-        raise NotFound(f"{host} has no such {what.split()[-1]}{detail}.")
-    if status == 429:
-        raise rate_limited(response)
-    if status == 503:
-        raise server_busy(response, host, said)
-    raise ProviderError(f"{host} could not {what}: HTTP {status}{detail}.")
+    raise_for_status(response, host, what, said, forbidden=roles)
 
 
 def _named(value: Any, limit: int = 80) -> str | None:

@@ -25,9 +25,6 @@ import httpx
 from session_tui.errors import (
     AuthExpired,
     BadResponse,
-    Forbidden,
-    NotFound,
-    ProviderError,
 )
 from session_tui.ids import url_segment
 from session_tui.model import Capability, Location, Session
@@ -39,12 +36,10 @@ from session_tui.providers.http import (
     json_or_none,
     make_client,
     offload,
-    rate_limited,
     read_json,
     send,
-    server_busy,
 )
-from session_tui.text import plain_uncached
+from session_tui.providers.statuses import raise_for_status
 
 PAGE_SIZE = 250
 MAX_PAGES = 40  # 10,000 sessions: past that, a server's "next" is not followed
@@ -52,32 +47,13 @@ _PLACE = re.compile(r"^(?P<city>.*?),\s*(?P<cc>[A-Za-z]{2})$")
 
 
 def raise_for_kratos(response: httpx.Response, host: str, what: str) -> None:
-    status = response.status_code
-    if status < 400:
-        return
+    """Ory's errors are `{"error": {"reason", "message"}}`."""
     body = json_or_none(response)
     error = body.get("error") if isinstance(body, dict) else None
-    said = ""
+    said = None
     if isinstance(error, dict):
-        for key in ("reason", "message"):
-            if isinstance(error.get(key), str) and error[key]:
-                said = plain_uncached(error[key], 200)
-                break
-    detail = f" ({said})" if said else ""
-    if status == 401:
-        raise AuthExpired(
-            f"This session was signed out on {host} (its token no longer works). "
-            "Sign in again to continue."
-        )
-    if status == 403:
-        raise Forbidden(f"{host} refused to {what}{detail}.")
-    if status == 404:
-        raise NotFound(f"{host} has no such session{detail}.")
-    if status == 429:
-        raise rate_limited(response)
-    if status == 503:
-        raise server_busy(response, host, said)
-    raise ProviderError(f"{host} could not {what}: HTTP {status}{detail}.")
+        said = error.get("reason") or error.get("message")
+    raise_for_status(response, host, what, said)
 
 
 def _place(text: Any) -> Location | None:

@@ -18,7 +18,6 @@ user's. The token goes as `Authorization: SSWS ...`; errors are `{"errorCode",
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,11 +26,8 @@ import httpx
 import pycountry
 
 from session_tui.errors import (
-    AuthExpired,
     BadResponse,
-    Forbidden,
     NotFound,
-    ProviderError,
     UnsafeSessionId,
 )
 from session_tui.ids import url_segment
@@ -43,11 +39,10 @@ from session_tui.providers.http import (
     host_of,
     json_or_none,
     make_client,
-    rate_limited,
     read_json,
     send,
-    server_busy,
 )
+from session_tui.providers.statuses import raise_for_status
 from session_tui.text import plain_uncached
 
 WINDOW = timedelta(days=30)  # how far back the System Log is read for sign-ins
@@ -59,25 +54,17 @@ KIND = "a sign-in from Okta's System Log, still a live session"
 
 
 def raise_for_okta(response: httpx.Response, host: str, what: str) -> None:
-    status = response.status_code
-    if status < 400:
-        return
+    """Okta's errors are `{"errorCode", "errorSummary"}`; 429 carries `X-Rate-Limit-Reset`."""
     body = json_or_none(response)
-    said = body.get("errorSummary") if isinstance(body, dict) else None
-    detail = f" ({plain_uncached(said, 200)})" if isinstance(said, str) and said else ""
-    if status == 401:
-        raise AuthExpired(f"{host} refused the API token{detail}.")
-    if status == 403:
-        raise Forbidden(f"{host} refused to {what}{detail}.")
-    if status == 404:
-        raise NotFound(f"{host} has no such session or user{detail}.")
-    if status == 429:
-        reset = response.headers.get("X-Rate-Limit-Reset", "")
-        wait = float(reset) - time.time() if reset.isdigit() else None
-        raise rate_limited(response, wait if wait is not None and wait > 0 else None)
-    if status == 503:
-        raise server_busy(response, host, said if isinstance(said, str) else "")
-    raise ProviderError(f"{host} could not {what}: HTTP {status}{detail}.")
+    raise_for_status(
+        response,
+        host,
+        what,
+        body.get("errorSummary") if isinstance(body, dict) else None,
+        unauthorized=f"{host} refused the API token.",
+        not_found="session or user",
+        reset_header="X-Rate-Limit-Reset",
+    )
 
 
 def _country_code(name: Any) -> str | None:
