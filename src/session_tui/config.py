@@ -58,7 +58,7 @@ class Profile:
     demo_sessions: int | None = None  # --demo-sessions only (not a config file key)
 
 
-_KEYS = {
+_KEYS: dict[str, type | tuple[type, ...]] = {
     "provider": str,
     "homeserver": str,
     "user": str,

@@ -311,8 +311,8 @@ class DemoService:
         if rest == "/history":
             _allow(method, "GET")
             limit = _limit(parse_qs(parts.query).get("limit"))
-            ended = state.history()[:limit]
-            return 200, {"sessions": [e.to_json() for e in ended]}
+            past = state.history()[:limit]
+            return 200, {"sessions": [e.to_json() for e in past]}
         if rest == "/revoke-others":
             _allow(method, "POST")
             only = _session_ids(body)

@@ -128,6 +128,7 @@ async def revoke(
             remaining=tuple(remaining),
         )
 
+    confirmed: tuple[str, ...] | None  # the ids the server says ended, where it says
     try:
         if kind is RevokeKind.ONE:
             await provider.revoke(ids[0], password=password)

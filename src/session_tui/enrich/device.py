@@ -245,9 +245,9 @@ def parse_device_uncached(user_agent: str | None) -> DeviceInfo:
 
     if client := _api_client(ua):
         name, version = client
-        browser = _named(name, version)
+        tool = _named(name, version)
         return DeviceInfo(
-            browser, None, DeviceType.API_CLIENT, _label(browser, None, DeviceType.API_CLIENT)
+            tool, None, DeviceType.API_CLIENT, _label(tool, None, DeviceType.API_CLIENT)
         )
 
     result = _parser().parse(ua)
@@ -361,9 +361,9 @@ def _described(browser_text: str | None, os_text: str | None, mobile: bool) -> D
     raw = plain(browser_text, MAX_UA_LEN)
     os_name = plain(os_text, _FIELD_LEN) or None
     if client := (_api_client(raw) if raw else None):
-        browser = _named(*client)
+        tool = _named(*client)
         return DeviceInfo(
-            browser, None, DeviceType.API_CLIENT, _label(browser, None, DeviceType.API_CLIENT)
+            tool, None, DeviceType.API_CLIENT, _label(tool, None, DeviceType.API_CLIENT)
         )
     family, _, version = raw.partition("/")
     numbers = version.split(".")

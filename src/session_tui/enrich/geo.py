@@ -93,7 +93,7 @@ def country_name(country_code: str | None) -> str | None:
 
 
 def _place(country_code: str | None, city: str | None, region: str | None, source: str) -> Place:
-    code = country_code.upper() if _country(country_code) is not None else None
+    code = country_code.upper() if country_code and _country(country_code) is not None else None
     name = country_name(code)
     city = plain(city, _FIELD_LEN) or None
     region = plain(region, _FIELD_LEN) or None

@@ -27,12 +27,29 @@ from session_tui.providers.http import make_client, offload
 class SessionProvider(Protocol):
     """What the UI, the tracker and the CLI need from any session API."""
 
-    kind: str  # "rest", "matrix", "synapse-admin": shown in the header
-    account: str  # whose sessions these are, e.g. "@alice:example.org"
-    server: str  # where they live, e.g. "matrix.example.org" (never with credentials)
-    capabilities: frozenset[Capability]
-    # Who acts, when that is not the account itself: the operator in on-call mode.
-    acting_as: str | None
+    # Read-only here: a wrapper (read-only mode) passes them through as properties.
+    @property
+    def kind(self) -> str:
+        """ "rest", "matrix", "synapse-admin": shown in the header."""
+        ...
+
+    @property
+    def account(self) -> str:
+        """Whose sessions these are, e.g. "@alice:example.org"."""
+        ...
+
+    @property
+    def server(self) -> str:
+        """Where they live, e.g. "matrix.example.org" (never with credentials)."""
+        ...
+
+    @property
+    def capabilities(self) -> frozenset[Capability]: ...
+
+    @property
+    def acting_as(self) -> str | None:
+        """Who acts, when that is not the account itself: the operator in on-call mode."""
+        ...
 
     async def list_sessions(self) -> list[Session]: ...
 
@@ -146,7 +163,6 @@ class ProviderBase:
     account: str = ""
     server: str = ""
     capabilities: frozenset[Capability] = frozenset()
-    acting_as: str | None = None
     # `_revoke_many` names the sessions in a request body (JSON), never in a URL: ids made of
     # dots can then still be revoked. Off unless a provider's API does.
     revokes_in_body: bool = False
@@ -168,6 +184,11 @@ class ProviderBase:
         # Which sessions the last revoke_others really ended, where the API says (None: it
         # does not; the count is all there is, and the next listing tells the rest).
         self.last_ended: tuple[str, ...] | None = None
+
+    @property
+    def acting_as(self) -> str | None:
+        """Who acts, when that is not the account itself: None but on call."""
+        return None
 
     @property
     def current_id(self) -> str | None:

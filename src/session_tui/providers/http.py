@@ -152,8 +152,10 @@ def _options(base_url: str, headers: dict[str, str] | None) -> dict[str, Any]:
 def make_client(
     base_url: str, headers: dict[str, str] | None = None, *, limits: httpx.Limits | None = None
 ) -> httpx.AsyncClient:
-    extra = {"limits": limits} if limits is not None else {}
-    return httpx.AsyncClient(**_options(base_url, headers), **extra)
+    options = _options(base_url, headers)
+    if limits is not None:
+        options["limits"] = limits
+    return httpx.AsyncClient(**options)
 
 
 def make_sync_client(base_url: str, headers: dict[str, str] | None = None) -> httpx.Client:

@@ -305,11 +305,12 @@ def _session(item: Any, where: str, *, current: bool) -> Session:
         raise BadResponse(f"Field '{where}.id' should be a non-empty string.")
     is_current = False
     if current:
-        is_current = item.get("current")
-        if not isinstance(is_current, bool):
+        flag = item.get("current")
+        if not isinstance(flag, bool):
             raise BadResponse(
-                f"Field '{where}.current' should be true or false, got {_kind(is_current)}."
+                f"Field '{where}.current' should be true or false, got {_kind(flag)}."
             )
+        is_current = flag
     prefix = f"{where}."
     ip = _opt_str(item, "ip", prefix)
     if ip is not None:

@@ -141,7 +141,8 @@ def diff(
                     session=session,
                     at=now,
                     signed_in=signed_in_range(session, previous.taken_at, now),
-                    **labels,
+                    device=labels["device"],
+                    location=labels["location"],
                 )
             )
             continue
@@ -155,12 +156,20 @@ def diff(
                     at=now,
                     signed_in=previous.signed_in.get(sid)
                     or signed_in_range(session, previous.taken_at, now),
-                    **labels,
+                    device=labels["device"],
+                    location=labels["location"],
                 )
             )
         if old.ip and session.ip and old.ip != session.ip:
             events.append(
-                IpChanged(session=session, at=now, old_ip=old.ip, new_ip=session.ip, **labels)
+                IpChanged(
+                    session=session,
+                    at=now,
+                    old_ip=old.ip,
+                    new_ip=session.ip,
+                    device=labels["device"],
+                    location=labels["location"],
+                )
             )
         old_place, new_place = describe.place_key(old), describe.place_key(session)
         if old_place and new_place and old_place != new_place:
@@ -170,7 +179,8 @@ def diff(
                     at=now,
                     old_location=describe.location_label(old),
                     new_location=labels["location"],
-                    **labels,
+                    device=labels["device"],
+                    location=labels["location"],
                 )
             )
 

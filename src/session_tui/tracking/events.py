@@ -312,7 +312,7 @@ def event_from_dict(
         )
     if kind == EventKind.ENDED:
         try:
-            reason = EndReason(data.get("reason"))
+            reason = EndReason(str(data.get("reason")))
         except ValueError:
             reason = EndReason.ENDED_ELSEWHERE
         return Ended(

@@ -108,7 +108,9 @@ class HistoryStore:
         """The rows of `account` in `database` (shared with other accounts' stores), or in a
         file of its own when given a path (closed with the store)."""
         self._owns = not isinstance(database, HistoryDatabase)
-        self.database = HistoryDatabase(database) if self._owns else database  # type: ignore[arg-type]
+        self.database: HistoryDatabase = (
+            database if isinstance(database, HistoryDatabase) else HistoryDatabase(database)
+        )
         self.path = self.database.path
         self.conn = self.database.conn
         self.account = account

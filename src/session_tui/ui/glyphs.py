@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rich.console import OverflowMethod
+
 
 @dataclass(frozen=True, slots=True)
 class Glyphs:
@@ -25,7 +27,7 @@ class Glyphs:
     alert: str
     bullet: str
     missing: str  # what an empty cell says
-    overflow: str  # how a cut cell ends: rich's "ellipsis" (…) or "crop"
+    overflow: OverflowMethod  # how a cut cell ends: rich's "ellipsis" (…) or "crop"
 
 
 UNICODE = Glyphs(False, "●", "✓", "▼", "▲", "⚑", "•", "—", "ellipsis")

@@ -35,11 +35,15 @@ class SessionActions:
     """r, R, e and their dialogs; `MainScreen` provides the attributes used below."""
 
     if TYPE_CHECKING:
-        tui: SessionTuiApp
-        account: AccountState
-        multi: bool
-        table: SessionsTable
-        app: SessionTuiApp
+
+        @property
+        def tui(self) -> SessionTuiApp: ...
+        @property
+        def account(self) -> AccountState: ...
+        @property
+        def multi(self) -> bool: ...
+        @property
+        def table(self) -> SessionsTable: ...
 
         def notify(self, message: str, **kwargs: object) -> None: ...
         def _show_account(self, reset: bool = False) -> None: ...
@@ -172,7 +176,7 @@ class SessionActions:
     ) -> None:
         """The confirm dialog of a revocation: the password when the server wants one, and
         the outcome to `_revoked`."""
-        self.app.push_screen(
+        self.tui.push_screen(
             ConfirmDialog(action=action, password_for=self._password_for(account), **dialog),
             self._revoked,
         )
@@ -266,7 +270,7 @@ class SessionActions:
             if name is not None:
                 self.notify(f"Renamed to {plain(name, 80)}.")
 
-        self.app.push_screen(
+        self.tui.push_screen(
             RenameDialog(
                 describe=Text(cells.describe(view)),
                 current=view.name,

@@ -6,7 +6,7 @@ list inside (a table, an option list) does the filtering, and the border says a 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from textual.markup import escape
 from textual.widget import Widget
@@ -26,7 +26,6 @@ class PaneRows:
     """Mixed into a pane widget whose `rows` is the list it shows."""
 
     TITLE = ""
-    border_title: object
 
     @property
     def rows(self) -> FilterableRows:
@@ -43,4 +42,5 @@ class PaneRows:
         """`/` in the pane: only the rows with every word; the border says what is on."""
         self.rows.set_filter(text)
         shown = f" · filter: {escape(plain(text, 40))}" if text else ""  # typed: never markup
-        self.border_title = self.TITLE + shown
+        widget: Any = self  # a Widget: its border_title is Textual's (a mixin cannot say so)
+        widget.border_title = self.TITLE + shown

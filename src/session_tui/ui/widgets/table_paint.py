@@ -149,8 +149,16 @@ class TablePaint(ScrollView):
         for column, (text, (_, width)) in enumerate(zip(texts, self._layout, strict=True)):
             # Many rows share a cell's text ("Online", "Firefox on Linux", a city): its
             # segments are kept by everything they depend on.
-            key = (text.plain, tuple(text.spans), text.style, text.overflow, width, column)
-            key += (style, post)
+            key: tuple[object, ...] = (
+                text.plain,
+                tuple(text.spans),
+                text.style,
+                text.overflow,
+                width,
+                column,
+                style,
+                post,
+            )
             cell_segments = rendered.get(key)
             if cell_segments is None:
                 text.truncate(width, overflow=text.overflow or "ellipsis", pad=True)
@@ -162,8 +170,6 @@ class TablePaint(ScrollView):
                 cell_segments = rendered[key] = list(Segment.apply_style(parts, cell, post))
             segments.extend(cell_segments)
         return Strip(segments)
-
-    _frame_style: Style | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The widget's style is worked out once per paint, not once per line: Textual walks
