@@ -33,11 +33,12 @@ from session_tui.providers.better_auth import BetterAuthProvider
 from session_tui.providers.better_auth import login_sync as ba_login
 from session_tui.providers.hass_auth import Granted, HassTokens
 from session_tui.providers.home_assistant import HomeAssistantProvider
-from session_tui.providers.keycloak import KeycloakProvider, TokenSource, realm_path
+from session_tui.providers.keycloak import KeycloakProvider, realm_path
 from session_tui.providers.kratos import KratosProvider
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.oidc import Realm, Tokens
 from session_tui.providers.rest import RestProvider
+from session_tui.providers.tokens import TokenSource
 
 OTHER_CLIENTS = [
     ("Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0", "198.51.100.7"),

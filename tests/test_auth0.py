@@ -15,9 +15,9 @@ from auth0_fake import CLIENT_ID, CLIENT_SECRET, WATCHER_ID, WATCHER_SECRET, Aut
 from test_commands import cli
 
 from session_tui.errors import BadResponse, Forbidden, RateLimited
-from session_tui.providers.auth0 import Auth0Access, Auth0Provider, parse_page
-from session_tui.providers.keycloak import TokenSource
+from session_tui.providers.auth0 import Auth0Provider, parse_page
 from session_tui.providers.oidc import Realm, Tokens
+from session_tui.providers.tokens import SharedTokens, TokenSource
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "auth0-sessions.schema.json").read_text())
 USER = "auth0|64f1c0ffee"
@@ -27,7 +27,7 @@ def provider(auth0: Auth0Fake, scopes: set[str] | None = None) -> Auth0Provider:
     token = auth0.issue(scopes or {"read:sessions", "delete:sessions"})
     realm = Realm("auth0", "", "", token_endpoint="/oauth/token")
     return Auth0Provider(
-        auth0.url, Auth0Access(TokenSource(realm, Tokens(token, None, 1e12))), USER
+        auth0.url, SharedTokens(TokenSource(realm, Tokens(token, None, 1e12))), USER
     )
 
 

@@ -24,20 +24,21 @@ from session_tui.errors import BadResponse, ProviderError, UnsafeSessionId
 from session_tui.ids import id_problem, is_dotlike, refused_reason, url_segment
 from session_tui.model import Session
 from session_tui.providers.allauth import AllauthProvider
-from session_tui.providers.auth0 import Auth0Access, Auth0Provider
+from session_tui.providers.auth0 import Auth0Provider
 from session_tui.providers.authentik import AuthentikProvider
 from session_tui.providers.base import ProviderBase, bounded
 from session_tui.providers.better_auth import BetterAuthAdminProvider, BetterAuthProvider
 from session_tui.providers.clerk import ClerkProvider
 from session_tui.providers.http import checked_headers
-from session_tui.providers.keycloak import KeycloakProvider, TokenSource
-from session_tui.providers.keycloak_admin import AdminAccess, KeycloakAdminProvider
+from session_tui.providers.keycloak import KeycloakProvider
+from session_tui.providers.keycloak_admin import KeycloakAdminProvider
 from session_tui.providers.kratos import KratosAdminProvider, KratosProvider
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.oidc import Realm, Tokens
 from session_tui.providers.okta import OktaProvider
 from session_tui.providers.rest import RestProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
+from session_tui.providers.tokens import SharedTokens, TokenSource
 
 TRICKY = [
     ".",
@@ -291,7 +292,7 @@ def clerk_own(method: str, path: str, body: bytes, raw: str) -> bool:
 
 def auth0_provider(url: str) -> Auth0Provider:
     realm = Realm("auth0", "", "", token_endpoint="/oauth/token")
-    return Auth0Provider(url, Auth0Access(TokenSource(realm, Tokens("t", None, 1e12))), "bob")
+    return Auth0Provider(url, SharedTokens(TokenSource(realm, Tokens("t", None, 1e12))), "bob")
 
 
 AK = "/api/v3/core/authenticated_sessions/"
@@ -359,7 +360,7 @@ CASES = {
     ),
     "clerk": Case(lambda url: ClerkProvider(url, "sk", "bob"), clerk_answers, clerk_own),
     "keycloak-admin": Case(
-        lambda url: KeycloakAdminProvider(url, "sessions", AdminAccess(kc_tokens()), "bob"),
+        lambda url: KeycloakAdminProvider(url, "sessions", SharedTokens(kc_tokens()), "bob"),
         kc_admin_answers,
         kc_admin_own,
     ),

@@ -33,8 +33,9 @@ from session_tui import paths
 from session_tui.errors import CurrentSessionProtected, NotFound
 from session_tui.model import Capability
 from session_tui.plugin import DeviceCodePrompt
-from session_tui.providers.keycloak import KeycloakProvider, TokenSource, realm_path
+from session_tui.providers.keycloak import KeycloakProvider, realm_path
 from session_tui.providers.oidc import Realm, Tokens
+from session_tui.providers.tokens import TokenSource
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.device_signin import DeviceSignInApp
 

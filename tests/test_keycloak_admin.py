@@ -26,12 +26,13 @@ from test_commands import cli
 from session_tui.errors import Forbidden
 from session_tui.model import EndReason
 from session_tui.providers.http import make_sync_client
-from session_tui.providers.keycloak import TokenSource, realm_path
-from session_tui.providers.keycloak_admin import AdminAccess, KeycloakAdminProvider
+from session_tui.providers.keycloak import realm_path
+from session_tui.providers.keycloak_admin import KeycloakAdminProvider
 from session_tui.providers.oidc import Realm
+from session_tui.providers.tokens import SharedTokens, TokenSource
 
 
-def service_account(keycloak: KeycloakServer, client_id: str) -> AdminAccess:
+def service_account(keycloak: KeycloakServer, client_id: str) -> SharedTokens:
     import keycloak_server
 
     secret = (
@@ -42,7 +43,7 @@ def service_account(keycloak: KeycloakServer, client_id: str) -> AdminAccess:
     realm = Realm("keycloak", realm_path(REALM), client_id, secret)
     with make_sync_client(keycloak.base_url) as client:
         first = realm.client_credentials_sync(client)
-    return AdminAccess(TokenSource(realm, first, service_account=True))
+    return SharedTokens(TokenSource(realm, first, service_account=True))
 
 
 @pytest.fixture

@@ -24,15 +24,15 @@ from okta_fake import TOKEN as OKTA_TOKEN
 from okta_fake import OktaFake
 
 from session_tui.errors import NotFound, Unreachable
-from session_tui.providers.auth0 import Auth0Access, Auth0Provider
+from session_tui.providers.auth0 import Auth0Provider
 from session_tui.providers.authentik import AuthentikProvider
 from session_tui.providers.base import SessionProvider
 from session_tui.providers.clerk import ClerkProvider
-from session_tui.providers.keycloak import TokenSource
 from session_tui.providers.keycloak_admin import KeycloakAdminProvider
 from session_tui.providers.kratos import KratosAdminProvider
 from session_tui.providers.oidc import Realm, Tokens
 from session_tui.providers.okta import OktaProvider
+from session_tui.providers.tokens import SharedTokens, TokenSource
 
 
 @dataclass
@@ -62,11 +62,11 @@ def keycloak_on_call(server: KeycloakServer) -> OnCall:
 
     def make(base: str | None) -> SessionProvider:
         from session_tui.providers.http import make_sync_client
-        from session_tui.providers.keycloak_admin import AdminAccess
+        from session_tui.providers.tokens import SharedTokens
 
         with make_sync_client(server.base_url) as client:
             first = realm.client_credentials_sync(client)
-        access = AdminAccess(TokenSource(realm, first, service_account=True))
+        access = SharedTokens(TokenSource(realm, first, service_account=True))
         return KeycloakAdminProvider(base or server.base_url, REALM, access, user.username)
 
     def end(sid: str) -> None:
@@ -110,7 +110,7 @@ def auth0_on_call(fake: Auth0Fake) -> OnCall:
     def make(base: str | None) -> SessionProvider:
         token = fake.issue({"read:sessions", "delete:sessions"})
         realm = Realm("auth0", "", "", token_endpoint="/oauth/token")
-        access = Auth0Access(TokenSource(realm, Tokens(token, None, 1e12)))
+        access = SharedTokens(TokenSource(realm, Tokens(token, None, 1e12)))
         return Auth0Provider(base or fake.url, access, user)
 
     initial = [fake.sign_in(user) for _ in range(2)]

@@ -26,7 +26,7 @@ from session_tui.errors import (
 )
 from session_tui.ids import url_segment
 from session_tui.model import Capability, Session
-from session_tui.providers.base import ProviderBase, SharedCredential
+from session_tui.providers.base import ProviderBase
 from session_tui.providers.fields import optional_ip, parse_time
 from session_tui.providers.http import (
     check_url,
@@ -34,10 +34,9 @@ from session_tui.providers.http import (
     json_or_none,
     offload,
     read_json,
-    send,
 )
-from session_tui.providers.keycloak import TokenSource
 from session_tui.providers.statuses import raise_for_status
+from session_tui.providers.tokens import SharedTokens
 from session_tui.text import plain_uncached
 
 PAGE = 100
@@ -112,14 +111,6 @@ def parse_page(body: Any, start: int) -> tuple[list[Session], str | None]:
     return sessions, following if isinstance(following, str) and following else None
 
 
-class Auth0Access(SharedCredential[str]):
-    """The Management API token and the connection pool every watched user shares."""
-
-    def __init__(self, source: TokenSource) -> None:
-        super().__init__("")
-        self.source = source
-
-
 class Auth0Provider(ProviderBase):
     """One Auth0 user's sessions, seen and ended through the Management API."""
 
@@ -128,7 +119,12 @@ class Auth0Provider(ProviderBase):
     how_else = "End it in the Auth0 dashboard (User Management, Users, the user, Sessions)."
 
     def __init__(
-        self, base_url: str, access: Auth0Access, user_id: str, *, allow_insecure_http: bool = False
+        self,
+        base_url: str,
+        access: SharedTokens,
+        user_id: str,
+        *,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__()
         self.base_url = check_url(base_url, allow_insecure_http=allow_insecure_http)
@@ -145,16 +141,7 @@ class Auth0Provider(ProviderBase):
         await self.access.release()
 
     async def _call(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
-        source = self.access.source
-        token = await source.bearer(self._client)
-        response = await send(
-            self._client, method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
-        )
-        if response.status_code == 401:
-            token = await source.bearer(self._client, stale=token)
-            response = await send(
-                self._client, method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs
-            )
+        response = await self.access.source.send(self._client, method, path, **kwargs)
         raise_for_auth0(response, self.server, what)
         return response
 

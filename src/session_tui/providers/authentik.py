@@ -22,9 +22,7 @@ from typing import Any
 import httpx
 
 from session_tui.errors import (
-    AuthExpired,
     BadResponse,
-    ProviderError,
 )
 from session_tui.ids import url_segment
 from session_tui.model import Capability, Location, Session
@@ -199,21 +197,7 @@ class AuthentikProvider(ProviderBase):
             if response.status_code not in (404, 405):  # older servers: one by one below
                 raise_for_authentik(response, self.server, "sign the user out")
                 return await self._confirm_by_listing(session_ids)
-        ended: list[str] = []
-        failed: ProviderError | None = None
-        for sid in session_ids:
-            try:
-                await self._revoke_one(sid, password)
-            except AuthExpired:
-                raise
-            except ProviderError as exc:
-                failed = failed or exc
-                continue
-            ended.append(sid)
-        if not ended and failed is not None:
-            raise failed
-        self.last_ended = tuple(ended)
-        return len(ended)
+        return await super()._revoke_many(session_ids, password)  # one by one
 
 
 def _not_current(session: Session) -> Session:

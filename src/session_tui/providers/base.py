@@ -6,6 +6,7 @@ and the CLI only ever talk to them through `SessionProvider`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Generic, Protocol, TypeVar, runtime_checkable
@@ -13,6 +14,7 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 import httpx
 
 from session_tui.errors import (
+    AuthExpired,
     CurrentSessionProtected,
     NotFound,
     ProviderError,
@@ -169,6 +171,8 @@ class ProviderBase:
     # `_revoke_one` (and `rename`) put the id into a URL path: off for APIs that name a
     # session in the body even for one (Better Auth's token, allauth's list of ids).
     ids_in_urls: bool = True
+    # Revokes in flight at once where the API has no bulk call (`_revoke_many`).
+    revoke_at_once: int = 1
     # How a user can end a session that session-tui refuses to name to the server.
     how_else: str = (
         "End it on the server itself, or change the account's password and sign out the "
@@ -314,11 +318,31 @@ class ProviderBase:
         """Revoke these (never the current one); one request where the API has a bulk call.
 
         Returns how many the server ended; set `last_ended` where the API says which.
+
+        Without a bulk call: one by one, `revoke_at_once` in flight. A refusal of one does
+        not stop the others; what ended is named in `last_ended` (the engine then reports the
+        rest as remaining), and only when none ended is the first refusal raised. Our own
+        credential dying ends the attempt at once.
         """
-        for sid in session_ids:
-            await self._revoke_one(sid, password)
-        self.last_ended = tuple(session_ids)
-        return len(session_ids)
+        gate = asyncio.Semaphore(max(1, self.revoke_at_once))
+        refusals: list[ProviderError] = []
+
+        async def one(sid: str) -> str | None:
+            async with gate:
+                try:
+                    await self._revoke_one(sid, password)
+                except AuthExpired:
+                    raise
+                except ProviderError as exc:
+                    refusals.append(exc)
+                    return None
+                return sid
+
+        ended = [sid for sid in await asyncio.gather(*map(one, session_ids)) if sid]
+        if not ended and refusals:
+            raise refusals[0]
+        self.last_ended = tuple(ended)
+        return len(ended)
 
 
 def _quietly(check: Callable[[str], None], session_id: str) -> bool:

@@ -13,13 +13,11 @@ OpenAPI description (`bapi/2026-05-12.yml`, read 2026-12-06).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 
 from session_tui.errors import (
-    AuthExpired,
     BadResponse,
     ProviderError,
 )
@@ -41,7 +39,6 @@ from session_tui.providers.statuses import raise_for_status
 DEFAULT_BASE_URL = "https://api.clerk.com"
 PAGE = 500  # the most Clerk gives at once
 MAX_PAGES = 20
-AT_ONCE = 4  # revokes in flight at a time
 
 
 def raise_for_clerk(response: httpx.Response, host: str, what: str) -> None:
@@ -104,6 +101,7 @@ class ClerkProvider(ProviderBase):
     kind = "clerk"
     capabilities = frozenset({Capability.EXPIRY, Capability.ACTIVITY, Capability.FORCE_SIGN_OUT})
     how_else = "End it in the Clerk dashboard (Users, the user, Devices)."
+    revoke_at_once = 4  # no revoke-all call: one by one, a few at a time
 
     def __init__(
         self, base_url: str, secret_key: str, user_id: str, *, allow_insecure_http: bool = False
@@ -146,25 +144,3 @@ class ClerkProvider(ProviderBase):
         body = json_or_none(response)
         if not isinstance(body, dict) or body.get("status") == "active":
             raise ProviderError(f"{self.server} answered but did not say the session ended.")
-
-    async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
-        """No bulk call: one by one, `AT_ONCE` in flight; what failed stays listed."""
-        gate = asyncio.Semaphore(AT_ONCE)
-        errors: list[BaseException] = []
-
-        async def one(sid: str) -> str | None:
-            async with gate:
-                try:
-                    await self._revoke_one(sid, password)
-                except AuthExpired:
-                    raise  # our key is dead: the whole attempt is, and says so
-                except ProviderError as exc:
-                    errors.append(exc)
-                    return None
-                return sid
-
-        done = [sid for sid in await asyncio.gather(*(one(s) for s in session_ids)) if sid]
-        if not done and errors:
-            raise errors[0]
-        self.last_ended = tuple(done)
-        return len(done)

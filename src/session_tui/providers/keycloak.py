@@ -15,15 +15,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from session_tui.errors import (
-    AuthExpired,
     BadResponse,
 )
 from session_tui.ids import url_segment
@@ -37,10 +33,9 @@ from session_tui.providers.http import (
     make_client,
     offload,
     read_json,
-    send,
 )
-from session_tui.providers.oidc import Realm, Tokens
 from session_tui.providers.statuses import raise_for_status
+from session_tui.providers.tokens import TokenSource
 from session_tui.text import plain_uncached
 
 JSON = {"Accept": "application/json"}
@@ -48,54 +43,6 @@ JSON = {"Accept": "application/json"}
 
 def realm_path(realm: str) -> str:
     return f"/realms/{url_segment(realm)}"
-
-
-class TokenSource:
-    """The access token of one sign-in, kept fresh. `on_refresh` gets each new refresh token
-    (to store it, so the next run signs in silently); a source made from a bare access token
-    (`SESSION_TUI_TOKEN`) cannot refresh and ends with it."""
-
-    def __init__(
-        self,
-        realm: Realm,
-        tokens: Tokens,
-        *,
-        on_refresh: Callable[[str], None] | None = None,
-        service_account: bool = False,
-    ) -> None:
-        self.realm = realm
-        self._tokens = tokens
-        self._on_refresh = on_refresh
-        self._service_account = service_account
-        self._lock = asyncio.Lock()
-
-    def __repr__(self) -> str:
-        return f"TokenSource({self.realm!r})"
-
-    @property
-    def claims(self) -> dict[str, Any]:
-        return self._tokens.claims
-
-    async def bearer(self, client: httpx.AsyncClient, *, stale: str | None = None) -> str:
-        """A live access token; a new one if this one is about to expire or is `stale` (the
-        one a request was just refused with)."""
-        async with self._lock:
-            tokens = self._tokens
-            due = time.time() >= tokens.expires_at or tokens.access_token == stale
-            if due:
-                if self._service_account:
-                    self._tokens = await self.realm.client_credentials(client)
-                elif tokens.refresh_token:
-                    self._tokens = await self.realm.refresh(client, tokens.refresh_token)
-                    fresh = self._tokens.refresh_token
-                    if fresh and fresh != tokens.refresh_token and self._on_refresh:
-                        await asyncio.to_thread(self._on_refresh, fresh)
-                elif stale is not None:
-                    raise AuthExpired(
-                        f"The access token for {self.realm.host} has expired. Sign in again "
-                        "to continue."
-                    )
-            return self._tokens.access_token
 
 
 ACCOUNT_ROLES = "the account needs the account client's manage-account role"
@@ -226,11 +173,7 @@ class KeycloakProvider(ProviderBase):
         return f"KeycloakProvider({self.base_url!r}, realm={self.realm!r})"
 
     async def _call(self, method: str, path: str, what: str, **kwargs: Any) -> httpx.Response:
-        token = await self.source.bearer(self._client)
-        response = await send(self._client, method, path, headers=_auth(token), **kwargs)
-        if response.status_code == 401:  # expired early, or refreshed elsewhere: once more
-            token = await self.source.bearer(self._client, stale=token)
-            response = await send(self._client, method, path, headers=_auth(token), **kwargs)
+        response = await self.source.send(self._client, method, path, **kwargs)
         raise_for_keycloak(response, self.server, what)
         return response
 
@@ -269,7 +212,3 @@ class KeycloakProvider(ProviderBase):
                 path = f"{self._account_api}/sessions/{url_segment(sid)}"
                 await self._call("DELETE", path, "revoke a session")
         return await self._confirm_by_listing(session_ids)
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -22,27 +22,14 @@ from typing import Any
 from session_tui.errors import BadResponse, Forbidden, NotFound
 from session_tui.ids import url_segment
 from session_tui.model import Capability, EndedSession, EndReason, Session
-from session_tui.providers.base import ProviderBase, SharedCredential
+from session_tui.providers.base import ProviderBase
 from session_tui.providers.fields import from_epoch_ms, optional_ip
-from session_tui.providers.http import check_url, host_of, offload, read_json, send
-from session_tui.providers.keycloak import ADMIN_ROLES, JSON, TokenSource, raise_for_keycloak
+from session_tui.providers.http import check_url, host_of, offload, read_json
+from session_tui.providers.keycloak import ADMIN_ROLES, JSON, raise_for_keycloak
+from session_tui.providers.tokens import SharedTokens
 from session_tui.text import plain_uncached
 
 MAX_EVENTS = 200
-
-
-class AdminAccess(SharedCredential[str]):
-    """The token source and connection pool every watched account of one realm shares."""
-
-    def __init__(self, source: TokenSource) -> None:
-        super().__init__("")
-        self.source = source
-
-    @property
-    def operator(self) -> str | None:
-        claims = self.source.claims
-        name = claims.get("preferred_username") or claims.get("azp")
-        return name if isinstance(name, str) else None
 
 
 def _session(item: Any, where: str, *, offline: bool) -> Session:
@@ -121,7 +108,7 @@ class KeycloakAdminProvider(ProviderBase):
         self,
         base_url: str,
         realm: str,
-        access: AdminAccess,
+        access: SharedTokens,
         watched: str,
         *,
         allow_insecure_http: bool = False,
@@ -152,14 +139,7 @@ class KeycloakAdminProvider(ProviderBase):
         return await read_json(response)
 
     async def _send(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
-        source = self.access.source
-        token = await source.bearer(self._client)
-        headers = {**JSON, "Authorization": f"Bearer {token}"}
-        response = await send(self._client, method, path, headers=headers, **kwargs)
-        if response.status_code == 401:
-            token = await source.bearer(self._client, stale=token)
-            headers["Authorization"] = f"Bearer {token}"
-            response = await send(self._client, method, path, headers=headers, **kwargs)
+        response = await self.access.source.send(self._client, method, path, headers=JSON, **kwargs)
         raise_for_keycloak(response, self.server, what, ADMIN_ROLES)
         return response
 

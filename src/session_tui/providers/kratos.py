@@ -203,10 +203,7 @@ class KratosProvider(KratosBase):
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise BadResponse("Field 'count' should be a non-negative integer.")
             return count  # Kratos says how many, not which: the next listing tells
-        for sid in session_ids:
-            await self._revoke_one(sid, password)
-        self.last_ended = tuple(session_ids)
-        return len(session_ids)
+        return await super()._revoke_many(session_ids, password)
 
 
 class KratosAdminProvider(KratosBase):

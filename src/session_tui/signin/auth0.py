@@ -11,10 +11,10 @@ from session_tui.providers.base import SessionProvider
 
 
 def open_auth0(request: OpenRequest) -> OpenAccounts:
-    from session_tui.providers.auth0 import Auth0Access, Auth0Provider
+    from session_tui.providers.auth0 import Auth0Provider
     from session_tui.providers.http import check_url, host_of, make_sync_client
-    from session_tui.providers.keycloak import TokenSource
     from session_tui.providers.oidc import Realm, Tokens
+    from session_tui.providers.tokens import SharedTokens, TokenSource
 
     choices = request.choices
     if not choices.base_url:
@@ -46,7 +46,7 @@ def open_auth0(request: OpenRequest) -> OpenAccounts:
             f"application's secret in {CLIENT_SECRET_ENV} (it needs read:sessions, and "
             "delete:sessions to revoke)."
         )
-    access = Auth0Access(source)
+    access = SharedTokens(source)
     providers: list[SessionProvider] = [
         Auth0Provider(base, access, user, allow_insecure_http=choices.allow_insecure_http)
         for user in dict.fromkeys(choices.watch)

@@ -175,7 +175,8 @@ def _prompted(signing: KeycloakSignIn, user: str, request: OpenRequest) -> Token
 
 
 def open_keycloak(request: OpenRequest) -> OpenAccounts:
-    from session_tui.providers.keycloak import KeycloakProvider, TokenSource
+    from session_tui.providers.keycloak import KeycloakProvider
+    from session_tui.providers.tokens import TokenSource
 
     choices = request.choices
     signing = sign_in_for(request)
@@ -211,9 +212,9 @@ def _open_on_call(signing: KeycloakSignIn, request: OpenRequest) -> OpenAccounts
     """`--admin --watch USER...`: a service account (`--client-id`, its secret in
     SESSION_TUI_CLIENT_SECRET: client credentials, asked again as each token runs out) or an
     admin's access token in SESSION_TUI_TOKEN; one token and one connection pool for all."""
-    from session_tui.providers.keycloak import TokenSource
-    from session_tui.providers.keycloak_admin import AdminAccess, KeycloakAdminProvider
+    from session_tui.providers.keycloak_admin import KeycloakAdminProvider
     from session_tui.providers.oidc import Tokens
+    from session_tui.providers.tokens import SharedTokens, TokenSource
 
     choices = request.choices
     if not choices.watch:
@@ -231,7 +232,7 @@ def _open_on_call(signing: KeycloakSignIn, request: OpenRequest) -> OpenAccounts
             f"and its secret in {CLIENT_SECRET_ENV} (or an admin's access token in "
             f"{TOKEN_ENV})."
         )
-    access = AdminAccess(source)
+    access = SharedTokens(source)
     providers: list[SessionProvider] = [
         KeycloakAdminProvider(
             signing.base_url,
