@@ -28,7 +28,7 @@ class Found:
     problem: str | None = None
 
 
-def _load(ep) -> Found:  # type: ignore[no-untyped-def]
+def _load(ep) -> Found:
     dist = ep.dist.name if ep.dist is not None else None
     try:
         plugin = ep.load()

@@ -65,7 +65,7 @@ def _reconciled(
 def backoff(failures: int, interval: float, asked: float | None = None) -> float:
     """Seconds until the next try after `failures` in a row: doubling from the interval,
     capped, jittered; never sooner than the server asked (Retry-After on 429 and 503)."""
-    base = min(BACKOFF_CAP, interval * 2 ** max(failures - 1, 0))
+    base = min(BACKOFF_CAP, interval * 2.0 ** max(failures - 1, 0))
     wait = base * random.uniform(1 - JITTER, 1 + JITTER)
     return max(wait, asked or 0.0)
 

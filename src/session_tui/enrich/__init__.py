@@ -125,7 +125,7 @@ class Enricher:
                     ready.append(session)
                     missing = True
         if not missing:
-            return ready  # type: ignore[return-value]
+            return ready  # type: ignore[return-value]  # none missing: every item is a SessionView (no copy on the hot path)
         return [v if isinstance(v, SessionView) else self.view(v) for v in ready]
 
     def warm(self, sessions: Iterable[Session]) -> None:

@@ -175,9 +175,16 @@ def parse_me(body: Any, host: str) -> Me:
     if not isinstance(session, dict) or not isinstance(user, dict):
         raise BadResponse("get-session should answer {session, user} or null.")
     email, user_id, session_id = user.get("email"), user.get("id"), session.get("id")
-    if not all(isinstance(v, str) and v for v in (email, user_id, session_id)):
+    if not (
+        isinstance(email, str)
+        and email
+        and isinstance(user_id, str)
+        and user_id
+        and isinstance(session_id, str)
+        and session_id
+    ):
         raise BadResponse("get-session should name the user's e-mail and id and the session id.")
-    return Me(email, user_id, session_id)  # type: ignore[arg-type]
+    return Me(email, user_id, session_id)
 
 
 SharedToken = SharedCredential[Me]
@@ -306,7 +313,7 @@ class BetterAuthAdminProvider(BetterAuthBase):
         self._user_id: str | None = None
 
     @property
-    def acting_as(self) -> str | None:  # type: ignore[override]
+    def acting_as(self) -> str | None:
         return self.credential.identity.email if self.credential.identity else None
 
     async def credential_works(self) -> bool:

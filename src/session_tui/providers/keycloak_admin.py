@@ -128,7 +128,7 @@ class KeycloakAdminProvider(ProviderBase):
         return f"KeycloakAdminProvider({self.base_url!r}, realm={self.realm!r})"
 
     @property
-    def acting_as(self) -> str | None:  # type: ignore[override]
+    def acting_as(self) -> str | None:
         return self.access.operator
 
     async def aclose(self) -> None:

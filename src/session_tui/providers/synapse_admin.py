@@ -121,7 +121,7 @@ class SynapseAdminProvider(ProviderBase):
         return await read_json(response)
 
     @property
-    def acting_as(self) -> str | None:  # type: ignore[override]
+    def acting_as(self) -> str | None:
         """The operator whose admin token acts on the watched account, once known."""
         return self.credential.operator.user_id if self.credential.operator else None
 

@@ -209,7 +209,7 @@ def shared_reconnector(
 
     async def reconnect(old: SessionProvider, password: str) -> SessionProvider:
         fresh = watching(old.account)
-        checker: WatchingProvider = fresh  # type: ignore[assignment]
+        checker: WatchingProvider = fresh  # type: ignore[assignment]  # `watching` builds a WatchingProvider; its signature only promises the protocol
         try:
             if not await checker.credential_works():
                 login = await asyncio.to_thread(login_and_store, auth, user, password)

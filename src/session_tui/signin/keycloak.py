@@ -45,7 +45,7 @@ class KeycloakSignIn:
     def server(self) -> str:  # what the stored sign-in is filed under
         return f"{self.base_url}{self.realm.realm_path}"
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self):
         from session_tui.providers.http import make_sync_client
 
         return make_sync_client(self.base_url)

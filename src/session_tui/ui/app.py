@@ -82,7 +82,7 @@ class SessionTuiApp(App[None]):
 
     TITLE = "session-tui"
     ENABLE_COMMAND_PALETTE = True  # ctrl+p: the app's actions, themes (ui/commands.py)
-    CSS_PATH = stylesheet_paths()  # type: ignore[assignment]
+    CSS_PATH = stylesheet_paths()  # type: ignore[assignment]  # Textual accepts a list of paths; its stub says one
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         Binding("q", "quit", "Quit"),
     ]
@@ -139,7 +139,7 @@ class SessionTuiApp(App[None]):
         del markup
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[override]
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from session_tui.ui.commands import app_commands
 
         if screen is self.main:

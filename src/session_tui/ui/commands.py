@@ -64,7 +64,7 @@ def app_commands(app: SessionTuiApp) -> Iterable[SystemCommand]:
             )
 
 
-def _run(main, action: str):  # type: ignore[no-untyped-def]
+def _run(main, action: str):
     """The screen's action, as its key would run it (an action string may carry arguments)."""
 
     async def run() -> None:
@@ -73,7 +73,7 @@ def _run(main, action: str):  # type: ignore[no-untyped-def]
     return run
 
 
-def _switch(app: SessionTuiApp, index: int):  # type: ignore[no-untyped-def]
+def _switch(app: SessionTuiApp, index: int):
     def switch() -> None:
         app.main.show_account(index)
 

@@ -186,7 +186,7 @@ class TrackingBridge:
             if asyncio.iscoroutine(job):
                 job.close()
             return
-        self.app.run_worker(job, group="tracking", exit_on_error=False)  # type: ignore[arg-type]
+        self.app.run_worker(job, group="tracking", exit_on_error=False)
 
     async def _off_thread(
         self,

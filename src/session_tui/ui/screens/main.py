@@ -80,7 +80,7 @@ class MainScreen(SessionActions, Screen[None]):
 
     @property
     def tui(self) -> SessionTuiApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # Screen.app is typed App[object]; ours is always SessionTuiApp
 
     @property
     def account(self) -> AccountState:

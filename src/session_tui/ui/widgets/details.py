@@ -164,7 +164,7 @@ class DetailsPane(VerticalScroll):
         super().__init__(*children, **kwargs)
         self._row_lines = RowLines()
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self):
         yield Static(Text("No session selected.", style="dim"), id="details-body")
 
     def show(
