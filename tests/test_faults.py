@@ -46,7 +46,7 @@ def header(app: SessionTuiApp) -> str:
 
 
 def messages(app: SessionTuiApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [str(n.message) for n in app.notices]
 
 
 def audit() -> list[dict[str, object]]:

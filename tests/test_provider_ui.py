@@ -86,7 +86,7 @@ async def app(site: Site) -> AsyncIterator[SessionTuiApp]:
 
 
 def notifications(app: SessionTuiApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [str(n.message) for n in app.notices]
 
 
 async def select(pilot: Pilot[None], app: SessionTuiApp, session_id: str) -> None:

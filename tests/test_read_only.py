@@ -60,7 +60,7 @@ async def test_read_only_dashboard_has_no_way_to_revoke_or_rename(
             await pilot.pause()
             assert not isinstance(app.screen, ConfirmDialog)
             assert app.screen is app.main
-        messages = [str(n.message) for n in app._notifications]
+        messages = [str(n.message) for n in app.notices]
         assert any("Read-only mode" in m for m in messages)
         # Not even the provider would do it, whatever called it.
         with pytest.raises(Exception, match="Read-only"):

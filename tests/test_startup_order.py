@@ -38,8 +38,7 @@ SCRIPT = textwrap.dedent(
             async with app.run_test() as pilot:
                 for _ in range(500):
                     await pilot.pause(0.02)
-                    busy = any(w.group == "tracking" and not w.is_finished for w in app.workers)
-                    if app.tracking._service is not None and not busy:
+                    if app.painted.is_set() and app.engine.idle and found.get("first"):
                         break
                 found["after"] = sorted(m for m in sys.modules if m.startswith(LATER))
         import sqlite3

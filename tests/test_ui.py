@@ -7,6 +7,8 @@ holds, before and after the keys.
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -23,7 +25,8 @@ from session_tui.engine.state import Connection
 from session_tui.providers.rest import RestProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.cells import device_words
-from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
+from session_tui.engine import events
+from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.help import HelpScreen
 from session_tui.ui.screens.main import MainScreen
@@ -43,7 +46,7 @@ def table(app: SessionTuiApp) -> SessionsTable:
 
 
 def notifications(app: SessionTuiApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.notices]
 
 
 @pytest.fixture
@@ -301,11 +304,15 @@ async def test_rate_limit_waits_for_retry_after(
     await pilot.press("ctrl+r")
     await until(pilot, lambda: account.connection is Connection.RATE_LIMITED, "rate limit")
     polls = account.polls
-    app.poll_due()  # a timer tick inside the window does not poll
+    loop_now = asyncio.get_running_loop().time()
+    assert app.engine.scheduler.due(loop_now) == []  # the poll loop does not poll inside it
     await pilot.press("ctrl+r")  # nor does ctrl+r: it says how long to wait
-    await pilot.pause(0.2)
+    await until(
+        pilot,
+        lambda: any("rate limited; retrying in" in m for m in notifications(app)),
+        "the notice",
+    )
     assert account.polls == polls and not account.in_flight
-    assert any("rate limited; retrying in" in m for m in notifications(app))
     assert any(says in m for m in notifications(app)), notifications(app)
 
 
@@ -319,7 +326,7 @@ async def test_signed_out_elsewhere_stops_polling(
     await until(pilot, lambda: account.connection is Connection.SIGNED_OUT, "signed out")
     assert account.stopped
     assert any("signed out elsewhere" in m for m in notifications(app))
-    app.poll_due()
+    assert app.engine.scheduler.due(asyncio.get_running_loop().time()) == []
     assert not account.in_flight
     assert isinstance(app.screen, MainScreen)  # no reconnect given: no sign-in dialog
 
@@ -424,28 +431,28 @@ async def test_online_window_option(demo_service: DemoService) -> None:
 
 
 class Recorder:
-    """A SessionListener that remembers what it was told (as the tracker will)."""
+    """A subscriber to the engine's events that remembers listings and revocations."""
 
     def __init__(self) -> None:
         self.polls: list[tuple[str, set[str]]] = []
         self.attempts: list[RevokeAttempt] = []
 
-    def sessions_polled(self, provider, sessions, at) -> None:  # type: ignore[no-untyped-def]
-        assert at == DEMO_NOW
-        self.polls.append((provider.account, {s.id for s in sessions}))
+    def __call__(self, event: events.EngineEvent) -> None:
+        if isinstance(event, events.SessionsListed):
+            assert event.at == DEMO_NOW
+            self.polls.append((event.account.name, {s.id for s in event.sessions}))
+        elif isinstance(event, events.RevokeFinished):
+            self.attempts.append(event.attempt)
 
-    def revoke_attempted(self, attempt: RevokeAttempt) -> None:
-        self.attempts.append(attempt)
 
-
-async def test_listeners_hear_polls_and_revocations(demo_service: DemoService) -> None:
+async def test_subscribers_hear_polls_and_revocations(demo_service: DemoService) -> None:
     recorder = Recorder()
-    app = make_app(demo_service, listeners=[recorder])
-    app.add_listener(recorder)  # added twice: told twice, which shows both ways work
+    app = make_app(demo_service, subscribers=[recorder])
+    app.engine.subscribe(recorder)  # subscribed twice: told twice, which shows both ways work
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert recorder.polls[0][1] == demo_service.state.session_ids()
-        assert len(recorder.polls) == 2  # once per listener entry
+        assert len(recorder.polls) == 2  # once per subscription
         t = table(app)
         target = next(s for s in t.visible_ids if s != demo_service.current_id)
         t.select_id(target)
@@ -461,20 +468,16 @@ async def test_listeners_hear_polls_and_revocations(demo_service: DemoService) -
         assert target not in recorder.polls[-1][1]  # the poll after the revocation
 
 
-async def test_listener_failure_does_not_stop_the_app(demo_service: DemoService) -> None:
-    class Broken:
-        def sessions_polled(self, provider, sessions, at) -> None:  # type: ignore[no-untyped-def]
-            raise RuntimeError("tracking bug")
+async def test_a_failing_subscriber_does_not_stop_the_app(demo_service: DemoService) -> None:
+    def broken(event: events.EngineEvent) -> None:
+        raise RuntimeError("a subscriber's bug")
 
-        def revoke_attempted(self, attempt: RevokeAttempt) -> None:
-            raise RuntimeError("tracking bug")
-
-    app = make_app(demo_service, listeners=[Broken()])
+    app = make_app(demo_service, subscribers=[broken])
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         assert app.accounts[0].connection is Connection.CONNECTED
         assert set(table(app).visible_ids) == demo_service.state.session_ids()
-        assert any("Tracking failed" in m for m in notifications(app))
+        assert any("failed (RuntimeError" in m for m in notifications(app))
 
 
 async def test_mouse_click_selects_a_row(running: tuple[SessionTuiApp, Pilot[None]]) -> None:

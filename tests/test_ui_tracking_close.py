@@ -1,8 +1,8 @@
 """Quitting with tracking work about: the history files close off the UI thread, for good.
 
-`TrackingBridge.aclose` is what the app awaits on unmount. Closing a history file writes the
+`Engine.aclose` (its recorder's) is what the app awaits on unmount. Closing a history file writes the
 last quiet poll and may wait for a job still on its thread, so it must not block the loop; and
-a tracking job still queued must find the bridge closed instead of opening a file again.
+a tracking job still queued must find the recorder closed instead of opening a file again.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ async def test_aclose_closes_the_history_off_the_loop_and_for_good(
     app = make_app(demo_service)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        service = app.tracking.service
+        recorder = app.engine.recorder
+        service = recorder.service
         assert list(service.trackers())  # the first poll opened the account's history
         real_close = service.close
         closed_on: list[int] = []
@@ -35,17 +36,13 @@ async def test_aclose_closes_the_history_off_the_loop_and_for_good(
         service.close = close  # type: ignore[method-assign]
         account = app.accounts[0]
         # A poll's tracking job is queued, and the app quits before it runs.
-        app.tracking.sessions_polled(account.provider, list(account.sessions.values()), app.now())
-        await app.tracking.aclose()
+        recorder.listed(account, list(account.sessions.values()), app.now())
+        await recorder.aclose()
         assert closed_on and closed_on[0] != threading.get_ident()
         assert service.closed and list(service.trackers()) == []
-        await until(
-            pilot,
-            lambda: all(w.is_finished for w in app.workers if w.group == "tracking"),
-            "the queued job to give up",
-        )
+        await until(pilot, lambda: recorder.idle, "the queued job to give up")
         assert list(service.trackers()) == []  # the queued job opened nothing
         with pytest.raises(TrackingClosed):
             service.tracker(account.provider)
-        assert not [n for n in app._notifications if n.severity == "error"]
-        app.tracking.close()  # the old synchronous close, after aclose, is harmless
+        assert not [n for n in app.notices if n.severity == "error"]
+        await recorder.aclose()  # a second close, after the first, is harmless

@@ -40,7 +40,7 @@ def idle(app: SessionTuiApp) -> bool:
     """No poll, dialog action or tracking job (SQLite, audit file) still running."""
     groups = ("tracking", "confirm", "rename")
     workers = [w for w in (*app.workers, *app.screen.workers) if w.group in groups]
-    return not any(a.in_flight for a in app.accounts) and all(w.is_finished for w in workers)
+    return app.engine.idle and all(w.is_finished for w in workers)
 
 
 async def settle(pilot: Pilot[None], app: SessionTuiApp) -> None:

@@ -49,6 +49,22 @@ def record_attempt(service: TrackingService, attempt: RevokeAttempt) -> AuditRec
     )
 
 
+def record_rename(
+    service: TrackingService,
+    provider: SessionProvider,
+    session_id: str,
+    session: Session | None,
+    name: str,
+    error: str | None,
+    at: datetime,
+) -> AuditRecord:
+    """A rename into the audit trail, with the new name; raises `audit.AuditError` when the
+    log cannot be written."""
+    return service.record_rename(
+        provider, session_id=session_id, session=session, name=name, error=error, at=at
+    )
+
+
 def record_server_history(
     service: TrackingService, provider: SessionProvider, ended: Sequence[EndedSession]
 ) -> int:

@@ -1,4 +1,5 @@
-"""The audit trail: one JSON line per revocation attempted from this app, and `session-tui audit`.
+"""The audit trail: one JSON line per revocation or rename attempted from this app, and
+`session-tui audit`.
 
 Append-only JSON Lines in the state dir, created 0600 (and put back to 0600 if someone loosened
 it): who revoked what, when, from which profile, and how it went. Every field is built here from
@@ -38,6 +39,7 @@ class AuditAction(enum.StrEnum):
     REVOKE = "revoke"  # one session
     REVOKE_OTHERS = "revoke-others"  # every session but the current one
     FORCE_SIGN_OUT = "force-sign-out"  # on-call: every session of a watched account
+    RENAME = "rename"  # a session given a new name (`name` says which)
 
 
 class AuditError(SessionTuiError):
@@ -58,6 +60,7 @@ class AuditRecord:
     error: str | None = None
     revoked: int | None = None  # how many ended, when the API says
     result: str | None = None  # ok, already-gone, partial, unknown, refused, error
+    name: str | None = None  # a rename: the name asked for
 
     @property
     def outcome(self) -> str:
@@ -77,6 +80,7 @@ class AuditRecord:
             "outcome": self.outcome,
             "error": self.error,
             "revoked": self.revoked,
+            **({"name": self.name} if self.action is AuditAction.RENAME else {}),
         }
 
 
@@ -112,6 +116,7 @@ def make_record(
     redact: Iterable[str] = (),
     describer: Describer | None = None,
     outcome: str | None = None,
+    name: str | None = None,
 ) -> AuditRecord:
     """Build a sanitised record; `sessions` (as last listed) give the device summaries."""
     secrets = [s for s in redact if s]
@@ -130,6 +135,7 @@ def make_record(
         error=message,
         revoked=revoked,
         result=plain(outcome, 32) if outcome else None,
+        name=None if name is None else (_scrub(name, secrets) if name else ""),
     )
 
 
@@ -239,6 +245,8 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
         for i, sid in enumerate(ids if isinstance(ids, list) else []):
             device = devices[i] if isinstance(devices, list) and i < len(devices) else None
             out.append(f"    {_cell(sid, 1100)}" + (f"  {_cell(device, 120)}" if device else ""))
+        if record.get("name") is not None:
+            out.append(f"    new name: {_cell(record.get('name'), 200)}")
         if record.get("error"):
             out.append(f"    error: {_cell(record.get('error'), 200)}")
     return "\n".join(out)

@@ -184,6 +184,30 @@ class TrackingService:
             outcome=outcome,
         )
 
+    def record_rename(
+        self,
+        provider: SessionProvider,
+        *,
+        session_id: str,
+        session: Session | None,
+        name: str,
+        error: str | None,
+        at: datetime | None = None,
+    ) -> audit.AuditRecord:
+        """After each rename attempt: an audit line with the name asked for."""
+        return audit.log_revocation(
+            self.audit_path,
+            account=provider.account,
+            provider=provider.kind,
+            profile=self.profile,
+            action=audit.AuditAction.RENAME,
+            session_ids=[session_id],
+            sessions=[session] if session is not None else [],
+            error=error,
+            at=at or self.clock(),
+            name=name,
+        )
+
     def unseen_alerts(self) -> int:
         """Unseen alerts over every account tracked so far (the header's count)."""
         return sum(self._unseen.values())

@@ -1,17 +1,19 @@
-"""The Textual application: owns the accounts, polls them, revokes, and tells listeners.
+"""The Textual application: a view of the engine.
 
-The app holds the state (`AccountState` per provider) and does all provider I/O in workers;
-`MainScreen` shows it and turns keys into requests. The UI never speaks HTTP: it calls the
-`SessionProvider` protocol and catches `session_tui.errors`. How tracking, alerts and the audit
-trail hook in is described in `session_tui.ui.hooks`.
+The engine (`session_tui.engine.core.Engine`) owns the accounts, polls them, revokes, renames
+and records; the app starts it, turns keys into its method calls (from `MainScreen` and its
+dialogs) and renders its events (`session_tui.engine.events`): the table and header from
+`PollFinished`, notifications from problems and alerts, the panes from the history's events.
+The UI never speaks to a provider.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.segment import Segments
@@ -20,41 +22,33 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from session_tui.engine import device_memory, schedule
-from session_tui.engine.polling import PollKind, mark_signed_out, set_error
-from session_tui.engine.polling import poll as engine_poll
-from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome, revoke
-from session_tui.engine.state import AccountState, Connection
+from session_tui.engine import events as ev
+from session_tui.engine.core import Engine, EngineOptions, Reconnect, utc_now
+from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome
+from session_tui.engine.state import AccountState
 from session_tui.enrich import Enricher, GeoLocator
 from session_tui.enrich.text import plain
-from session_tui.errors import (
-    AuthExpired,
-    ConfigError,
-    ProviderError,
-    ServerBusy,
-    Unreachable,
-    WrongPassword,
-)
+from session_tui.enrich.times import DEFAULT_ONLINE_WINDOW
+from session_tui.errors import ConfigError, WrongPassword
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
 from session_tui.ui import collection, glyphs
-from session_tui.ui.hooks import RevokeAttempted, SessionListener, SessionsPolled
 from session_tui.ui.screens.main import MainScreen
 from session_tui.ui.styles import stylesheet_paths
-from session_tui.ui.tracking_bridge import TrackingBridge
+from session_tui.ui.tracking_view import TrackingView
 
-Reconnect = Callable[[SessionProvider, str], Awaitable[SessionProvider]]
+__all__ = ["AppOptions", "Notice", "Reconnect", "SessionTuiApp"]
 
-
-# Outcomes after which the table is brought up to date at once (for UNKNOWN and PARTIAL the
-# next listing is what decides which sessions really ended).
-_POLL_AFTER = frozenset(
-    {RevokeOutcome.DONE, RevokeOutcome.ALREADY_GONE, RevokeOutcome.PARTIAL, RevokeOutcome.UNKNOWN}
-)
+NOTICES_KEPT = 200
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notification as shown: plain text."""
+
+    message: str
+    title: str
+    severity: SeverityLevel
 
 
 @dataclass
@@ -63,18 +57,30 @@ class AppOptions:
 
     interval: float = 5.0  # seconds between polls
     background_interval: float | None = None  # on call, accounts not on screen (4 x interval)
-    online_window: timedelta = timedelta(minutes=5)  # active within this counts as Online
+    online_window: timedelta = DEFAULT_ONLINE_WINDOW  # active within this counts as Online
     city_db: Path | None = None  # a MaxMind-format City database, for city names
-    bell: bool = True  # ring the terminal bell on alerts (issue 5)
-    on_alert: str | None = None  # command run for each alert (issue 5)
+    bell: bool = True  # ring the terminal bell on alerts
+    on_alert: str | None = None  # command run for each alert
     profile: str = "demo"
-    retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long (issue 5)
+    retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long
     read_only: bool = False  # --read-only: no way to revoke or rename (the providers refuse too)
     theme: str | None = None  # a Textual theme name, kept in the config file
     inactive_days: float = 90.0  # `i` shows sessions idle longer than this (--inactive-days)
     ascii: bool = False  # --ascii: no emoji flags, no box drawing, ASCII markers (ui/glyphs.py)
     clock: Callable[[], datetime] = utc_now  # tests freeze it
-    listeners: list[SessionListener] = field(default_factory=list)
+    subscribers: list[ev.Subscriber] = field(default_factory=list)  # hear the engine's events
+
+    def engine_options(self) -> EngineOptions:
+        return EngineOptions(
+            interval=self.interval,
+            background_interval=self.background_interval,
+            profile=self.profile,
+            retention=self.retention,
+            on_alert=self.on_alert,
+            city_db=self.city_db,
+            clock=self.clock,
+            hold_tracking=True,  # the first table first; the history waits for it
+        )
 
 
 class SessionTuiApp(App[None]):
@@ -95,18 +101,12 @@ class SessionTuiApp(App[None]):
         reconnect: Reconnect | None = None,
     ) -> None:
         super().__init__()
-        if not providers:
-            raise ValueError("session-tui needs at least one provider")
         self.options = options or AppOptions()
-        self.accounts = [AccountState(provider) for provider in providers]
-        self.reconnect = reconnect
-        self.listeners: list[SessionListener] = list(self.options.listeners)
-        self.geo = GeoLocator(self.options.city_db)
-        self.enricher = Enricher(self.geo)
-        device_memory.prepare()
+        self.engine = Engine(providers, self.options.engine_options(), reconnect=reconnect)
         self.main = MainScreen()
-        self._signing_in: set[int] = set()  # accounts whose sign-in dialog is open
-        self._down: dict[str, set[int]] = {}  # server -> accounts that found it down (on call)
+        # What the app told the user, newest last (the toasts fade; this stays, bounded).
+        self.notices: deque[Notice] = deque(maxlen=NOTICES_KEPT)
+        self._signing_in: set[int] = set()  # accounts (id) whose sign-in dialog is open
         self._collection_before: tuple[int, int, int] | None = None  # while we run (collection.py)
         # Set once the first poll's outcome is on screen: what can wait until then (the
         # history, its imports) does, so the first frame comes sooner.
@@ -116,9 +116,35 @@ class SessionTuiApp(App[None]):
             self.add_class("-ascii")
         if self.options.theme and self.options.theme in self.available_themes:
             self.theme = self.options.theme
-        # History, sign-in alerts and the audit trail (issue 5) listen like any other consumer.
-        self.tracking = TrackingBridge(self)
-        self.add_listener(self.tracking)
+        self.tracking = TrackingView(self)  # the history and the alerts, on screen
+        self.engine.subscribe(self._on_engine_event)
+        for subscriber in self.options.subscribers:
+            self.engine.subscribe(subscriber)
+
+    # -- the engine's parts the screens read ----------------------------------------------------
+
+    @property
+    def accounts(self) -> list[AccountState]:
+        return self.engine.accounts
+
+    @property
+    def enricher(self) -> Enricher:
+        return self.engine.enricher
+
+    @property
+    def geo(self) -> GeoLocator:
+        return self.engine.geo
+
+    @property
+    def reconnect(self) -> Reconnect | None:
+        return self.engine.reconnect
+
+    @property
+    def background_interval(self) -> float:
+        return self.engine.background_interval
+
+    def now(self) -> datetime:
+        return self.engine.now()
 
     def notify(
         self,
@@ -137,6 +163,7 @@ class SessionTuiApp(App[None]):
         stays literal on every path.
         """
         del markup
+        self.notices.append(Notice(message, title, severity))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -175,10 +202,7 @@ class SessionTuiApp(App[None]):
         self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
         self._close_messages_no_wait()
 
-    # -- hooks for tracking, alerts and audit (see session_tui.ui.hooks) ---------------------
-
-    def add_listener(self, listener: SessionListener) -> None:
-        self.listeners.append(listener)
+    # -- what the screens and panes call ------------------------------------------------------
 
     def set_unseen_alerts(self, count: int) -> None:
         """Show how many alerts the user has not looked at yet (0 hides it)."""
@@ -188,190 +212,84 @@ class SessionTuiApp(App[None]):
         """Show this account and put the cursor on the session; False if it is not listed."""
         return self.main.select_session(provider, session_id)
 
-    def now(self) -> datetime:
-        return self.options.clock()
-
-    def _tell_listeners(self, method: str, *args: object) -> None:
-        for listener in list(self.listeners):
-            try:
-                getattr(listener, method)(*args)
-            except Exception as exc:  # a tracking bug must not take the dashboard down
-                self.log.error(f"listener {listener!r}.{method} failed: {exc!r}")
-                self.notify(
-                    f"Tracking failed ({type(exc).__name__}); see the log.",
-                    severity="error",
-                )
-
     # -- lifecycle ------------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
 
-    @property
-    def background_interval(self) -> float:
-        return self.options.background_interval or 4 * self.options.interval
-
     def _first_listing_shown(self) -> None:
         self.painted.set()
+        self.engine.release_tracking()
         collection.resume()
 
     def on_mount(self) -> None:
         self._collection_before = collection.tune()
         # However long the first listing takes (a slow server), collection waits 2 s at most.
         self.set_timer(2.0, collection.resume, name="collect-again")
-        # One account: a poll every interval. On call: a look every quarter second at which
-        # accounts are due, so their polls spread over the interval (engine/schedule.py).
-        tick = schedule.TICK if len(self.accounts) > 1 else self.options.interval
-        self.set_interval(tick, self.poll_due, name="poll")
+        self.engine.focus(self.main.account)
+        self.engine.start()
         self.set_interval(1.0, self.main.tick, name="header-tick")
-        self.poll_due()
 
     async def on_unmount(self) -> None:
-        for account in self.accounts:
-            try:
-                await account.provider.aclose()
-            except Exception as exc:
-                self.log.error(f"closing {account.name}: {exc!r}")
-        await self.tracking.aclose()  # SQLite and waiting for hooks: off the UI thread
-        await asyncio.to_thread(device_memory.save)
-        self.geo.close()
+        await self.engine.aclose()  # providers, SQLite, --on-alert commands: off the UI thread
         if self._collection_before is not None:
             collection.restore(self._collection_before)
 
-    # -- polling ------------------------------------------------------------------------------
+    # -- the engine's events --------------------------------------------------------------------
 
-    def poll_due(self) -> None:
-        """A timer tick: poll every account that is due and not busy, paused or signed out
-        (a slow poll is never cancelled by the next one; its account just waits)."""
-        now = asyncio.get_running_loop().time()
-        if len(self.accounts) == 1:
-            account = self.accounts[0]
-            if not (account.in_flight or account.stopped or now < account.resume_at):
-                self._start_poll(account)
-            return
-        shown = self.main.account
-        for account in schedule.due(self.accounts, now, shown=shown):
-            self._start_poll(account)
-
-    def poll_soon(self, account: AccountState) -> None:
-        """On call: this account came on screen; poll it on the next tick if it is due
-        sooner than its background wait says."""
-        schedule.bring_forward(account, self.options.interval)
-
-    def refresh_now(self) -> None:
-        """`ctrl+r`: poll every account now (or offer to sign in again where that is the fix)."""
-        loop_now = asyncio.get_running_loop().time()
-        for index, account in enumerate(self.accounts):
-            if account.stopped:
-                if account.connection is Connection.SIGNED_OUT and self.reconnect is not None:
-                    self._offer_sign_in(index)
-                continue
-            if loop_now < account.resume_at and account.connection is Connection.RATE_LIMITED:
-                # The server asked us to wait; a failing one is simply tried again now.
-                wait = int(account.resume_at - loop_now) + 1
-                self.notify(f"{account.name}: rate limited; retrying in {wait} s.")
-                continue
-            if not account.in_flight:
-                self._start_poll(account)
-
-    def _start_poll(self, account: AccountState) -> None:
-        if len(self.accounts) > 1:
-            shown = self.main.account is account  # (before the screen mounts: the first)
-            every = self.options.interval if shown else self.background_interval
-            schedule.plan_next(account, asyncio.get_running_loop().time(), every=every)
-        account.in_flight = True
-        account.poll_started_at = self.now()
-        account.poll_seq += 1
-        self.run_worker(
-            self._poll(account, account.poll_seq),
-            group="poll",
-            exclusive=False,
-            exit_on_error=False,
-        )
-
-    async def _poll(self, account: AccountState, seq: int) -> None:
-        """One poll through the engine; what it reports is shown here."""
-        try:
-            report = await engine_poll(
-                account,
-                seq,
-                now=self.now,
-                loop_time=asyncio.get_running_loop().time,
-                can_sign_in=self.reconnect is not None,
-                interval=self.options.interval,
-                prepare=self.enricher.warm,
-            )
-            if report.kind is PollKind.OK:
-                self._server_answers(account)
-                at = account.updated_at or self.now()
-                self._tell_listeners("sessions_polled", account.provider, report.sessions, at)
-                self.post_message(SessionsPolled(account.provider, report.sessions, at))
-            elif report.kind is PollKind.SIGNED_OUT:
-                self._say_signed_out(account, report.changed)
-            elif isinstance(report.error, Unreachable | ServerBusy) and len(self.accounts) > 1:
-                self._server_down(account, report.message or "")
-            elif report.changed and report.message:
-                if report.bug is not None:
-                    self.log.error(f"poll of {account.name} failed: {report.bug!r}")
-                self._tell_problem(account, report.message)
-        finally:
-            account.in_flight = False
-            self.main.account_changed(account)
+    def _on_engine_event(self, event: ev.EngineEvent) -> None:
+        if isinstance(event, ev.PollFinished):
+            self.main.account_changed(event.account)
             if not self.painted.is_set():
                 self.call_after_refresh(self._first_listing_shown)
-
-    def _server_down(self, account: AccountState, message: str) -> None:
-        """On call, many watched accounts share one server: its outage is one notification,
-        when the first account finds it down, not one per account."""
-        server = account.provider.server
-        down = self._down.setdefault(server, set())
-        if not down:
+        elif isinstance(event, ev.AccountChanged | ev.RevokeFinished):
+            self.main.account_changed(event.account)
+        elif isinstance(event, ev.ProblemFound):
+            self.notify(f"{event.account.name}: {event.message}", severity="error", timeout=8)
+        elif isinstance(event, ev.SignInNeeded):
+            # After a dialog that found it has closed: dismissing pops whatever is on top.
+            self.call_later(self._offer_sign_in, event.account)
+        elif isinstance(event, ev.SignedInAgain):
+            self.main.account_changed(event.account)
+            self.notify(f"Signed in again as {event.account.name}.")
+        elif isinstance(event, ev.ServerDown):
             self.notify(
-                f"{plain(server, 80)} is not answering: {message} Every watched account there "
-                "shows its last good data until it is back.",
+                f"{plain(event.server, 80)} is not answering: {event.message} Every watched "
+                "account there shows its last good data until it is back.",
                 title="Server down",
                 severity="error",
                 timeout=15,
             )
-        down.add(id(account))
+        elif isinstance(event, ev.ServerBack):
+            self.notify(f"{plain(event.server, 80)} answers again.", title="Server back", timeout=8)
+        elif isinstance(event, ev.SubscriberFailed):
+            self.notify(
+                f"Something that follows the sessions failed ({event.error}); see the log.",
+                severity="error",
+            )
+        else:
+            self.tracking.handle(event)
 
-    def _server_answers(self, account: AccountState) -> None:
-        server = account.provider.server
-        down = self._down.get(server)
-        if down is None or id(account) not in down:
-            return
-        down.discard(id(account))
-        if not down:
-            del self._down[server]
-            self.notify(f"{plain(server, 80)} answers again.", title="Server back", timeout=8)
+    # -- polling --------------------------------------------------------------------------------
 
-    def _tell_problem(self, account: AccountState, message: str) -> None:
-        self.notify(f"{account.name}: {message}", severity="error", timeout=8)
+    def poll_soon(self, account: AccountState) -> None:
+        """On call: this account came on screen; it polls at the on-screen pace from now on."""
+        self.engine.focus(account)
 
-    def _set_error(self, account: AccountState, state: Connection, message: str) -> None:
-        if set_error(account, state, message):  # once per new problem, not on every tick
-            self._tell_problem(account, message)
+    def refresh_now(self) -> None:
+        """`ctrl+r`: poll every account now (or offer to sign in again where that is the fix)."""
+        for notice in self.engine.refresh():
+            self.notify(notice)
 
-    def _signed_out(self, account: AccountState, exc: AuthExpired) -> None:
-        changed = mark_signed_out(account, exc, can_sign_in=self.reconnect is not None)
-        self._say_signed_out(account, changed)
-
-    def _say_signed_out(self, account: AccountState, changed: bool) -> None:
-        if changed and account.error:
-            self._tell_problem(account, account.error)
-        if self.reconnect is not None:
-            self._offer_sign_in(self.accounts.index(account))
-
-    def _offer_sign_in(self, index: int) -> None:
+    def _offer_sign_in(self, account: AccountState) -> None:
         # One dialog at a time: watched accounts in on-call mode share one credential, so when it
-        # dies they all sign out together, and one password brings them all back (below).
-        if self._signing_in or self.reconnect is None:
+        # dies they all sign out together, and one password brings them all back (the engine).
+        if self._signing_in or self.engine.reconnect is None or not account.stopped:
             return
-        self._signing_in.add(index)
-        account = self.accounts[index]
+        self._signing_in.add(id(account))
 
         def done(result: object) -> None:
-            self._signing_in.discard(index)
+            self._signing_in.discard(id(account))
             if result is None:
                 self.notify(
                     f"{account.name}: still signed out. Press ctrl+r to sign in again.",
@@ -381,46 +299,11 @@ class SessionTuiApp(App[None]):
         self.push_screen(self.main.sign_in_dialog(account, self._sign_in_again), done)
 
     async def _sign_in_again(self, account: AccountState, password: str | None) -> bool:
-        """Run `reconnect` with the typed password; WrongPassword propagates to the dialog."""
-        assert self.reconnect is not None
-        old = account.provider
-        account.connection = Connection.RECONNECTING
-        self.main.account_changed(account)
-        try:
-            new = await self.reconnect(old, password or "")
-        except BaseException:
-            account.connection = Connection.SIGNED_OUT
-            self.main.account_changed(account)
-            raise
-        account.provider = new
-        account.stopped = False
-        account.resume_at = 0.0
-        account.connection = Connection.CONNECTING
-        account.error = None
-        self.notify(f"Signed in again as {account.name}.")
-        if new is not old:
-            try:
-                await old.aclose()
-            except Exception as exc:
-                self.log.error(f"closing the old provider: {exc!r}")
-        self._start_poll(account)
-        for other in self.accounts:
-            if other is not account and other.connection is Connection.SIGNED_OUT:
-                self.run_worker(
-                    self._sign_in_along(other, password or ""),
-                    group="sign-in",
-                    exit_on_error=False,
-                )
+        """The dialog's sign-in; WrongPassword propagates to it."""
+        await self.engine.sign_in_again(account, password)
         return True
 
-    async def _sign_in_along(self, account: AccountState, password: str) -> None:
-        """Bring back another signed-out account with the password just accepted."""
-        try:
-            await self._sign_in_again(account, password)
-        except ProviderError as exc:
-            self._set_error(account, Connection.SIGNED_OUT, f"still signed out: {exc}")
-
-    # -- revoking -----------------------------------------------------------------------------
+    # -- revoking and renaming ------------------------------------------------------------------
 
     async def _revoke(
         self,
@@ -429,20 +312,11 @@ class SessionTuiApp(App[None]):
         sessions: Sequence[Session],
         password: str | None,
     ) -> RevokeAttempt:
-        """The engine revokes; the app tells its listeners and reacts on screen.
-
-        A wrong password is raised again (the dialog lets the user retry) after it is recorded.
-        """
-        attempt = await revoke(account, kind, sessions, password, self.now)
-        self._tell_listeners("revoke_attempted", attempt)
-        self.post_message(RevokeAttempted(attempt))
+        """The engine revokes (and audits, and lists again); a wrong password is raised for the
+        dialog, which lets the user retry."""
+        attempt = await self.engine.revoke(account, kind, sessions, password)
         if attempt.outcome is RevokeOutcome.WRONG_PASSWORD:
             raise WrongPassword("Wrong password.")
-        if attempt.signed_out is not None:
-            # After the dialog has closed: dismissing pops whatever screen is on top.
-            self.call_later(self._signed_out, account, attempt.signed_out)
-        elif attempt.outcome in _POLL_AFTER:
-            self._after_revoke(account)  # a fresh listing: it confirms, or decides
         return attempt
 
     async def revoke_one(
@@ -458,16 +332,6 @@ class SessionTuiApp(App[None]):
         return await self._revoke(account, RevokeKind.OTHERS, sessions, password)
 
     async def rename(self, account: AccountState, session_id: str, name: str) -> None:
-        try:
-            await account.provider.rename(session_id, name)
-        except AuthExpired as exc:
-            # The rename dialog shows the error; signing in again opens above it, and the
-            # rename can then be retried with the new credential.
-            self.call_later(self._signed_out, account, exc)
-            raise
-        self._after_revoke(account)
-
-    def _after_revoke(self, account: AccountState) -> None:
-        self.main.account_changed(account)
-        if not account.in_flight and not account.stopped:
-            self._start_poll(account)
+        """The engine renames (and audits); errors reach the rename dialog, and a dead
+        credential also opens the sign-in dialog above it."""
+        await self.engine.rename(account, session_id, name)

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
 from session_tui.model import Capability, Session
 from session_tui.ui import cells, glyphs
-from session_tui.ui.hooks import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.rename import RenameDialog
 from session_tui.ui.sorting import SortColumn, ordered

@@ -4,25 +4,35 @@ On a wide terminal both panes fit under the sessions table, side by side when bo
 80 columns there is no room for that, so an open pane takes the table's place and a tab strip
 (Sessions / History / Alerts) says which view is showing; the one opened last is in front. The
 screen gets the class `-extra-open` while a pane is open, which the stylesheet uses to hide the
-table on narrow screens. This widget only shows and hides; the tracking bridge fills the panes.
+table on narrow screens. This widget only shows and hides; the app's tracking view (a
+`PaneSource`) fills the panes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Tab, Tabs
 
-from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList
+from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList, FeedEntry
 from session_tui.ui.widgets.history_pane import HistoryPane, HistoryTable
 
-if TYPE_CHECKING:
-    from session_tui.ui.tracking_bridge import TrackingBridge
-
 PaneName = Literal["history", "alerts"]
+
+
+class PaneSource(Protocol):
+    """What fills the panes (the app's `tracking`): told when one opens or an alert is chosen."""
+
+    def pane_shown(self, name: PaneName) -> None: ...
+
+    def pane_docked(self) -> None: ...
+
+    def alert_chosen(self, entry: FeedEntry) -> bool: ...
+
+
 PANES: tuple[PaneName, ...] = ("history", "alerts")
 OPEN_CLASS = "-extra-open"  # on the screen while any pane is open
 DOCKED_CLASS = "-docked"  # on the screen while both panes are docked under the table
@@ -48,8 +58,9 @@ class ExtraPanes(Vertical):
             yield AlertFeed(id="alerts", classes="pane extra-pane")
 
     @property
-    def bridge(self) -> TrackingBridge | None:
-        return getattr(self.app, "tracking", None)
+    def bridge(self) -> PaneSource | None:
+        source: PaneSource | None = getattr(self.app, "tracking", None)
+        return source
 
     @property
     def history(self) -> HistoryPane:
