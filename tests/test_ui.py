@@ -8,7 +8,6 @@ holds, before and after the keys.
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -19,14 +18,13 @@ from textual.widgets import Button, Static
 from ui_support import settle, until
 
 from session_tui.demo import DemoService
+from session_tui.engine import events
 from session_tui.engine.polling import drop_revoked
-from session_tui.engine.revocation import forget
+from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome, forget
 from session_tui.engine.state import Connection
 from session_tui.providers.rest import RestProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.cells import device_words
-from session_tui.engine import events
-from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.help import HelpScreen
 from session_tui.ui.screens.main import MainScreen

@@ -1,6 +1,7 @@
 """Quitting with tracking work about: the history files close off the UI thread, for good.
 
-`Engine.aclose` (its recorder's) is what the app awaits on unmount. Closing a history file writes the
+`Engine.aclose` (its recorder's) is what the app awaits on unmount. Closing a history file
+writes the
 last quiet poll and may wait for a job still on its thread, so it must not block the loop; and
 a tracking job still queued must find the recorder closed instead of opening a file again.
 """
