@@ -21,12 +21,12 @@ from ui_support import SIZE, demo_app, poll, settle, until
 
 from session_tui.demo import DemoService, ManualClock
 from session_tui.engine import recording
+from session_tui.engine.ordering import SortColumn, ordered
 from session_tui.engine.polling import reconcile
 from session_tui.enrich import Enricher
 from session_tui.model import Session
 from session_tui.tracking.tracker import Tracker
 from session_tui.ui.collection import YOUNG_AFTER
-from session_tui.ui.sorting import SortColumn, ordered
 from session_tui.ui.table_layout import compute_layout
 from session_tui.ui.table_rows import Query, TableRows
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from session_tui.engine.ordering import SortColumn
 from session_tui.enrich import Enricher
 from session_tui.model import Session
-from session_tui.ui.sorting import SortColumn
 from session_tui.ui.table_rows import Query, TableRows
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -485,3 +489,33 @@ def test_revocations_map_to_audit_actions() -> None:
     for provider in admin:
         assert audit_action(RevokeKind.ONE, provider) is AuditAction.REVOKE
         assert audit_action(RevokeKind.OTHERS, provider) is AuditAction.FORCE_SIGN_OUT
+
+
+async def test_the_history_command_shows_what_the_history_pane_shows(
+    demo_service: DemoService,
+) -> None:
+    """One read for both (`Engine.history`): `session-tui history` on the same account lists
+    the same ended sessions, in the same order, ended the same way."""
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        target = next(s for s in app.main.table.visible_ids if s != demo_service.current_id)
+        demo_service.clock.advance(minutes=5)
+        demo_service.state.remove_session(target)
+        await poll(pilot, app)
+        await open_history(pilot, app)
+        shown = history(app).reasons()
+    assert (shown and "ended elsewhere" in shown) or "signed out" in shown
+    script = str(Path(sys.executable).with_name("session-tui"))
+    done = subprocess.run(
+        [script, "history", "--json", "--provider", "rest", "--url", demo_service.url],
+        env={**os.environ, "SESSION_TUI_TOKEN": demo_service.token},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert [row["reason"] for row in printed] == shown
+    assert target in {row["id"] for row in printed}

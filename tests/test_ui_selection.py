@@ -12,9 +12,9 @@ from textual.widgets import Static
 from ui_support import SIZE, demo_app, settle, until
 
 from session_tui.demo import DemoService
+from session_tui.engine.ordering import SortColumn
 from session_tui.ui.app import SessionTuiApp
 from session_tui.ui.screens.confirm import ConfirmDialog
-from session_tui.ui.sorting import SortColumn
 
 
 @pytest.fixture

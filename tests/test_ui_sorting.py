@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from session_tui.engine.ordering import SortColumn, ordered
 from session_tui.enrich import Enricher
 from session_tui.model import Session
-from session_tui.ui.sorting import SortColumn, ordered
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ENRICH = Enricher()

@@ -83,13 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
     session_options(parser)
     view = parser.add_argument_group("display and alerts")
     view.add_argument(
-        "--online-window",
-        type=float,
-        default=None,
-        metavar="MINUTES",
-        help="active within this many minutes counts as Online (default 5)",
-    )
-    view.add_argument(
         "--inactive-days",
         type=float,
         default=None,

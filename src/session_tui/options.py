@@ -105,6 +105,13 @@ def session_options(parser: argparse.ArgumentParser) -> None:
         "--city-db", type=Path, metavar="FILE", help="a MaxMind-format City database (.mmdb)"
     )
     view.add_argument(
+        "--online-window",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="active within this many minutes counts as Online (default 5)",
+    )
+    view.add_argument(
         "--retention-days",
         type=float,
         default=None,

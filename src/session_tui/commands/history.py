@@ -7,7 +7,6 @@ directory); one poll first, so the account is known and what ended since is in i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from typing import Any, TextIO
 
@@ -17,16 +16,12 @@ from session_tui.commands.common import (
     command_parser,
     exit_code_of,
     open_run,
-    poll_once,
     print_table,
     say,
 )
 from session_tui.console import json_text, show
 from session_tui.engine.polling import PollKind
-from session_tui.engine.recording import record_server_history
 from session_tui.enrich.text import plain
-from session_tui.errors import ProviderError
-from session_tui.model import Capability
 from session_tui.options import Parser
 from session_tui.tracking.codec import rfc3339
 from session_tui.tracking.events import TimeRange
@@ -61,29 +56,20 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
 
 
 async def _history(run: Run, args: Any, out: TextIO) -> int:
+    """What the History pane shows for the same accounts: a fresh listing and the server's own
+    history recorded first, then the same read (`Engine.history`)."""
     code = exit_codes.OK
-    rows: list[tuple[str, HistoryRow]] = []
+    engine = run.engine
     try:
         for account in run.accounts:
-            report, _ = await poll_once(run, account)
+            report, _ = await engine.poll_once(account)
             if report.kind is not PollKind.OK:
                 say(f"{account.name}: {report.message} (showing what was recorded before)")
                 code = max(code, exit_code_of(report))
-                if not account.provider.account:
-                    continue
-            provider = account.provider
-            if report.kind is PollKind.OK and Capability.HISTORY in provider.capabilities:
-                with contextlib.suppress(ProviderError):  # the server's history is a bonus
-                    ended = await provider.history()
-                    await asyncio.to_thread(record_server_history, run.tracking, provider, ended)
-            tracker = run.tracking.tracker(account.provider)
-            found = await asyncio.to_thread(tracker.history, max(1, args.limit))
-            rows += [(account.name, row) for row in found]
+        await engine.merge_history()
+        rows = [(e.account.name, e.row) for e in await engine.history(max(1, args.limit))]
     finally:
-        for account in run.accounts:
-            await account.provider.aclose()
-    rows.sort(key=lambda r: (r[1].ended.latest, r[1].row_id), reverse=True)
-    rows = rows[: max(1, args.limit)]
+        await engine.aclose()
     if args.json:
         out.write(json_text([_record(name, row) for name, row in rows]) + "\n")
     elif not rows:

@@ -11,25 +11,23 @@ from typing import Any, TextIO
 from session_tui import exit_codes
 from session_tui.commands.common import (
     FIELDS,
-    ONLINE_WINDOW,
     Run,
     command_parser,
     exit_code_of,
     now,
     open_run,
-    poll_once,
     print_table,
     record,
     say,
 )
 from session_tui.console import csv_cell, json_text
+from session_tui.engine.ordering import SortColumn, ordered
 from session_tui.engine.polling import PollKind
+from session_tui.engine.presentation import THIS_DEVICE, device_words
 from session_tui.enrich import SessionView
 from session_tui.enrich.times import MISSING, expires_text, last_active_text
 from session_tui.options import Parser
 from session_tui.text import terminal_text
-from session_tui.ui.cells import device_words
-from session_tui.ui.sorting import SortColumn, ordered
 
 
 def parser() -> Parser:
@@ -67,20 +65,22 @@ async def _list(run: Run, args: Any, out: TextIO) -> int:
     code = exit_codes.OK
     try:
         for account in run.accounts:
-            report, _ = await poll_once(run, account)
+            report, _ = await run.engine.poll_once(account)
             if report.kind is not PollKind.OK:
                 say(f"{account.name}: {report.message}")
                 code = max(code, exit_code_of(report))
                 continue
             views = ordered(
-                (run.enricher.view(s) for s in report.sessions), SortColumn.LAST_ACTIVE, at
+                (run.enricher.view(s) for s in report.sessions),
+                SortColumn.LAST_ACTIVE,
+                at,
+                run.online_window,
             )
             for view in views:
-                rows.append(record(view, account, at))
-                texts.append(_table_row(view, rows[-1], at, multi=len(run.accounts) > 1))
+                rows.append(record(view, run, account, at))
+                texts.append(_table_row(run, view, rows[-1], at))
     finally:
-        for account in run.accounts:
-            await account.provider.aclose()
+        await run.engine.aclose()
     if args.json:
         out.write(json_text(rows) + "\n")
     elif args.csv:
@@ -103,17 +103,15 @@ def _csv_value(value: Any) -> str:
 HEADINGS = ("DEVICE", "LOCATION", "IP", "LAST ACTIVE", "EXPIRES", "ID")
 
 
-def _table_row(
-    view: SessionView, row: dict[str, Any], at: datetime, *, multi: bool
-) -> tuple[str, ...]:
-    device = ("This device: " if row["current"] else "") + device_words(view)
+def _table_row(run: Run, view: SessionView, row: dict[str, Any], at: datetime) -> tuple[str, ...]:
+    device = (f"{THIS_DEVICE}: " if row["current"] else "") + device_words(view)
     last = view.session.last_active_at
     cells = (
         device,
         row["location"] or MISSING,
         row["ip"] or MISSING,
-        last_active_text(last, at, ONLINE_WINDOW) if last else MISSING,
+        last_active_text(last, at, run.online_window) if last else MISSING,
         expires_text(view.session.expires_at, at) if view.session.expires_at else MISSING,
         row["id"],
     )
-    return (row["account"], *cells) if multi else cells
+    return (row["account"], *cells) if len(run.accounts) > 1 else cells

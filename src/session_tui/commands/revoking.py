@@ -20,21 +20,18 @@ from session_tui.commands.common import (
     Run,
     command_parser,
     exit_code_of,
-    now,
     one_account,
     open_run,
-    poll_once,
 )
 from session_tui.console import from_csv_cell, say, show
 from session_tui.engine.polling import PollKind
-from session_tui.engine.recording import record_attempt
-from session_tui.engine.revocation import RevokeKind, RevokeOutcome, revoke
+from session_tui.engine.presentation import describe
+from session_tui.engine.revocation import RevokeKind, RevokeOutcome
 from session_tui.engine.state import AccountState
 from session_tui.errors import ConfigError
 from session_tui.model import Capability, Session
 from session_tui.options import PASSWORD_ENV, Parser
 from session_tui.providers.read_only import is_read_only
-from session_tui.ui.cells import describe
 
 PASSWORD_TRIES = 3
 
@@ -94,7 +91,7 @@ async def _revoke(
         if is_read_only(account.provider):
             say("Read-only mode: nothing is revoked.")
             return exit_codes.REFUSED
-        report, _ = await poll_once(run, account)
+        report, _ = await run.engine.poll_once(account)
         if report.kind is not PollKind.OK:
             say(f"{account.name}: {report.message}")
             return exit_code_of(report)
@@ -140,7 +137,7 @@ async def _revoke(
         show(f"Revoked {done} session{'s' if done != 1 else ''} of {account.name}.")
         return code  # 4 when some of what was asked was refused (ours, an unsafe id)
     finally:
-        await account.provider.aclose()
+        await run.engine.aclose()
 
 
 async def _decided_by_a_poll(
@@ -148,7 +145,7 @@ async def _decided_by_a_poll(
 ) -> tuple[int, int]:
     """No answer, or fewer ended than asked: a fresh listing says what really happened."""
     say(f"{said} Listing again to see what ended.")
-    report, _ = await poll_once(run, account)
+    report, _ = await run.engine.poll_once(account)
     if report.kind is not PollKind.OK:
         say(f"Could not tell: {report.message}")
         return 0, exit_code_of(report)
@@ -202,8 +199,7 @@ async def _attempt(
     for attempt_number in range(1, tries + 1):
         if needs_password and password is None:
             password = ask_password(f"Password for {account.name} (to revoke): ")
-        attempt = await revoke(account, kind, targets, password, now)
-        await asyncio.to_thread(record_attempt, run.tracking, attempt)
+        attempt = await run.engine.revoke(account, kind, targets, password)  # audited
         if attempt.outcome is RevokeOutcome.DONE:
             return attempt.revoked, exit_codes.OK
         if attempt.outcome is RevokeOutcome.ALREADY_GONE:

@@ -14,31 +14,32 @@ get `DRAIN_S` seconds to finish.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import signal
 import sys
+from collections import Counter
 from typing import Any, TextIO
 
 from session_tui import exit_codes
-from session_tui.commands.common import Run, command_parser, now, open_run, poll_once
+from session_tui.commands.common import Run, command_parser, now, open_run
 from session_tui.console import json_text, say, show
+from session_tui.engine import events as ev
 from session_tui.engine.polling import PollKind
 from session_tui.engine.state import AccountState
 from session_tui.enrich.text import plain
 from session_tui.options import Parser, number
 from session_tui.tracking.codec import rfc3339
 from session_tui.tracking.events import Event
-from session_tui.tracking.hooks import AlertCommands, HookResult
 
 DRAIN_S = 5.0  # seconds commands still running get when watch ends
 
 
 def parser() -> Parser:
-    return command_parser(
+    p = command_parser(
         "watch",
         "Poll the account (or the watched accounts) until interrupted, printing each sign-in, "
-        "ended session, alert and connection change as it happens.",
+        "ended session, alert and connection change as it happens. With several accounts it "
+        "polls as the dashboard does on call: each every --background-interval, a few at once.",
         [
             "session-tui watch",
             "session-tui watch --json | jq -c 'select(.severity == \"alert\")'",
@@ -46,93 +47,125 @@ def parser() -> Parser:
             "session-tui watch --profile oncall --on-alert 'notify-send \"sign-in alert\"'",
         ],
     )
-
-
-def main(argv: list[str], out: TextIO | None = None, *, polls: int | None = None) -> int:
-    """`polls` stops after that many rounds (for tests); None watches until interrupted."""
-    p = parser()
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument(
         "--on-alert",
         metavar="COMMAND",
         help="run COMMAND for each alert, with the event as JSON on stdin (as the dashboard does)",
     )
-    args = p.parse_args(argv)
-    interval = number(args.interval, "--interval")
-    run = open_run(args)
+    p.add_argument(
+        "--background-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with several accounts, poll each this often (default 4 x --interval)",
+    )
+    return p
+
+
+def main(argv: list[str], out: TextIO | None = None, *, polls: int | None = None) -> int:
+    """`polls` stops after that many polls of every account (for tests); None watches until
+    interrupted."""
+    args = parser().parse_args(argv)
+    if args.background_interval is not None:
+        number(args.background_interval, "--background-interval")
+    run = open_run(args, on_alert=args.on_alert, background_interval=args.background_interval)
     try:
-        interval = number(run.opened.interval, "--interval")
-        return asyncio.run(
-            _watch(run, out or sys.stdout, args.json, interval, polls, on_alert=args.on_alert)
-        )
+        return asyncio.run(_watch(run, out or sys.stdout, args.json, polls))
     except KeyboardInterrupt:
         return exit_codes.OK
     finally:
         run.close()
 
 
-async def _watch(
-    run: Run,
-    out: TextIO,
-    as_json: bool,
-    interval: float,
-    polls: int | None,
-    *,
-    on_alert: str | None = None,
-) -> int:
-    stop = asyncio.Event()
-    commands = AlertCommands(on_alert, on_done=_hook_done) if on_alert else None
+class _Printer:
+    """Turns the engine's events into lines (or JSON objects), and knows when to stop."""
+
+    def __init__(self, run: Run, out: TextIO, as_json: bool, polls: int | None) -> None:
+        self.run = run
+        self.out = out
+        self.as_json = as_json
+        self.polls = polls
+        self.stop = asyncio.Event()
+        self.multi = len(run.accounts) > 1
+        self.lost: set[int] = set()  # accounts (id) whose connection was said lost
+        self.recorded: Counter[int] = Counter()  # polls of each account done and recorded
+        self.started = False
+
+    def __call__(self, event: ev.EngineEvent) -> None:
+        if isinstance(event, ev.PollRecorded):
+            for item in event.events:
+                self._emit(_event(event.account, item, self.multi))
+            self._done(event.account)
+        elif isinstance(event, ev.PollFinished):
+            self._finished(event.account, event.report.kind)
+        elif isinstance(event, ev.ProblemFound):
+            self._lost(event.account, event.message)
+        elif isinstance(event, ev.ServerDown):
+            self._emit(_server("server-down", event.server, event.message))
+        elif isinstance(event, ev.ServerBack):
+            self._emit(_server("server-back", event.server, None))
+        elif isinstance(event, ev.AlertsDropped):
+            say(f"{event.account.name}: {event.count} alert(s) not passed to --on-alert (too many)")
+        elif isinstance(event, ev.HookFailed):
+            say(event.message)
+        elif isinstance(event, ev.TrackingFailed):
+            say(f"{event.what} failed: {event.message}")
+
+    def _finished(self, account: AccountState, kind: PollKind) -> None:
+        if kind is PollKind.OK:
+            if id(account) in self.lost:
+                self.lost.discard(id(account))
+                self._emit(_connection(account, "connection-back", None))
+            return  # its recording says the rest (PollRecorded)
+        self._done(account)  # a failure said itself (ProblemFound, ServerDown) once
+
+    def _lost(self, account: AccountState, message: str) -> None:
+        if id(account) not in self.lost:
+            self.lost.add(id(account))
+            self._emit(_connection(account, "connection-lost", message))
+
+    def _done(self, account: AccountState) -> None:
+        self.recorded[id(account)] += 1
+        accounts = self.run.accounts
+        if not self.started and all(self.recorded[id(a)] or a.stopped for a in accounts):
+            self.started = True  # every account has its baseline: from now on it is news
+            names = ", ".join(a.name for a in accounts)
+            every = self.run.engine.scheduler.every(accounts[0])
+            say(f"watching {names} every {every:g} s; Ctrl-C stops.")
+        if all(a.stopped for a in accounts) or (
+            self.polls is not None
+            and all(self.recorded[id(a)] >= self.polls or a.stopped for a in accounts)
+        ):
+            self.stop.set()
+
+    def _emit(self, data: dict[str, Any]) -> None:
+        if self.as_json:
+            line = json_text({k: v for k, v in data.items() if k != "text"}, indent=None)
+        else:
+            line = f"{data['at']}  {data['severity']:<5}  {data['text']}"
+        show(line, self.out)
+        self.out.flush()
+
+
+async def _watch(run: Run, out: TextIO, as_json: bool, polls: int | None) -> int:
+    engine = run.engine
+    printer = _Printer(run, out, as_json, polls)
+    engine.subscribe(printer)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)  # Ctrl-C: finish cleanly, exit 0
-    multi = len(run.accounts) > 1
-    lost: dict[int, bool] = {}
-    rounds = 0
+        loop.add_signal_handler(sig, printer.stop.set)  # Ctrl-C: finish cleanly, exit 0
     try:
-        while not stop.is_set() and (polls is None or rounds < polls):
-            rounds += 1
-            for index, account in enumerate(run.accounts):
-                if account.stopped or stop.is_set() or loop.time() < account.resume_at:
-                    continue  # signed out, stopping, or backing off after failures
-                report, events = await poll_once(run, account)
-                if report.kind is PollKind.OK:
-                    if lost.pop(index, False):
-                        _emit(out, as_json, _connection(account, "connection-back", None))
-                    for event in events:
-                        _emit(out, as_json, _event(account, event, multi))
-                    if commands is not None:
-                        _pass_on(commands, account, [e for e in events if e.is_alert])
-                elif not lost.get(index):
-                    lost[index] = True
-                    _emit(out, as_json, _connection(account, "connection-lost", report.message))
-            if rounds == 1:
-                names = ", ".join(a.name for a in run.accounts)
-                say(f"watching {names} every {interval:g} s; Ctrl-C stops.")
-            if all(a.stopped for a in run.accounts):
-                return exit_codes.AUTH
-            if polls is None or rounds < polls:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), interval)
+        engine.start()
+        await printer.stop.wait()
+        await engine.recorder.drain_alerts(DRAIN_S)
     finally:
-        if commands is not None:
-            await commands.drain(DRAIN_S)
-            await commands.aclose()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        for account in run.accounts:
-            await account.provider.aclose()
+        await engine.aclose()
+    if all(a.stopped for a in run.accounts):
+        return exit_codes.AUTH
     return exit_codes.OK
-
-
-def _pass_on(commands: AlertCommands, account: AccountState, alerts: list[Event]) -> None:
-    refused = commands.submit_all(e.to_json(account=account.provider.account) for e in alerts)
-    if refused:
-        say(f"{account.name}: {refused} alert(s) not passed to --on-alert (too many at once)")
-
-
-def _hook_done(result: HookResult) -> None:
-    if not result.ok:
-        say(plain(result.message, 300))
 
 
 def _event(account: AccountState, event: Event, multi: bool) -> dict[str, Any]:
@@ -156,10 +189,17 @@ def _connection(account: AccountState, kind: str, message: str | None) -> dict[s
     }
 
 
-def _emit(out: TextIO, as_json: bool, data: dict[str, Any]) -> None:
-    if as_json:
-        line = json_text({k: v for k, v in data.items() if k != "text"}, indent=None)
-    else:
-        line = f"{data['at']}  {data['severity']:<5}  {data['text']}"
-    show(line, out)
-    out.flush()
+def _server(kind: str, server: str, message: str | None) -> dict[str, Any]:
+    """On call, one line per outage of a server many watched accounts live on."""
+    name = plain(server, 200)
+    text = f"{name} is not answering" if kind == "server-down" else f"{name} answers again"
+    if message:
+        text += f": {plain(message, 300)}"
+    return {
+        "type": kind,
+        "severity": "alert" if kind == "server-down" else "info",
+        "at": rfc3339(now()),
+        "server": name,
+        "message": plain(message, 300) if message else None,
+        "text": text,
+    }

@@ -151,8 +151,9 @@ class Engine:
             self.scheduler.wake()
 
     def poll_now(self, account: AccountState) -> None:
-        """Poll this account now unless it is polling already or stopped."""
-        if not account.in_flight and not account.stopped:
+        """Poll this account now unless it is polling already or stopped (or nothing is
+        polling: a command that polls once lists again itself when it wants to)."""
+        if self.scheduler.running and not account.in_flight and not account.stopped:
             self.scheduler.start_poll(account)
 
     def refresh(self) -> list[str]:
@@ -304,6 +305,16 @@ class Engine:
         """No poll, recording, revocation follow-up or sign-in running or waiting."""
         polling = any(a.in_flight for a in self.accounts) or self.scheduler.busy
         return not polling and self.recorder.idle and not self._jobs
+
+    async def settled(self) -> None:
+        """Wait until `idle`: every poll, recording and follow-up started so far is done
+        (and whatever those started in turn)."""
+        while not self.idle:
+            pending = [*self.scheduler.pending(), *self.recorder.pending(), *self._jobs]
+            if pending:
+                await asyncio.wait(pending)
+            else:  # a poll marked in flight whose task has not started yet
+                await asyncio.sleep(0)
 
     def _spawn(self, job: Awaitable[None]) -> None:
         task = asyncio.ensure_future(job)

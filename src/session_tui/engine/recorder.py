@@ -122,6 +122,10 @@ class Recorder:
         """No job running or waiting (tests and `watch` wait for this)."""
         return not self._tasks
 
+    def pending(self) -> list[asyncio.Task[None]]:
+        """The jobs running or waiting now."""
+        return list(self._tasks)
+
     # -- what the engine hands in -----------------------------------------------------------
 
     def listed(self, account: AccountState, sessions: list[Session], at: datetime) -> None:
@@ -284,7 +288,7 @@ class Recorder:
 
         def starting() -> None:  # its turn: a request from now on needs a read of its own
             self._reads.pop(name, None)
-            accounts[:] = [a for a in self.accounts if a.polls]  # (history file known)
+            accounts[:] = [a for a in self.accounts if a.polls or a.provider.account]
             if turn is not None:
                 turn()
 

@@ -52,6 +52,7 @@ class Scheduler:
         self._listed = listed
         self._prepare = prepare
         self._wake = asyncio.Event()
+        self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
         self._polls: set[asyncio.Task[PollReport]] = set()
         self._down: dict[str, set[int]] = {}  # server -> accounts that found it down
@@ -65,6 +66,8 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Stop polling; polls in flight are cancelled (their accounts are closing)."""
+        self._stopping = True
+        self._wake.set()
         tasks: list[asyncio.Task[object]] = [
             t for t in (self._loop_task, *self._polls) if t is not None
         ]
@@ -74,6 +77,14 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._loop_task = None
+
+    @property
+    def running(self) -> bool:
+        return self._loop_task is not None
+
+    def pending(self) -> list[asyncio.Task[PollReport]]:
+        """The polls running now."""
+        return list(self._polls)
 
     @property
     def busy(self) -> bool:
@@ -90,13 +101,15 @@ class Scheduler:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._stopping:
             self._wake.clear()
             for account in self.due(loop.time()):
                 self.start_poll(account)
-            wait = self._next_due(loop.time())
+            # (asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel of a
+            # wait that finished at the same moment, and the loop would never end.)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+                async with asyncio.timeout(self._next_due(loop.time())):
+                    await self._wake.wait()
 
     def due(self, now: float) -> list[AccountState]:
         return schedule.due(self.accounts, now, shown=self.focused)

@@ -12,13 +12,30 @@ from datetime import datetime, timedelta
 from rich.style import Style
 from rich.text import Text
 
-from session_tui.enrich import DeviceType, Place, SessionView, naming
-from session_tui.enrich.text import plain
+from session_tui.engine.presentation import (
+    THIS_DEVICE,
+    describe,
+    device_label,
+    device_words,
+    primary_name,
+    short_place,
+)
+from session_tui.enrich import DeviceType, SessionView
 from session_tui.enrich.times import ago_text, expires_text, is_online, last_active_text
 from session_tui.ids import refused_reason
 from session_tui.ui import glyphs
 
-THIS_DEVICE = "This device"
+# The words are the engine's (`engine.presentation`); this module only styles them.
+__all__ = [
+    "THIS_DEVICE",
+    "describe",
+    "device_cell",
+    "device_label",
+    "device_words",
+    "primary_name",
+    "short_place",
+]
+
 ONLINE_DOT = "●"
 
 BADGE_STYLE = Style(color="black", bgcolor="green", bold=True)
@@ -41,42 +58,9 @@ def _cell(text: str = "", style: Style | str = "") -> Text:
     return Text(text, style=style, no_wrap=True, overflow=glyphs.current().overflow, end="")
 
 
-def short_place(place: Place) -> str:
-    """ "Berlin, DE", "Germany", "Private network"; "" when nothing at all is known."""
-    if place.city and place.country_code:
-        return plain(f"{place.city}, {place.country_code}", 80)
-    if place.city:
-        return plain(place.city, 80)
-    if place.country_name:
-        return plain(place.country_name, 80)
-    if place.label and place.label != "Unknown":
-        return plain(place.label, 80)
-    return ""
-
-
-def device_label(view: SessionView) -> str:
-    """What the user agent says, or "" when the API gave none (see `enrich.naming`)."""
-    return naming.agent_label(view.session.user_agent, view.device)
-
-
-def primary_name(view: SessionView) -> str:
-    return naming.primary_name(view.name, device_label(view), view.session.id)
-
-
 def value_text(text: str) -> Text:
     """A details value: the text, or the dimmed "no value" mark when there is none."""
     return Text(text) if text else Text(glyphs.missing(), style=MISSING_STYLE)
-
-
-def device_words(view: SessionView) -> str:
-    """ "Work laptop (Firefox 128 on Linux)" or just "Firefox 128 on Linux"."""
-    return naming.device_words(view.name, device_label(view), view.session.id)
-
-
-def describe(view: SessionView) -> str:
-    """How a confirm dialog names a session: "Firefox 128 on Linux, Berlin, DE"."""
-    where = short_place(view.place)
-    return f"{device_words(view)}, {where}" if where else device_words(view)
 
 
 MARK_STYLE = Style(color="yellow", bold=True)

@@ -22,10 +22,10 @@ from typing import Any
 
 from rich.cells import cell_len
 
+from session_tui.engine.ordering import SortColumn, sort_key
 from session_tui.enrich import DeviceType, SessionView
 from session_tui.enrich.times import as_utc, is_online
 from session_tui.ui import cells
-from session_tui.ui.sorting import SortColumn, sort_key
 
 
 def matches(view: SessionView, query: str) -> bool:

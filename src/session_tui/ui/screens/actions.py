@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from session_tui.engine.ordering import SortColumn, ordered
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
@@ -18,7 +19,6 @@ from session_tui.model import Capability, Session
 from session_tui.ui import cells, glyphs
 from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.rename import RenameDialog
-from session_tui.ui.sorting import SortColumn, ordered
 
 if TYPE_CHECKING:
     from session_tui.ui.app import SessionTuiApp

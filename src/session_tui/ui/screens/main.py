@@ -18,13 +18,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 
+from session_tui.engine.ordering import SortColumn
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
 from session_tui.model import Capability
 from session_tui.providers.base import SessionProvider
 from session_tui.ui.screens.actions import SessionActions
 from session_tui.ui.screens.help import ACCOUNTS_KEY, RENAME_KEY, HelpScreen
-from session_tui.ui.sorting import SortColumn
 from session_tui.ui.widgets.accounts import AccountList
 from session_tui.ui.widgets.details import DetailsPane
 from session_tui.ui.widgets.extra_panes import PANES, ExtraPanes

@@ -12,9 +12,17 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from session_tui.engine.presentation import (
+    EXTRA_ROWS,
+    NOT_REPORTED,
+    NOT_TRACKED,
+    full_place,
+    online,
+    place_source,
+)
 from session_tui.enrich import SessionView, naming
 from session_tui.enrich.text import plain
-from session_tui.enrich.times import absolute_text, ago_text, expires_text, is_online
+from session_tui.enrich.times import absolute_text, ago_text, expires_text
 from session_tui.ids import refused_reason
 from session_tui.ui import cells, glyphs
 from session_tui.ui.widgets.details_grid import DetailsGrid, RowLines
@@ -26,9 +34,6 @@ def _when(value: datetime | None, relative: str) -> Text:
     if value is None:
         return Text(glyphs.missing(), style=cells.MISSING_STYLE)
     return Text.assemble(absolute_text(value), "  ", (relative, cells.DIM_STYLE))
-
-
-NOT_TRACKED = "not recorded by this server"
 
 
 _DIGITS_AS_ZERO = str.maketrans("123456789", "000000000")
@@ -56,16 +61,6 @@ class Details:
         the rows' lines from one update to the next."""
         heading = [self.title] if self.stale is None else [self.stale, self.title]
         return DetailsGrid(heading, self.rows, cache)
-
-
-# Provider-specific facts worth a row of their own, by their key in `Session.extras`.
-EXTRA_ROWS = {
-    "kind": "Kind",  # an offline session (Keycloak), a long-lived access token (Home Assistant)
-    "clients": "Signed in to",  # Keycloak: the apps sharing it; Home Assistant: its client
-    "impersonated_by": "Impersonated by",  # Better Auth's admin impersonation
-    "asn": "Network",  # Auth0: the last address's autonomous system
-    "initial": "First from",  # Auth0: where the session began
-}
 
 
 def details(
@@ -106,28 +101,25 @@ def details(
         device_text = device_text or " · ".join(p for p in (device.label, kind) if p)
         add("Device", cells.value_text(plain(device_text, 160)))
     else:
-        add("Device", Text("not reported by the server", style=cells.DIM_STYLE))
+        add("Device", Text(NOT_REPORTED, style=cells.DIM_STYLE))
     add("IP", cells.value_text(view.ip))
     place = view.place
     where = Text()
     if glyphs.flag(place.flag):
         where.append(place.flag + " ")
-    parts = [p for p in (place.city, place.region, place.country_name) if p]
-    where.append(
-        plain(", ".join(parts), 200) if parts else plain(place.label, 80) or glyphs.missing()
-    )
-    if place.source in ("provider", "lookup") and parts:
-        source = "from the server" if place.source == "provider" else "looked up offline"
+    where.append(full_place(place) or glyphs.missing())
+    source = place_source(place)
+    if source:
         where.append("  ")
         where.append(source, cells.DIM_STYLE)
     add("Location", where)
     last = session.last_active_at
     # From stale data nothing is "Online": it only says when the last good poll saw it.
-    online = stale_since is None and last is not None and is_online(last, now, window)
+    is_online = stale_since is None and online(view, now, window)
     if last is None and not activity_tracked:
         add("Last active", Text(NOT_TRACKED, style=cells.DIM_STYLE))
     else:
-        relative = ("Online, " if online else "") + ago_text(last, now)
+        relative = ("Online, " if is_online else "") + ago_text(last, now)
         add("Last active", _when(last, relative))
     add("Expires", _when(session.expires_at, expires_text(session.expires_at, now)))
     add("Created", _when(session.created_at, ago_text(session.created_at, now)))

@@ -20,8 +20,8 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 
+from session_tui.engine.ordering import SortColumn
 from session_tui.enrich import SessionView
-from session_tui.ui.sorting import SortColumn
 from session_tui.ui.table_layout import CELL_PADDING, Layout, compute_layout
 from session_tui.ui.table_rows import Query, TableRows, matches
 from session_tui.ui.widgets.table_paint import TablePaint

@@ -18,9 +18,9 @@ from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from session_tui.engine.ordering import SortColumn
 from session_tui.enrich import SessionView
 from session_tui.ui import cells, glyphs
-from session_tui.ui.sorting import SortColumn
 from session_tui.ui.table_layout import CELL_PADDING, Layout
 from session_tui.ui.table_rows import TableRows
 

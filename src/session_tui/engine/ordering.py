@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from session_tui.engine.presentation import device_words, short_place
 from session_tui.enrich import SessionView
 from session_tui.enrich.times import DEFAULT_ONLINE_WINDOW, is_online
-from session_tui.ui.cells import device_words, short_place
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 _FOREVER = datetime.max.replace(tzinfo=UTC)
