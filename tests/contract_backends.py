@@ -30,7 +30,7 @@ from session_tui.demo import DemoService, ManualClock
 from session_tui.providers.allauth import AllauthProvider, login_sync
 from session_tui.providers.base import SessionProvider
 from session_tui.providers.better_auth import BetterAuthProvider
-from session_tui.providers.better_auth import login_sync as ba_login
+from session_tui.providers.better_auth_signin import login_sync as ba_login
 from session_tui.providers.hass_auth import Granted, HassTokens
 from session_tui.providers.home_assistant import HomeAssistantProvider
 from session_tui.providers.keycloak import KeycloakProvider, realm_path

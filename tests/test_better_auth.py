@@ -25,8 +25,8 @@ from session_tui.providers.better_auth import (
     BetterAuthAdminProvider,
     BetterAuthProvider,
     SessionNotFresh,
-    login_sync,
 )
+from session_tui.providers.better_auth_signin import login_sync
 from session_tui.ui.app import AppOptions, SessionTuiApp
 
 

@@ -16,6 +16,7 @@ from demo_fixtures import DEMO_NOW
 from synapse_server import MatrixUser, SynapseServer
 
 from session_tui import paths
+from session_tui.commands.audit import audit_main
 from session_tui.demo import DemoService
 from session_tui.engine import events as ev
 from session_tui.engine.core import Engine, EngineOptions
@@ -25,7 +26,7 @@ from session_tui.engine.state import Connection
 from session_tui.errors import CurrentSessionProtected
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.rest import RestProvider
-from session_tui.tracking.audit import audit_main, read_records
+from session_tui.tracking.audit import read_records
 
 JAPAN_IP = "133.242.0.3"
 

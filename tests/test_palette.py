@@ -13,7 +13,7 @@ from session_tui.config import load_profiles, load_theme, save_theme
 from session_tui.demo import DemoService
 from session_tui.errors import ConfigError
 from session_tui.ui.app import AppOptions, SessionTuiApp
-from session_tui.ui.commands import app_commands
+from session_tui.ui.palette import app_commands
 from session_tui.ui.screens.confirm import ConfirmDialog
 
 

@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _command(name: str, argv: list[str]) -> int:
     if name == "audit":
-        from session_tui.tracking.audit import audit_main
+        from session_tui.commands.audit import audit_main
 
         return audit_main(argv)
     if name == "logout":

@@ -29,34 +29,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from session_tui import paths, registry
 from session_tui.errors import ConfigError
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    name: str
-    provider: str | None = None
-    homeserver: str | None = None
-    user: str | None = None
-    url: str | None = None
-    base_url: str | None = None
-    base_path: str | None = None
-    realm: str | None = None  # Keycloak
-    client_id: str | None = None  # Keycloak: the OIDC client session-tui signs in as
-    admin: bool = False
-    watch: tuple[str, ...] = ()
-    interval: float | None = None
-    allow_insecure_http: bool = False
-    city_db: Path | None = None
-    retention_days: float | None = None
-    read_only: bool = False
-    demo_sessions: int | None = None  # --demo-sessions only (not a config file key)
-
+from session_tui.profile import Profile as Profile
 
 _KEYS: dict[str, type | tuple[type, ...]] = {
     "provider": str,

@@ -97,7 +97,11 @@ def session_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="never revoke, sign out or rename anything (the provider is opened read-only)",
     )
-    view = parser.add_argument_group("polling and history")
+    polling_options(parser.add_argument_group("polling and history"))
+
+
+def polling_options(view: argparse._ArgumentGroup) -> None:
+    """How often to poll, what to keep, and how answers are fetched."""
     view.add_argument(
         "--interval", type=float, default=None, metavar="SECONDS", help="poll interval (default 5)"
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from session_tui.config import Profile
+    from session_tui.profile import Profile
     from session_tui.providers.base import SessionProvider
 
 # Sign in again with this password after our own credential stopped working (AuthExpired);

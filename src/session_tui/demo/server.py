@@ -23,25 +23,11 @@ from typing import Any, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from session_tui.console import interruptible
+from session_tui.demo.requests import ApiError, allow, default_code, limit_of, session_ids_of
 from session_tui.demo.state import DemoState
 
 API_PREFIX = "/v1/sessions"
 MAX_BODY = 64 * 1024
-HISTORY_DEFAULT_LIMIT = 50
-HISTORY_MAX_LIMIT = 500
-
-
-class ApiError(Exception):
-    """An answer in the contract's one error shape."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
 
 
 class _Server(ThreadingHTTPServer):
@@ -267,7 +253,7 @@ class DemoService:
 
         For UI tests of error paths (a revoke that fails leaves the row; 429 backs off).
         """
-        code = code or _default_code(status)
+        code = code or default_code(status)
         with self._failures_lock:
             self._failures.extend([(status, code, message, retry_after)] * times)
 
@@ -290,7 +276,7 @@ class DemoService:
         state.touch(state.current_id)
         rest = path[len(API_PREFIX) :]
         if rest == "":
-            _allow(method, "GET")
+            allow(method, "GET")
             since = parse_qs(parts.query).get("since")
             changes = state.changes_since(since[-1]) if since else None
             if changes is not None:
@@ -309,19 +295,19 @@ class DemoService:
                     "sessions": [s.to_json(state.current_id) for s in state.sessions()],
                 }
         if rest == "/history":
-            _allow(method, "GET")
-            limit = _limit(parse_qs(parts.query).get("limit"))
+            allow(method, "GET")
+            limit = limit_of(parse_qs(parts.query).get("limit"))
             past = state.history()[:limit]
             return 200, {"sessions": [e.to_json() for e in past]}
         if rest == "/revoke-others":
-            _allow(method, "POST")
-            only = _session_ids(body)
+            allow(method, "POST")
+            only = session_ids_of(body)
             ended = state.revoke_others(only)
             return 200, {"revoked": len(ended), "session_ids": ended}
         session_id = unquote(rest[1:])
         if "/" in rest[1:] or not session_id:
             raise ApiError(404, "not_found", "No such endpoint.")
-        _allow(method, "DELETE")
+        allow(method, "DELETE")
         if session_id == state.current_id:
             raise ApiError(
                 409,
@@ -355,51 +341,6 @@ class DemoService:
         if retry_after is not None:
             headers["Retry-After"] = f"{retry_after:g}"
         raise ApiError(status, code, message, headers)
-
-
-def _default_code(status: int) -> str:
-    return {
-        400: "invalid_request",
-        401: "unauthorized",
-        403: "forbidden",
-        404: "not_found",
-        409: "conflict",
-        429: "rate_limited",
-    }.get(status, "internal" if status >= 500 else "error")
-
-
-def _allow(method: str, allowed: str) -> None:
-    if method != allowed:
-        raise ApiError(405, "method_not_allowed", f"Use {allowed} here.", {"Allow": allowed})
-
-
-def _limit(values: list[str] | None) -> int:
-    if not values:
-        return HISTORY_DEFAULT_LIMIT
-    try:
-        limit = int(values[-1])
-    except ValueError:
-        raise ApiError(400, "invalid_request", "limit must be an integer.") from None
-    if not 1 <= limit <= HISTORY_MAX_LIMIT:
-        raise ApiError(400, "invalid_request", f"limit must be 1 to {HISTORY_MAX_LIMIT}.")
-    return limit
-
-
-def _session_ids(body: bytes) -> list[str] | None:
-    if not body.strip():
-        return None
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_request", "The body is not JSON.") from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "invalid_request", "The body must be a JSON object.")
-    ids = payload.get("session_ids")
-    if ids is None:
-        return None
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise ApiError(400, "invalid_request", "session_ids must be a list of strings.")
-    return ids
 
 
 def run_foreground(

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from session_tui.engine import device_memory
 from session_tui.engine import events as ev
 from session_tui.engine.polling import PollKind, PollReport, mark_signed_out, set_error
-from session_tui.engine.recorder import FeedEntry, HistoryEntry, Recorder, TrackingSettings
+from session_tui.engine.recorder import Recorder
+from session_tui.engine.records import FeedEntry, HistoryEntry, TrackingSettings
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome, revoke
 from session_tui.engine.scheduler import Scheduler
 from session_tui.engine.state import AccountState, Connection

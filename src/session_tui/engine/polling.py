@@ -154,34 +154,10 @@ async def poll(
     provider = account.provider
     try:
         sessions = await provider.list_sessions()
-    except AuthExpired as exc:
+    except Exception as exc:  # whatever the server or a provider bug does: a report
         if provider is not account.provider:
             return PollReport(PollKind.STALE)
-        changed = mark_signed_out(account, exc, can_sign_in=can_sign_in)
-        return PollReport(
-            PollKind.SIGNED_OUT, message=account.error, changed=changed, signed_out=exc
-        )
-    except NotAdmin as exc:
-        account.stopped = True
-        changed = set_error(account, Connection.ERROR, str(exc))
-        return PollReport(PollKind.STOPPED, message=str(exc), changed=changed, error=exc)
-    except RateLimited as exc:
-        wait = _retry_later(
-            account, interval, exc.retry_after or DEFAULT_RATE_LIMIT_WAIT, now, loop_time
-        )
-        message = f"Rate limited by the server; waiting {wait:.0f} s before the next poll."
-        changed = set_error(account, Connection.RATE_LIMITED, message)
-        return PollReport(PollKind.RATE_LIMITED, message=message, changed=changed, error=exc)
-    except ProviderError as exc:
-        asked = exc.retry_after if isinstance(exc, ServerBusy) else None
-        _retry_later(account, interval, asked, now, loop_time)
-        changed = set_error(account, Connection.ERROR, str(exc))
-        return PollReport(PollKind.ERROR, message=str(exc), changed=changed, error=exc)
-    except Exception as exc:  # a provider bug: say so, keep the last listing, keep polling
-        _retry_later(account, interval, None, now, loop_time)
-        message = f"Unexpected error ({type(exc).__name__})."
-        changed = set_error(account, Connection.ERROR, message)
-        return PollReport(PollKind.ERROR, message=message, changed=changed, bug=exc)
+        return _failed(account, exc, interval, now, loop_time, can_sign_in=can_sign_in)
     if provider is not account.provider:
         return PollReport(PollKind.STALE)
     # Large listings, and every first one (its views are all new, and building the user-agent
@@ -207,6 +183,43 @@ async def poll(
     account.retry_at = None
     account.resume_at = 0.0
     return PollReport(PollKind.OK, sessions=listed)
+
+
+def _failed(
+    account: AccountState,
+    exc: Exception,
+    interval: float,
+    now: Callable[[], datetime],
+    loop_time: Callable[[], float],
+    *,
+    can_sign_in: bool,
+) -> PollReport:
+    """A failed listing into the account's state: signed out, refused for good, rate limited,
+    a failure to back off from, or a provider's bug (the last listing stays, polls go on)."""
+    if isinstance(exc, AuthExpired):
+        changed = mark_signed_out(account, exc, can_sign_in=can_sign_in)
+        return PollReport(
+            PollKind.SIGNED_OUT, message=account.error, changed=changed, signed_out=exc
+        )
+    if isinstance(exc, NotAdmin):
+        account.stopped = True
+        changed = set_error(account, Connection.ERROR, str(exc))
+        return PollReport(PollKind.STOPPED, message=str(exc), changed=changed, error=exc)
+    if isinstance(exc, RateLimited):
+        asked = exc.retry_after or DEFAULT_RATE_LIMIT_WAIT
+        wait = _retry_later(account, interval, asked, now, loop_time)
+        message = f"Rate limited by the server; waiting {wait:.0f} s before the next poll."
+        changed = set_error(account, Connection.RATE_LIMITED, message)
+        return PollReport(PollKind.RATE_LIMITED, message=message, changed=changed, error=exc)
+    if isinstance(exc, ProviderError):
+        busy = exc.retry_after if isinstance(exc, ServerBusy) else None
+        _retry_later(account, interval, busy, now, loop_time)
+        changed = set_error(account, Connection.ERROR, str(exc))
+        return PollReport(PollKind.ERROR, message=str(exc), changed=changed, error=exc)
+    _retry_later(account, interval, None, now, loop_time)
+    message = f"Unexpected error ({type(exc).__name__})."
+    changed = set_error(account, Connection.ERROR, message)
+    return PollReport(PollKind.ERROR, message=message, changed=changed, bug=exc)
 
 
 def _retry_later(

@@ -24,11 +24,11 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from session_tui.engine import events as ev
+from session_tui.engine.records import FeedEntry, HistoryEntry, TrackingSettings
 from session_tui.engine.revocation import RevokeAttempt
 from session_tui.engine.state import AccountState
 from session_tui.enrich.text import plain
@@ -39,37 +39,11 @@ if TYPE_CHECKING:
     from session_tui.tracking.events import Event
     from session_tui.tracking.hooks import AlertCommands, HookResult
     from session_tui.tracking.service import TrackingService
-    from session_tui.tracking.store import HistoryRow
 
 log = logging.getLogger(__name__)
 
 MERGE_EVERY = 300.0  # seconds between two reads of an API's own history
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One ended session of one account, as the History pane and `session-tui history` show."""
-
-    account: AccountState
-    row: HistoryRow
-
-
-@dataclass(frozen=True, slots=True)
-class FeedEntry:
-    """One recorded sign-in, for the alert feed; `new` while its alert is unseen."""
-
-    account: AccountState
-    event: Event
-    new: bool
-
-
-@dataclass(frozen=True, slots=True)
-class TrackingSettings:
-    profile: str
-    retention: timedelta
-    clock: Callable[[], datetime]
-    on_alert: str | None = None
 
 
 class Recorder:

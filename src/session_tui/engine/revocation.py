@@ -13,6 +13,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from session_tui.engine.state import AccountState
 from session_tui.errors import (
@@ -105,14 +106,11 @@ async def revoke(
     provider = account.provider
     ids = [s.id for s in sessions]
 
-    def attempt(
-        outcome: RevokeOutcome,
-        revoked: int = 0,
-        error: str | None = None,
-        signed_out: AuthExpired | None = None,
-        ended: Sequence[str] = (),
-        remaining: Sequence[str] = (),
-    ) -> RevokeAttempt:
+    def attempt(outcome: RevokeOutcome, **found: Any) -> RevokeAttempt:
+        """The attempt with this outcome; `found`: revoked, error, signed_out, ended,
+        remaining, as `RevokeAttempt` names them."""
+        for many in ("ended", "remaining"):
+            found[many] = tuple(found.get(many, ()))
         return RevokeAttempt(
             provider=provider,
             account=account.name,
@@ -120,12 +118,10 @@ async def revoke(
             session_ids=tuple(ids),
             sessions=tuple(sessions),
             outcome=outcome,
-            revoked=revoked,
-            error=error,
+            revoked=found.pop("revoked", 0),
+            error=found.pop("error", None),
             at=clock(),
-            signed_out=signed_out,
-            ended=tuple(ended),
-            remaining=tuple(remaining),
+            **found,
         )
 
     confirmed: tuple[str, ...] | None  # the ids the server says ended, where it says
@@ -154,13 +150,24 @@ async def revoke(
         return attempt(RevokeOutcome.REFUSED, error=str(exc))
     except ProviderError as exc:
         return attempt(RevokeOutcome.FAILED, error=str(exc))
+    return _counted(account, ids, count, confirmed, attempt)
+
+
+def _counted(
+    account: AccountState,
+    ids: list[str],
+    count: int,
+    confirmed: tuple[str, ...] | None,
+    attempt: Callable[..., RevokeAttempt],
+) -> RevokeAttempt:
+    """What the server's answer says: none, some (only what it names as ended leaves the
+    table; the next poll tells the rest) or all of them ended."""
     if count <= 0:
         return attempt(
             RevokeOutcome.FAILED,
             error=f"The server answered but ended none of the {len(ids)} sessions.",
         )
     if count < len(ids):
-        # Only what the server says ended leaves the table; the next poll tells the rest.
         ended = [i for i in ids if confirmed is not None and i in confirmed]
         remaining = [i for i in ids if confirmed is not None and i not in confirmed]
         forget(account, ended)

@@ -31,7 +31,6 @@ from session_tui.errors import (
     NotAdmin,
     NotFound,
     ProviderError,
-    WrongPassword,
 )
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase, SharedCredential
@@ -39,14 +38,11 @@ from session_tui.providers.fields import optional_ip, optional_str, parse_time
 from session_tui.providers.http import (
     check_url,
     host_of,
-    json_of,
     json_or_none,
-    make_sync_client,
     offload,
     rate_limited,
     read_json,
     send,
-    send_sync,
     server_busy,
 )
 from session_tui.text import plain_uncached
@@ -65,7 +61,7 @@ def api_root(base_url: str, base_path: str | None) -> str:
     return base_url.rstrip("/") + (path if path != "/" else "")
 
 
-def _code_and_message(body: Any) -> tuple[str | None, str]:
+def code_and_message(body: Any) -> tuple[str | None, str]:
     if not isinstance(body, dict):
         return None, ""
     code = body.get("code") if isinstance(body.get("code"), str) else None
@@ -78,7 +74,7 @@ def raise_for_better_auth(response: httpx.Response, host: str, what: str) -> Non
     status = response.status_code
     if 200 <= status < 300:
         return
-    code, said = _code_and_message(json_or_none(response))
+    code, said = code_and_message(json_or_none(response))
     detail = f" ({said})" if said else ""
     if status == 401:
         raise AuthExpired(
@@ -394,74 +390,3 @@ class BetterAuthAdminProvider(BetterAuthBase):
                         json={"sessionToken": token},
                     )
         return await self._confirm_by_listing(session_ids)
-
-
-# -- signing in and out (blocking: start-up runs before any event loop) ---------------------
-
-
-def _sync(api: str, token: str | None = None) -> httpx.Client:
-    return make_sync_client(api, {"Authorization": f"Bearer {token}"} if token else None)
-
-
-def me_sync(api: str, token: str) -> Me:
-    """Whose token this is; also checks it may still list sessions (it is fresh)."""
-    host = host_of(api)
-    with _sync(api, token) as client:
-        response = send_sync(client, "GET", "/get-session", params={"disableRefresh": "true"})
-        raise_for_better_auth(response, host, "tell who is signed in")
-        me = parse_me(json_of(response), host)
-        listed = send_sync(client, "GET", "/list-sessions")
-    raise_for_better_auth(listed, host, "list sessions")
-    return me
-
-
-def login_sync(api: str, email: str, password: str) -> tuple[str, Me]:
-    host = host_of(api)
-    with _sync(api) as client:
-        response = send_sync(
-            client, "POST", "/sign-in/email", json={"email": email, "password": password}
-        )
-        code, _ = _code_and_message(json_or_none(response))
-        if response.status_code == 401 and code == "INVALID_EMAIL_OR_PASSWORD":
-            raise WrongPassword(f"{host} refused the e-mail or password.")
-        if response.status_code == 400 and code == "VALIDATION_ERROR":
-            raise WrongPassword(f"{host} wants an e-mail address as the user.")
-        raise_for_better_auth(response, host, "sign in")
-        body = json_of(response)
-        token = body.get("token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise BadResponse(f"{host} signed us in without a session token.")
-        me = send_sync(
-            client,
-            "GET",
-            "/get-session",
-            params={"disableRefresh": "true"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    raise_for_better_auth(me, host, "tell who is signed in")
-    return token, parse_me(json_of(me), host)
-
-
-def logout_sync(api: str, token: str) -> bool:
-    """Sign out. Better Auth answers 200 either way, so ask first whether it was alive."""
-    host = host_of(api)
-    with _sync(api, token) as client:
-        probe = send_sync(client, "GET", "/get-session", params={"disableRefresh": "true"})
-        raise_for_better_auth(probe, host, "tell who is signed in")
-        if json_or_none(probe) is None:
-            return False
-        response = send_sync(client, "POST", "/sign-out")
-    raise_for_better_auth(response, host, "sign out")
-    return True
-
-
-def check_admin_sync(api: str, token: str) -> None:
-    with _sync(api, token) as client:
-        response = send_sync(client, "GET", "/admin/list-users", params={"limit": "1"})
-    try:
-        raise_for_better_auth(response, host_of(api), "list users")
-    except (NotAdmin, Forbidden):
-        raise NotAdmin(
-            f"This account is not an admin on {host_of(api)}: on-call mode needs a Better Auth "
-            "admin (the admin plugin, role admin)."
-        ) from None

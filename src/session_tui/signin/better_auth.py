@@ -18,19 +18,19 @@ class BetterAuthAuthenticator:
     provider: str = "better-auth"
 
     def check(self, token: str) -> Identity:
-        from session_tui.providers.better_auth import me_sync
+        from session_tui.providers.better_auth_signin import me_sync
 
         me = me_sync(self.server, token)
         return Identity(me.email, me.session_id)
 
     def login(self, user: str, password: str) -> Login:
-        from session_tui.providers.better_auth import login_sync
+        from session_tui.providers.better_auth_signin import login_sync
 
         token, me = login_sync(self.server, user, password)
         return Login(token, Identity(me.email, me.session_id))
 
     def logout(self, token: str) -> bool:
-        from session_tui.providers.better_auth import logout_sync
+        from session_tui.providers.better_auth_signin import logout_sync
 
         return logout_sync(self.server, token)
 
@@ -54,8 +54,8 @@ def open_better_auth(request: OpenRequest) -> OpenAccounts:
         BetterAuthAdminProvider,
         BetterAuthProvider,
         SharedToken,
-        check_admin_sync,
     )
+    from session_tui.providers.better_auth_signin import check_admin_sync
 
     choices = request.choices
     auth = authenticator(request)

@@ -9,20 +9,17 @@ reach the file; known secrets passed as `redact` are scrubbed from error text as
 
 from __future__ import annotations
 
-import argparse
 import enum
 import json
 import os
 import stat
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from session_tui import paths
-from session_tui.console import show
 from session_tui.enrich.text import plain
 from session_tui.errors import SessionTuiError
 from session_tui.model import Session
@@ -185,112 +182,3 @@ def read_records(path: Path | None = None) -> Iterator[tuple[str, dict[str, Any]
             except ValueError:
                 data = None
             yield line, data if isinstance(data, dict) else None
-
-
-# -- `session-tui audit` ------------------------------------------------------------------------
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="session-tui audit",
-        description="Show the audit log of revocations made from session-tui.",
-    )
-    parser.add_argument("--json", action="store_true", help="print the raw JSON lines")
-    parser.add_argument("--account", metavar="ACCOUNT", help="only this account")
-    parser.add_argument("--limit", type=int, metavar="N", help="only the last N records")
-    return parser
-
-
-def _local(text: Any) -> str:
-    try:
-        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return plain(str(text), 25)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _cell(value: Any, width: int | None = None) -> str:
-    text = plain(str(value), _TEXT_LEN) if value not in (None, "") else "—"
-    if width is not None and len(text) > width:
-        text = text[: width - 1] + "…"
-    return text
-
-
-def format_table(records: Sequence[dict[str, Any]]) -> str:
-    """A readable table; one line per record, then one indented line per target session."""
-    header = ("TIME", "ACCOUNT", "PROVIDER", "PROFILE", "ACTION", "OUTCOME")
-    rows = [
-        (
-            _local(r.get("time")),
-            _cell(r.get("account"), 40),
-            _cell(r.get("provider"), 16),
-            _cell(r.get("profile"), 16),
-            _cell(r.get("action"), 16),
-            _cell(r.get("outcome"), 12),
-        )
-        for r in records
-    ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    out = [line(header)]
-    for record, row in zip(records, rows, strict=True):
-        out.append(line(row))
-        ids = record.get("session_ids") or []
-        devices = record.get("devices") or []
-        for i, sid in enumerate(ids if isinstance(ids, list) else []):
-            device = devices[i] if isinstance(devices, list) and i < len(devices) else None
-            out.append(f"    {_cell(sid, 1100)}" + (f"  {_cell(device, 120)}" if device else ""))
-        if record.get("name") is not None:
-            out.append(f"    new name: {_cell(record.get('name'), 200)}")
-        if record.get("error"):
-            out.append(f"    error: {_cell(record.get('error'), 200)}")
-    return "\n".join(out)
-
-
-def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | None = None) -> int:
-    """`session-tui audit [--json] [--account X] [--limit N]`."""
-    out = stdout or sys.stdout
-    args = _parser().parse_args(argv)
-    if args.limit is not None and args.limit < 1:
-        show("session-tui audit: --limit must be at least 1.", sys.stderr)
-        return 2
-    target = path or paths.audit_file()
-    # With --json, standard output stays JSON Lines (empty when there is nothing): the
-    # friendly sentence goes to standard error, for scripts that pipe the output on.
-    quiet_out = sys.stderr if args.json else out
-    if not target.exists():
-        show("No revocations recorded yet.", quiet_out)
-        return 0
-    selected: list[tuple[str, dict[str, Any]]] = []
-    skipped = 0
-    try:
-        for line, data in read_records(target):
-            if data is None:
-                skipped += 1
-                continue
-            if args.account is not None and data.get("account") != args.account:
-                continue
-            selected.append((line, data))
-    except OSError as exc:
-        show(f"session-tui audit: cannot read {target}: {exc.strerror or exc}", sys.stderr)
-        return 2
-    if args.limit is not None:
-        selected = selected[-args.limit :]
-    if skipped:
-        show(f"session-tui audit: skipped {skipped} unreadable line(s).", sys.stderr)
-    if not selected:
-        suffix = f" for {plain(args.account, 120)}" if args.account else ""
-        show(f"No revocations recorded yet{suffix}.", quiet_out)
-        return 0
-    if args.json:
-        for _line, data in selected:
-            # Re-encoded rather than echoed: a tampered line cannot smuggle escapes to the tty.
-            show(json.dumps(data, ensure_ascii=True), out)
-    else:
-        show(format_table([data for _line, data in selected]), out)
-    return 0

@@ -134,61 +134,80 @@ def diff(
             "location": describe.location_label(session),
         }
         if old is None:
-            if previous.is_baseline:
-                continue
-            events.append(
-                SignIn(
-                    session=session,
-                    at=now,
-                    signed_in=signed_in_range(session, previous.taken_at, now),
-                    device=labels["device"],
-                    location=labels["location"],
-                )
-            )
+            if not previous.is_baseline:
+                events.append(_sign_in(session, previous, now, labels, None))
             continue
         if _judged_anew(describe, old, session):
             # What the alert rules look at became known or changed (a server under load may
             # first list a device without its user agent or address): judge it again, so an
             # alert is never lost to an incomplete first listing. Kept only if it alerts.
-            events.append(
-                SignIn(
-                    session=session,
-                    at=now,
-                    signed_in=previous.signed_in.get(sid)
-                    or signed_in_range(session, previous.taken_at, now),
-                    device=labels["device"],
-                    location=labels["location"],
-                )
-            )
-        if old.ip and session.ip and old.ip != session.ip:
-            events.append(
-                IpChanged(
-                    session=session,
-                    at=now,
-                    old_ip=old.ip,
-                    new_ip=session.ip,
-                    device=labels["device"],
-                    location=labels["location"],
-                )
-            )
-        old_place, new_place = describe.place_key(old), describe.place_key(session)
-        if old_place and new_place and old_place != new_place:
-            events.append(
-                LocationChanged(
-                    session=session,
-                    at=now,
-                    old_location=describe.location_label(old),
-                    new_location=labels["location"],
-                    device=labels["device"],
-                    location=labels["location"],
-                )
-            )
+            events.append(_sign_in(session, previous, now, labels, previous.signed_in.get(sid)))
+        events += _moves(describe, old, session, labels, now)
+    events += _endings(describe, previous, now_by_id, now, revoked)
+    return events
 
+
+def _sign_in(
+    session: Session,
+    previous: Snapshot,
+    now: datetime,
+    labels: dict[str, str],
+    known: TimeRange | None,
+) -> SignIn:
+    return SignIn(
+        session=session,
+        at=now,
+        signed_in=known or signed_in_range(session, previous.taken_at, now),
+        device=labels["device"],
+        location=labels["location"],
+    )
+
+
+def _moves(
+    describe: Describer, old: Session, session: Session, labels: dict[str, str], now: datetime
+) -> list[Event]:
+    """A listed session's new address and new place, if either changed."""
+    moves: list[Event] = []
+    if old.ip and session.ip and old.ip != session.ip:
+        moves.append(
+            IpChanged(
+                session=session,
+                at=now,
+                old_ip=old.ip,
+                new_ip=session.ip,
+                device=labels["device"],
+                location=labels["location"],
+            )
+        )
+    old_place, new_place = describe.place_key(old), describe.place_key(session)
+    if old_place and new_place and old_place != new_place:
+        moves.append(
+            LocationChanged(
+                session=session,
+                at=now,
+                old_location=describe.location_label(old),
+                new_location=labels["location"],
+                device=labels["device"],
+                location=labels["location"],
+            )
+        )
+    return moves
+
+
+def _endings(
+    describe: Describer,
+    previous: Snapshot,
+    listed: Mapping[str, Session],
+    now: datetime,
+    revoked: Mapping[str, datetime],
+) -> list[Event]:
+    """The sessions of `previous` no longer listed, each with how it most likely ended."""
+    endings: list[Event] = []
     for sid, old in previous.sessions.items():
-        if sid in now_by_id:
+        if sid in listed:
             continue
         reason, ended = end_of(old, previous.taken_at, now, revoked)
-        events.append(
+        endings.append(
             Ended(
                 session=old,
                 at=now,
@@ -200,4 +219,4 @@ def diff(
                 or (TimeRange.exact(old.created_at) if old.created_at else None),
             )
         )
-    return events
+    return endings

@@ -22,8 +22,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,52 +38,22 @@ from session_tui.tracking.database import HistoryDatabase, adopt_rows
 from session_tui.tracking.describe import Describer
 from session_tui.tracking.diff import Snapshot
 from session_tui.tracking.events import (
-    Ended,
     Event,
     EventKind,
     Severity,
     TimeRange,
-    duration_between,
     event_from_dict,
 )
+from session_tui.tracking.history_rows import HistoryRow, ended_row_kwargs, history_row
 from session_tui.tracking.schema import SCHEMA_VERSION, HistoryStoreError, learn_places, loads
 
 __all__ = ["SCHEMA_VERSION", "HistoryRow", "HistoryStore", "HistoryStoreError", "ended_row_kwargs"]
 
+# (HistoryRow and the rows' decoding live in tracking/history_rows.py; named here as before.)
+
 LAST_POLL = "last_poll_at"
 LAST_PRUNE = "last_prune_at"
 WATCHED_SINCE = "watched_since"  # the account's first observation: the baseline
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    """One ended session for the history pane, newest first.
-
-    `signed_in` is None when nobody knows (an API history entry without a creation time);
-    `source` is "observed" (we saw it go) or "api" (the API's own history told us).
-    """
-
-    row_id: int
-    session: Session
-    device: str
-    location: str
-    signed_in: TimeRange | None
-    ended: TimeRange
-    reason: EndReason
-    source: str
-
-    @property
-    def session_id(self) -> str:
-        return self.session.id
-
-    @property
-    def duration(self) -> timedelta | None:
-        return duration_between(self.signed_in, self.ended)[0]
-
-    @property
-    def duration_is_minimum(self) -> bool:
-        """True when the start is only a bound, so the duration reads "at least ..."."""
-        return duration_between(self.signed_in, self.ended)[1]
 
 
 def _dumps(data: Any) -> str:
@@ -300,7 +269,7 @@ class HistoryStore:
             " ORDER BY row_id DESC LIMIT 1",
             (self.account, session_id),
         ).fetchone()
-        return _history_row(row) if row else None
+        return history_row(row) if row else None
 
     def update_ended(self, row_id: int, reason: EndReason, ended: TimeRange) -> None:
         self.conn.execute(
@@ -329,7 +298,7 @@ class HistoryStore:
             " ORDER BY ended_at DESC, row_id DESC LIMIT ?",
             (self.account, max(0, limit)),
         ).fetchall()
-        return [r for r in (_history_row(row) for row in rows) if r is not None]
+        return [r for r in (history_row(row) for row in rows) if r is not None]
 
     # -- events -------------------------------------------------------------------------------
 
@@ -427,37 +396,3 @@ class HistoryStore:
 
 
 _HISTORY_COLUMNS = "row_id, snapshot, device, location, signed_in, ended, reason, source"
-
-
-def _history_row(row: Sequence[Any]) -> HistoryRow | None:
-    row_id, snapshot, device, location, signed_in, ended, reason, source = row
-    data = loads(snapshot)
-    ended_range = TimeRange.from_dict(loads(ended))
-    if not isinstance(data, dict) or ended_range is None:
-        return None
-    try:
-        end_reason = EndReason(reason)
-    except ValueError:
-        end_reason = EndReason.ENDED_ELSEWHERE
-    return HistoryRow(
-        row_id=int(row_id),
-        session=session_from_dict(data),
-        device=device,
-        location=location,
-        signed_in=TimeRange.from_dict(loads(signed_in)),
-        ended=ended_range,
-        reason=end_reason,
-        source=source,
-    )
-
-
-def ended_row_kwargs(event: Ended) -> dict[str, Any]:
-    """The history row an observed `Ended` event becomes."""
-    return {
-        "device": event.device,
-        "location": event.location,
-        "signed_in": event.signed_in,
-        "ended": event.ended,
-        "reason": event.reason,
-        "source": "observed",
-    }

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from rich.segment import Segments
 from textual.app import App, SystemCommand
@@ -23,21 +22,21 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from session_tui.engine import events as ev
-from session_tui.engine.core import Engine, EngineOptions, Reconnect, utc_now
+from session_tui.engine.core import Engine, Reconnect
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome
 from session_tui.engine.state import AccountState
 from session_tui.enrich import Enricher, GeoLocator
 from session_tui.enrich.text import plain
-from session_tui.enrich.times import DEFAULT_ONLINE_WINDOW
 from session_tui.errors import ConfigError, WrongPassword
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
 from session_tui.ui import collection, glyphs
+from session_tui.ui.dashboard import AppOptions
 from session_tui.ui.screens.main import MainScreen
 from session_tui.ui.styles import stylesheet_paths
 from session_tui.ui.tracking_view import TrackingView
 
-__all__ = ["AppOptions", "Notice", "Reconnect", "SessionTuiApp"]
+__all__ = ["AppOptions", "Notice", "Reconnect", "SessionTuiApp"]  # AppOptions: ui.dashboard
 
 NOTICES_KEPT = 200
 
@@ -49,38 +48,6 @@ class Notice:
     message: str
     title: str
     severity: SeverityLevel
-
-
-@dataclass
-class AppOptions:
-    """How the app behaves; the CLI fills it from flags and the profile."""
-
-    interval: float = 5.0  # seconds between polls
-    background_interval: float | None = None  # on call, accounts not on screen (4 x interval)
-    online_window: timedelta = DEFAULT_ONLINE_WINDOW  # active within this counts as Online
-    city_db: Path | None = None  # a MaxMind-format City database, for city names
-    bell: bool = True  # ring the terminal bell on alerts
-    on_alert: str | None = None  # command run for each alert
-    profile: str = "demo"
-    retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long
-    read_only: bool = False  # --read-only: no way to revoke or rename (the providers refuse too)
-    theme: str | None = None  # a Textual theme name, kept in the config file
-    inactive_days: float = 90.0  # `i` shows sessions idle longer than this (--inactive-days)
-    ascii: bool = False  # --ascii: no emoji flags, no box drawing, ASCII markers (ui/glyphs.py)
-    clock: Callable[[], datetime] = utc_now  # tests freeze it
-    subscribers: list[ev.Subscriber] = field(default_factory=list)  # hear the engine's events
-
-    def engine_options(self) -> EngineOptions:
-        return EngineOptions(
-            interval=self.interval,
-            background_interval=self.background_interval,
-            profile=self.profile,
-            retention=self.retention,
-            on_alert=self.on_alert,
-            city_db=self.city_db,
-            clock=self.clock,
-            hold_tracking=True,  # the first table first; the history waits for it
-        )
 
 
 class SessionTuiApp(App[None]):
@@ -167,7 +134,7 @@ class SessionTuiApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from session_tui.ui.commands import app_commands
+        from session_tui.ui.palette import app_commands
 
         if screen is self.main:
             yield from app_commands(self)

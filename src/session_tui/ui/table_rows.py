@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain
@@ -160,11 +160,7 @@ class TableRows:
         rows = self._rows
         get = rows.get
         limit = max(len(views) // 10, 8)
-        changed: list[SessionView] | None = None
-        if len(views) == len(self._input):  # most often the same sessions in the same order
-            changed = [v for v, was in zip(views, self._input, strict=True) if v is not was]
-        if changed is None or len(changed) > limit:
-            changed = [v for v in views if (r := get(v.session.id)) is None or r.view is not v]
+        changed = self._changed(views, limit)
         ran_out = self._ran_out(now, window)
         added = sum(1 for v in changed if v.session.id not in rows)
         removed: list[str] = []
@@ -190,12 +186,7 @@ class TableRows:
         if not touched and not removed:
             self._show(now, keep_needs=True)
             return True
-        widths = ("device", "location", "ip")
-        same_widths = not removed and all(
-            (old := get(sid)) is not None
-            and all(getattr(old, w) == getattr(row, w) for w in widths)
-            for sid, row in touched.items()
-        )
+        same_widths = not removed and _same_widths(touched, get)
         order = self._without([*touched, *removed])
         views_by_id = dict(self.views)
         for sid in removed:
@@ -210,22 +201,19 @@ class TableRows:
         def key(sid: str) -> tuple[Any, ...]:
             return rows[sid].key
 
-        # Where each goes in the rest, then the rest cut there once (inserting one by one
-        # moves the tail of 10,000 ids each time).
-        coming = sorted(touched, key=key)
-        places = [bisect.bisect_right(order, key(sid), key=key) for sid in coming]
-        pieces: list[list[str]] = []
-        start = 0
-        for place, sid in zip(places, coming, strict=True):
-            pieces.append(order[start:place])
-            pieces.append([sid])
-            start = place
-        pieces.append(order[start:])
-        order = list(chain.from_iterable(pieces))
         self.views = views_by_id
-        self._all = order
+        self._all = _spliced(order, sorted(touched, key=key), key)
         self._show(now, keep_needs=same_widths)
         return True
+
+    def _changed(self, views: list[SessionView], limit: int) -> list[SessionView]:
+        """The views that are new or differ from the rows' (by identity: C-speed checks)."""
+        if len(views) == len(self._input):  # most often the same sessions in the same order
+            changed = [v for v, was in zip(views, self._input, strict=True) if v is not was]
+            if len(changed) <= limit:
+                return changed
+        get = self._rows.get
+        return [v for v in views if (r := get(v.session.id)) is None or r.view is not v]
 
     def _without(self, leaving: list[str]) -> list[str]:
         """The order without these rows, found by their keys (it is sorted by them) and cut
@@ -350,3 +338,26 @@ def _online_until(view: SessionView, window: timedelta) -> datetime:
     last = view.session.last_active_at
     assert last is not None
     return as_utc(last) + window
+
+
+def _spliced(order: list[str], coming: list[str], key: Callable[[str], Any]) -> list[str]:
+    """`coming` (sorted by `key`) put where each goes in `order`: the places found first, then
+    the order cut there once (inserting one by one moves the tail of 10,000 ids each time)."""
+    places = [bisect.bisect_right(order, key(sid), key=key) for sid in coming]
+    pieces: list[list[str]] = []
+    start = 0
+    for place, sid in zip(places, coming, strict=True):
+        pieces.append(order[start:place])
+        pieces.append([sid])
+        start = place
+    pieces.append(order[start:])
+    return list(chain.from_iterable(pieces))
+
+
+def _same_widths(touched: dict[str, _Row], get: Callable[[str], _Row | None]) -> bool:
+    """No touched row changed a cell whose text sets a column's width."""
+    widths = ("device", "location", "ip")
+    return all(
+        (old := get(sid)) is not None and all(getattr(old, w) == getattr(row, w) for w in widths)
+        for sid, row in touched.items()
+    )

@@ -9,7 +9,7 @@ whichever pane is open. Pane contents are read through the engine (`Engine.histo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from session_tui.engine import events as ev
 from session_tui.enrich.text import plain
@@ -20,10 +20,39 @@ from session_tui.ui.widgets.extra_panes import ExtraPanes, PaneName
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
+    from textual import Logger
+    from textual.notifications import SeverityLevel
+
     from session_tui.engine.state import AccountState
     from session_tui.tracking.events import Event
-    from session_tui.ui.app import SessionTuiApp
+    from session_tui.ui.dashboard import Dashboard
+    from session_tui.ui.screens.main import MainScreen
     from session_tui.ui.widgets.alert_feed import FeedEntry
+
+    class TrackingHost(Dashboard, Protocol):
+        """The app, as the tracking view sees it."""
+
+        main: MainScreen
+
+        @property
+        def log(self) -> Logger: ...
+
+        def notify(
+            self,
+            message: str,
+            *,
+            title: str = "",
+            severity: SeverityLevel = "information",
+            timeout: float | None = None,
+            markup: bool = False,
+        ) -> None: ...
+
+        def bell(self) -> None: ...
+
+        def run_worker(
+            self, work: Any, *, group: str = "default", exit_on_error: bool = True
+        ) -> Any: ...
+
 
 HISTORY_LIMIT = 500
 FEED_LIMIT = 200
@@ -33,7 +62,7 @@ MAX_ALERT_TOASTS = 3  # more alerts than this in one poll become one summary not
 class TrackingView:
     """Shows one app's history and alerts; fed by the engine's events."""
 
-    def __init__(self, app: SessionTuiApp) -> None:
+    def __init__(self, app: TrackingHost) -> None:
         self.app = app
         self._feed: list[FeedEntry] = []  # the feed as last read, before "still signed in"
 

@@ -21,7 +21,9 @@ from session_tui.ui.screens.confirm import ConfirmDialog
 from session_tui.ui.screens.rename import RenameDialog
 
 if TYPE_CHECKING:
-    from session_tui.ui.app import SessionTuiApp
+    from textual.screen import Screen
+
+    from session_tui.ui.dashboard import Dashboard
     from session_tui.ui.widgets.sessions_table import SessionsTable
 
 MAX_LISTED = 8  # sessions named one by one in the revoke-all dialog
@@ -37,7 +39,7 @@ class SessionActions:
     if TYPE_CHECKING:
 
         @property
-        def tui(self) -> SessionTuiApp: ...
+        def tui(self) -> Dashboard: ...
         @property
         def account(self) -> AccountState: ...
         @property
@@ -46,6 +48,7 @@ class SessionActions:
         def table(self) -> SessionsTable: ...
 
         def notify(self, message: str, **kwargs: object) -> None: ...
+        def push_dialog(self, dialog: Screen[Any], done: Callable[[Any], None]) -> None: ...
         def _show_account(self, reset: bool = False) -> None: ...
 
     def _selected_view(self) -> SessionView | None:
@@ -176,7 +179,7 @@ class SessionActions:
     ) -> None:
         """The confirm dialog of a revocation: the password when the server wants one, and
         the outcome to `_revoked`."""
-        self.tui.push_screen(
+        self.push_dialog(
             ConfirmDialog(action=action, password_for=self._password_for(account), **dialog),
             self._revoked,
         )
@@ -270,7 +273,7 @@ class SessionActions:
             if name is not None:
                 self.notify(f"Renamed to {plain(name, 80)}.")
 
-        self.tui.push_screen(
+        self.push_dialog(
             RenameDialog(
                 describe=Text(cells.describe(view)),
                 current=view.name,

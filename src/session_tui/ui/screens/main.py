@@ -8,8 +8,9 @@ the hooks in `session_tui.ui.hooks`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,13 +19,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 
-from session_tui.engine.ordering import SortColumn
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
 from session_tui.model import Capability
 from session_tui.providers.base import SessionProvider
 from session_tui.ui.screens.actions import SessionActions
 from session_tui.ui.screens.help import ACCOUNTS_KEY, RENAME_KEY, HelpScreen
+from session_tui.ui.screens.table_actions import TableActions
 from session_tui.ui.widgets.accounts import AccountList
 from session_tui.ui.widgets.details import DetailsPane
 from session_tui.ui.widgets.extra_panes import PANES, ExtraPanes
@@ -33,7 +34,7 @@ from session_tui.ui.widgets.header import StatusHeader
 from session_tui.ui.widgets.sessions_table import SessionsTable
 
 if TYPE_CHECKING:
-    from session_tui.ui.app import SessionTuiApp
+    from session_tui.ui.dashboard import Dashboard
 
 _REVOKE_GROUP = Binding.Group("Revoke")
 # Keys about the sessions table: not offered while the history or the feed has the focus.
@@ -42,7 +43,7 @@ _SESSION_ACTIONS = frozenset(
 )
 
 
-class MainScreen(SessionActions, Screen[None]):
+class MainScreen(SessionActions, TableActions, Screen[None]):
     """Everything the user sees between the modal dialogs."""
 
     # -wider and -high together dock the history and the alert feed under the table.
@@ -79,8 +80,12 @@ class MainScreen(SessionActions, Screen[None]):
         self._unseen_alerts = 0
 
     @property
-    def tui(self) -> SessionTuiApp:
-        return self.app  # type: ignore[return-value]  # Screen.app is typed App[object]; ours is always SessionTuiApp
+    def tui(self) -> Dashboard:
+        return self.app  # type: ignore[return-value]  # Screen.app is typed App[object]; ours is always a Dashboard
+
+    def push_dialog(self, dialog: Screen[Any], done: Callable[[Any], None]) -> None:
+        """Open a dialog above the table; `done` hears what it was dismissed with."""
+        self.app.push_screen(dialog, done)
 
     @property
     def account(self) -> AccountState:
@@ -97,6 +102,18 @@ class MainScreen(SessionActions, Screen[None]):
     @property
     def details(self) -> DetailsPane:
         return self.query_one("#details", DetailsPane)
+
+    @property
+    def filter_input(self) -> FilterInput:
+        return self.query_one("#filter", FilterInput)
+
+    @property
+    def extra_panes(self) -> ExtraPanes:
+        return self.query_one("#extra", ExtraPanes)
+
+    @property
+    def account_list(self) -> AccountList:
+        return self.query_one("#accounts", AccountList)
 
     @property
     def header(self) -> StatusHeader:
@@ -347,25 +364,6 @@ class MainScreen(SessionActions, Screen[None]):
             extra.append(ACCOUNTS_KEY)
         self.app.push_screen(HelpScreen(extra))
 
-    def action_sort(self) -> None:
-        """`s`: the next sort column; in the account list, by name or by recent change."""
-        if self._in_accounts():
-            self.query_one("#accounts", AccountList).toggle_order()
-            return
-        table = self.table
-        self._sort(table.sort_column.next(table.column_keys), reverse=False)
-
-    def action_sort_reverse(self) -> None:
-        table = self.table
-        self._sort(table.sort_column, reverse=not table.sort_reverse)
-
-    def _sort(self, column: SortColumn, *, reverse: bool) -> None:
-        table = self.table
-        table.set_sort(column, reverse=reverse)
-        arrow = " (reversed)" if reverse else ""
-        self.header.sort_label = table.sort_column.label + arrow
-        self._show_details()
-
     @on(SessionsTable.SortAsked)
     def _header_clicked(self, event: SessionsTable.SortAsked) -> None:
         table = self.table
@@ -376,69 +374,9 @@ class MainScreen(SessionActions, Screen[None]):
     def _marks_changed(self) -> None:
         self.header.marked = len(self.table.marked)
 
-    def action_quick(self, name: str) -> None:
-        """i: sessions idle longer than --inactive-days; u: devices nothing could recognise."""
-        self.table.inactive_days = self.tui.options.inactive_days
-        self.table.toggle_quick(name)
-        self.header.filter_text = self._filter_words()
-        self._show_details()
-
-    def _filter_words(self) -> str:
-        table = self.table
-        words = []
-        if "inactive" in table.quick:
-            words.append(f"idle > {self.tui.options.inactive_days:g} d")
-        if "unrecognised" in table.quick:
-            words.append("unrecognised")
-        if table.filter_text:
-            words.append(table.filter_text)
-        return ", ".join(words)
-
     def _in_accounts(self) -> bool:
         focused = self.focused
         return focused is not None and focused.id == "accounts"
 
     def _in_extra_pane(self) -> bool:
         return self.query_one("#extra", ExtraPanes).focused() is not None
-
-    def action_clear(self) -> None:
-        """escape: leave the history or the feed for the sessions; there, forget the
-        selection first, then the filter."""
-        extra = self.query_one("#extra", ExtraPanes)
-        name = extra.focused()
-        if name is not None:
-            if extra.pane(name).filter_text:
-                extra.pane(name).set_filter("")
-                return
-            if extra.docked:
-                self.table.focus()
-            else:
-                extra.close(extra.front)
-            self.refresh_bindings()
-            return
-        table = self.table
-        if table.marked:
-            table.clear_marks()
-            return
-        if table.filtering:
-            filter_input = self.query_one("#filter", FilterInput)
-            filter_input.value = ""
-            filter_input.remove_class("-active")
-            table.quick.clear()
-            table.set_filter("")
-            self.header.filter_text = ""
-            self._show_details()
-
-    def action_filter(self) -> None:
-        """`/`: filter the sessions; from the account list, jump to an account by name."""
-        filter_input = self.query_one("#filter", FilterInput)
-        extra = self.query_one("#extra", ExtraPanes)
-        pane = extra.focused()
-        if self._in_accounts():
-            filter_input.start("accounts")
-        elif pane is not None:
-            filter_input.start(pane, extra.pane(pane).filter_text)
-        else:
-            filter_input.start("sessions", self.table.filter_text)
-        filter_input.add_class("-active")
-        filter_input.focus()

@@ -81,12 +81,6 @@ def details(
     """
     session = view.session
     device = view.device
-    title = Text(no_wrap=False)
-    if is_current:
-        title.append(cells.THIS_DEVICE, cells.BADGE_STYLE)
-        title.append(" ")
-    title.append(cells.device_words(view), "bold")
-
     rows: list[tuple[str, Text]] = []
 
     def add(label: str, value: Text) -> None:
@@ -95,32 +89,11 @@ def details(
     if account:
         add("Account", Text(plain(account, 120)))
     add("Name", cells.value_text(view.name))
-    if naming.reported(session.user_agent, device):
-        kind = str(device.device_type)
-        device_text = device.label if kind.casefold() in device.label.casefold() else None
-        device_text = device_text or " · ".join(p for p in (device.label, kind) if p)
-        add("Device", cells.value_text(plain(device_text, 160)))
-    else:
-        add("Device", Text(NOT_REPORTED, style=cells.DIM_STYLE))
+    add("Device", _device(view))
     add("IP", cells.value_text(view.ip))
-    place = view.place
-    where = Text()
-    if glyphs.flag(place.flag):
-        where.append(place.flag + " ")
-    where.append(full_place(place) or glyphs.missing())
-    source = place_source(place)
-    if source:
-        where.append("  ")
-        where.append(source, cells.DIM_STYLE)
-    add("Location", where)
-    last = session.last_active_at
+    add("Location", _where(view))
     # From stale data nothing is "Online": it only says when the last good poll saw it.
-    is_online = stale_since is None and online(view, now, window)
-    if last is None and not activity_tracked:
-        add("Last active", Text(NOT_TRACKED, style=cells.DIM_STYLE))
-    else:
-        relative = ("Online, " if is_online else "") + ago_text(last, now)
-        add("Last active", _when(last, relative))
+    add("Last active", _last_active(view, now, window, stale_since is None, activity_tracked))
     add("Expires", _when(session.expires_at, expires_text(session.expires_at, now)))
     add("Created", _when(session.created_at, ago_text(session.created_at, now)))
     if naming.reported(session.user_agent, device):  # else "Device: not reported" says it all
@@ -144,7 +117,51 @@ def details(
             f"({ago_text(stale_since, now)}).",
             style="bold yellow",
         )
-    return Details(stale, title, tuple(rows))
+    return Details(stale, _title(view, is_current), tuple(rows))
+
+
+def _device(view: SessionView) -> Text:
+    """ "iPhone · Mobile", or that the server reported nothing about the device."""
+    device = view.device
+    if not naming.reported(view.session.user_agent, device):
+        return Text(NOT_REPORTED, style=cells.DIM_STYLE)
+    kind = str(device.device_type)
+    device_text = device.label if kind.casefold() in device.label.casefold() else None
+    device_text = device_text or " · ".join(p for p in (device.label, kind) if p)
+    return cells.value_text(plain(device_text, 160))
+
+
+def _title(view: SessionView, is_current: bool) -> Text:
+    title = Text(no_wrap=False)
+    if is_current:
+        title.append(cells.THIS_DEVICE, cells.BADGE_STYLE)
+        title.append(" ")
+    title.append(cells.device_words(view), "bold")
+    return title
+
+
+def _where(view: SessionView) -> Text:
+    """The flag, the whole place, and where it came from, dimmed."""
+    place = view.place
+    where = Text()
+    if glyphs.flag(place.flag):
+        where.append(place.flag + " ")
+    where.append(full_place(place) or glyphs.missing())
+    source = place_source(place)
+    if source:
+        where.append("  ")
+        where.append(source, cells.DIM_STYLE)
+    return where
+
+
+def _last_active(
+    view: SessionView, now: datetime, window: timedelta, live: bool, tracked: bool
+) -> Text:
+    last = view.session.last_active_at
+    if last is None and not tracked:
+        return Text(NOT_TRACKED, style=cells.DIM_STYLE)
+    relative = ("Online, " if live and online(view, now, window) else "") + ago_text(last, now)
+    return _when(last, relative)
 
 
 class DetailsPane(VerticalScroll):

@@ -1,4 +1,5 @@
 """The command palette (ctrl+p): the app's own actions beside Textual's (themes, keys, quit).
+(The command line's commands are `session_tui.commands`, another thing.)
 
 Each entry runs the same action its key does, so the palette and the keys can never disagree;
 what read-only mode or the provider does not allow is not offered.
@@ -7,7 +8,7 @@ what read-only mode or the provider does not allow is not offered.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from textual.app import SystemCommand
 
@@ -15,7 +16,14 @@ from session_tui.enrich.text import plain
 from session_tui.model import Capability
 
 if TYPE_CHECKING:
-    from session_tui.ui.app import SessionTuiApp
+    from session_tui.ui.dashboard import Dashboard
+    from session_tui.ui.screens.main import MainScreen
+
+    class PaletteHost(Dashboard, Protocol):
+        """The app, as the palette sees it: a dashboard with its main screen."""
+
+        main: MainScreen
+
 
 # (title, help, MainScreen action, needs a change to be allowed)
 ACTIONS: tuple[tuple[str, str, str, bool], ...] = (
@@ -48,7 +56,7 @@ ACTIONS: tuple[tuple[str, str, str, bool], ...] = (
 )
 
 
-def app_commands(app: SessionTuiApp) -> Iterable[SystemCommand]:
+def app_commands(app: PaletteHost) -> Iterable[SystemCommand]:
     main = app.main
     for title, help_text, action, changes in ACTIONS:
         if changes and app.options.read_only:
@@ -73,7 +81,7 @@ def _run(main, action: str):
     return run
 
 
-def _switch(app: SessionTuiApp, index: int):
+def _switch(app: PaletteHost, index: int):
     def switch() -> None:
         app.main.show_account(index)
 

@@ -1,0 +1,118 @@
+"""s, S, i, u, / and escape on the main screen: sorting, the quick filters, the filter bar,
+and stepping back out of panes. `MainScreen` provides the attributes used below."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from session_tui.engine.ordering import SortColumn
+
+if TYPE_CHECKING:
+    from session_tui.ui.dashboard import Dashboard
+    from session_tui.ui.widgets.accounts import AccountList
+    from session_tui.ui.widgets.extra_panes import ExtraPanes
+    from session_tui.ui.widgets.filter_bar import FilterInput
+    from session_tui.ui.widgets.header import StatusHeader
+    from session_tui.ui.widgets.sessions_table import SessionsTable
+
+
+class TableActions:
+    """The table's own keys (see the module docstring)."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def tui(self) -> Dashboard: ...
+        @property
+        def table(self) -> SessionsTable: ...
+        @property
+        def header(self) -> StatusHeader: ...
+        @property
+        def filter_input(self) -> FilterInput: ...
+        @property
+        def extra_panes(self) -> ExtraPanes: ...
+        @property
+        def account_list(self) -> AccountList: ...
+
+        def refresh_bindings(self) -> None: ...
+        def _show_details(self) -> None: ...
+        def _in_accounts(self) -> bool: ...
+
+    def action_sort(self) -> None:
+        """`s`: the next sort column; in the account list, by name or by recent change."""
+        if self._in_accounts():
+            self.account_list.toggle_order()
+            return
+        table = self.table
+        self._sort(table.sort_column.next(table.column_keys), reverse=False)
+
+    def action_sort_reverse(self) -> None:
+        table = self.table
+        self._sort(table.sort_column, reverse=not table.sort_reverse)
+
+    def _sort(self, column: SortColumn, *, reverse: bool) -> None:
+        table = self.table
+        table.set_sort(column, reverse=reverse)
+        arrow = " (reversed)" if reverse else ""
+        self.header.sort_label = table.sort_column.label + arrow
+        self._show_details()
+
+    def action_quick(self, name: str) -> None:
+        """i: sessions idle longer than --inactive-days; u: devices nothing could recognise."""
+        self.table.inactive_days = self.tui.options.inactive_days
+        self.table.toggle_quick(name)
+        self.header.filter_text = self._filter_words()
+        self._show_details()
+
+    def _filter_words(self) -> str:
+        table = self.table
+        words = []
+        if "inactive" in table.quick:
+            words.append(f"idle > {self.tui.options.inactive_days:g} d")
+        if "unrecognised" in table.quick:
+            words.append("unrecognised")
+        if table.filter_text:
+            words.append(table.filter_text)
+        return ", ".join(words)
+
+    def action_clear(self) -> None:
+        """escape: leave the history or the feed for the sessions; there, forget the
+        selection first, then the filter."""
+        extra = self.extra_panes
+        name = extra.focused()
+        if name is not None:
+            if extra.pane(name).filter_text:
+                extra.pane(name).set_filter("")
+                return
+            if extra.docked:
+                self.table.focus()
+            else:
+                extra.close(extra.front)
+            self.refresh_bindings()
+            return
+        table = self.table
+        if table.marked:
+            table.clear_marks()
+            return
+        if table.filtering:
+            filter_input = self.filter_input
+            filter_input.value = ""
+            filter_input.remove_class("-active")
+            table.quick.clear()
+            table.set_filter("")
+            self.header.filter_text = ""
+            self._show_details()
+
+    def action_filter(self) -> None:
+        """`/`: filter the sessions; from the account list, jump to an account by name."""
+        filter_input = self.filter_input
+        extra = self.extra_panes
+        pane = extra.focused()
+        if self._in_accounts():
+            filter_input.start("accounts")
+        elif pane is not None:
+            filter_input.start(pane, extra.pane(pane).filter_text)
+        else:
+            filter_input.start("sessions", self.table.filter_text)
+        filter_input.add_class("-active")
+        filter_input.focus()
