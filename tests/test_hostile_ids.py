@@ -394,10 +394,15 @@ def check(case: Case, canned: Canned, raw: str, many: bool) -> None:
     canned.answers.clear()
     canned.requests.clear()
     case.answers(canned, raw)
-    asyncio.run(attempt(case.make(canned.url), raw, many=many))
+    provider = case.make(canned.url)
+    refusal = provider.refusal(raw)  # what this API cannot be sent, whatever the id's text
+    target = asyncio.run(attempt(provider, raw, many=many))
     sent = [(m, p, b) for m, p, b in canned.requests if revoking(m, p)]
     if id_problem(raw) is not None:
         assert sent == [], f"an unusable id {raw!r} was sent: {sent}"
+    elif target is not None and target.id == raw and refusal is None:
+        # Not a property that passes by refusing everything: a listed, usable id is sent.
+        assert sent, f"a usable id {raw!r} was never sent"
     for method, path, body in sent:
         assert case.own(method, path, body, raw), f"{raw!r} -> {method} {path} {body[:200]!r}"
         assert "pw" not in path
