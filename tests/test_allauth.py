@@ -31,7 +31,7 @@ from session_tui.providers.allauth import AllauthProvider, login_sync, raise_for
 from session_tui.ui.widgets.details import NOT_TRACKED, details
 
 
-def args_for(site: AllauthSite, user: str, *more: str):  # type: ignore[no-untyped-def]
+def args_for(site: AllauthSite, user: str, *more: str):
     return build_parser().parse_args(
         ["--provider", "allauth", "--base-url", site.base_url, "--user", user, *more]
     )

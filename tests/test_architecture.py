@@ -20,7 +20,7 @@ LONG_FILE = "# long-file:"  # followed by why, anywhere in the file
 LONG_FUNCTION = "# long-function:"  # followed by why, on the line above the def
 
 
-def test_the_layers_hold(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_layers_hold(monkeypatch) -> None:
     monkeypatch.chdir(ROOT)  # the contracts live in pyproject.toml
     assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
 

@@ -14,7 +14,7 @@ BOX_DRAWING = re.compile("[\u2500-\u257f\u2580-\u259f]")
 FLAGS = re.compile("[\U0001f1e6-\U0001f1ff]")
 
 
-def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+def screen_text(app) -> str:
     """What the terminal would show, as text (the SVG export's characters)."""
     return app.export_screenshot()
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
+from typing import Any
+from urllib.parse import urlsplit
 
+import canned_rest
 import httpx
 import pytest
 from better_auth_server import BaUser, BetterAuthServer
@@ -30,7 +33,7 @@ from session_tui.providers.better_auth_signin import login_sync
 from session_tui.ui.app import AppOptions, SessionTuiApp
 
 
-def args_for(server: BetterAuthServer, user: str, *more: str):  # type: ignore[no-untyped-def]
+def args_for(server: BetterAuthServer, user: str, *more: str):
     argv = ["--provider", "better-auth", "--base-url", server.base_url, "--user", user]
     if server.base_path != "/api/auth":
         argv += ["--base-path", server.base_path]
@@ -172,29 +175,26 @@ async def test_a_revoke_the_server_did_not_carry_out_is_not_done(
     """revoke-session answers 200 whatever happened: only the next listing says it is done."""
     target = better_auth.login(ba_user)
     token, _ = login_sync(better_auth.api, ba_user.email, ba_user.password)
-    provider = BetterAuthProvider(better_auth.base_url, token)
-    real = provider._client
 
-    async def swallow_revokes(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/revoke-session"):
-            return httpx.Response(200, json={"status": True})  # said OK, did nothing
-        response = await real.send(
-            real.build_request(request.method, request.url, headers=request.headers)
-        )
-        await response.aread()
-        return httpx.Response(
-            response.status_code, content=response.content, headers=response.headers
-        )
+    def in_between(method: str, path: str, body: bytes, headers: Any) -> canned_rest.Answer:
+        """Everything reaches the real server, but revoke-session is answered "ok" here."""
+        if urlsplit(path).path.endswith("/revoke-session"):
+            return 200, "application/json", b'{"status": true}', {}  # said OK, did nothing
+        forwarded = {
+            k: v for k, v in headers.items() if k.lower() in ("authorization", "content-type")
+        }
+        with httpx.Client(base_url=better_auth.base_url) as client:
+            answer = client.request(method, path, content=body, headers=forwarded)
+        ctype = answer.headers.get("content-type", "application/json")
+        return answer.status_code, ctype, answer.content, {}
 
-    provider._client = httpx.AsyncClient(
-        base_url=real.base_url, transport=httpx.MockTransport(swallow_revokes)
-    )
-    try:
-        with pytest.raises(ProviderError, match="still lists"):
-            await provider.revoke(target)
-    finally:
-        await provider._client.aclose()
-        await real.aclose()
+    with canned_rest.serving(in_between) as url:
+        provider = BetterAuthProvider(url, token, base_path=better_auth.base_path)
+        try:
+            with pytest.raises(ProviderError, match="still lists"):
+                await provider.revoke(target)
+        finally:
+            await provider.aclose()
     assert better_auth.token_works(ba_user.tokens[target])
 
 

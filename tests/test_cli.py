@@ -45,6 +45,6 @@ def test_retention_comes_from_the_profile_unless_the_flag_says_otherwise() -> No
     assert resolve_choices(flagged).retention_days == 7
 
 
-def test_the_history_store_keeps_what_the_options_say(demo_provider) -> None:  # type: ignore[no-untyped-def]
+def test_the_history_store_keeps_what_the_options_say(demo_provider) -> None:
     app = SessionTuiApp([demo_provider], AppOptions(retention=timedelta(days=7)))
     assert app.engine.recorder.service.retention == timedelta(days=7)

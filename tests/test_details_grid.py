@@ -49,7 +49,7 @@ values = st.text(
     st.booleans(),
     st.integers(24, 140),
 )
-def test_it_renders_what_the_rich_grid_renders(rows, title, stale, width) -> None:  # type: ignore[no-untyped-def]
+def test_it_renders_what_the_rich_grid_renders(rows, title, stale, width) -> None:
     texts = [(label, Text(value, style="bold" if len(value) % 2 else "")) for label, value in rows]
     heading = [Text("Not live: from the last good poll.", style="bold yellow")] if stale else []
     heading.append(Text(title, no_wrap=False))

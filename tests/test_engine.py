@@ -42,7 +42,7 @@ class Heard:
         self.events.append(event)
         self._changed.set()
 
-    def of(self, kind: type) -> list:  # type: ignore[type-arg]  # a list of `kind`
+    def of(self, kind: type) -> list:
         return [e for e in self.events if isinstance(e, kind)]
 
     async def until(self, condition: Callable[[], object], what: str, timeout: float = 10) -> None:
@@ -59,7 +59,7 @@ class Heard:
 
 def demo_engine(service: DemoService, **options: object) -> tuple[Engine, Heard]:
     provider = RestProvider(service.url, service.token)
-    opts = EngineOptions(interval=600, clock=service.clock, **options)  # type: ignore[arg-type]
+    opts = EngineOptions(interval=600, clock=service.clock, **options)
     engine = Engine([provider], opts)
     heard = Heard()
     engine.subscribe(heard)

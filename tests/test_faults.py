@@ -42,7 +42,7 @@ async def running(
 
 
 def header(app: SessionTuiApp) -> str:
-    return app.main.header.render().columns[1]._cells[0].plain  # type: ignore[attr-defined]
+    return app.main.header.render().columns[1]._cells[0].plain
 
 
 def messages(app: SessionTuiApp) -> list[str]:

@@ -128,7 +128,7 @@ def test_columns_fit_their_content_and_device_comes_first() -> None:
 
 def test_the_tracker_writes_only_what_changed(tmp_path: object) -> None:
     clock = ManualClock(NOW)
-    tracker = Tracker("big", store_path=tmp_path / "big.sqlite3", clock=clock)  # type: ignore[operator]
+    tracker = Tracker("big", store_path=tmp_path / "big.sqlite3", clock=clock)
     statements: list[str] = []
     tracker._store.conn.set_trace_callback(statements.append)
     sessions = fleet(500)
@@ -146,12 +146,12 @@ def test_the_tracker_writes_only_what_changed(tmp_path: object) -> None:
     tracker.close()
 
     # Another writer (a second instance) makes the memo stale: the file is read again.
-    again = Tracker("big", store_path=tmp_path / "big.sqlite3", clock=clock)  # type: ignore[operator]
+    again = Tracker("big", store_path=tmp_path / "big.sqlite3", clock=clock)
     again.observe(sessions, NOW + timedelta(minutes=31))
     store = again._store
     with store.read():
         assert "new" in store.load_snapshot().sessions
-    other = sqlite3.connect(tmp_path / "big.sqlite3")  # type: ignore[operator]
+    other = sqlite3.connect(tmp_path / "big.sqlite3")
     other.execute("DELETE FROM known_sessions WHERE id = 'new'")
     other.commit()
     other.close()
@@ -167,7 +167,7 @@ async def test_polls_arriving_while_one_is_recorded_leave_only_the_newest_waitin
     recorded: list[datetime] = []
     real = recording.record_poll
 
-    def slow_record(service, provider, sessions, at):  # type: ignore[no-untyped-def]
+    def slow_record(service, provider, sessions, at):
         entered.set()
         release.wait(10)
         recorded.append(at)

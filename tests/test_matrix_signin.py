@@ -281,7 +281,7 @@ async def test_signing_in_again_writes_the_credential_off_the_event_loop(
 
     def save(*args: object, **kwargs: object) -> None:
         saved_on.append(threading.get_ident())
-        real_save(*args, **kwargs)  # type: ignore[arg-type]
+        real_save(*args, **kwargs)
 
     monkeypatch.setattr(credentials, "save", save)
     try:

@@ -13,6 +13,7 @@ from synapse_server import MatrixUser, SynapseServer
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from session_tui import credentials
 from session_tui.cli import build_parser
 from session_tui.connect import OpenAccounts, open_accounts
 from session_tui.engine.state import Connection
@@ -309,7 +310,7 @@ async def test_on_call_sign_in_again_is_one_dialog_for_every_watched_account(
             await settle(pilot, app)
             assert all(a.connection is Connection.CONNECTED for a in app.accounts)
             # Someone logs the operator's session out (every watched account goes with it).
-            token = opened.providers[0].credential.token  # type: ignore[attr-defined]
+            token = opened.providers[0].credential.token
             with synapse.client(token) as c:
                 c.post("/_matrix/client/v3/logout", json={}).raise_for_status()
             await pilot.press("ctrl+r")
@@ -333,8 +334,12 @@ async def test_a_rename_that_finds_our_token_dead_offers_to_sign_in_again(
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, app)
-            client = opened.providers[0]._client  # type: ignore[attr-defined]
-            token = client.headers["Authorization"].removeprefix("Bearer ")
+            # Our token, as the sign-in stored it (the 0600 credentials file).
+            stored = credentials.load(
+                credentials.credential_key(synapse.base_url, matrix_user.user_id)
+            )
+            assert stored is not None
+            token = stored.access_token
             with synapse.client(token) as c:  # our session ends elsewhere, unseen by a poll
                 c.post("/_matrix/client/v3/logout", json={}).raise_for_status()
             await pilot.press("e")

@@ -29,7 +29,7 @@ class _Named(RestProvider):
         self.label = name
 
     @property
-    def account(self) -> str:  # type: ignore[override]
+    def account(self) -> str:
         return self.label
 
     @account.setter
@@ -38,7 +38,7 @@ class _Named(RestProvider):
 
 
 def test_due_puts_the_shown_account_first_and_bounds_what_is_in_flight() -> None:
-    accounts = [AccountState(object()) for _ in range(20)]  # type: ignore[arg-type]
+    accounts = [AccountState(object()) for _ in range(20)]
     for index, account in enumerate(accounts):
         account.next_poll_at = float(index)
     accounts[3].in_flight = True
@@ -66,7 +66,7 @@ async def test_many_accounts_are_polled_spread_out_and_bounded(
     polls: dict[str, int] = {}
     real = RestProvider.list_sessions
 
-    async def counted(self: RestProvider) -> list:  # type: ignore[type-arg]
+    async def counted(self: RestProvider) -> list:
         nonlocal in_flight, most
         in_flight += 1
         most = max(most, in_flight)
@@ -84,7 +84,7 @@ async def test_many_accounts_are_polled_spread_out_and_bounded(
     def set_accounts(self: AccountList, accounts: object) -> None:
         nonlocal rewrites
         rewrites += 1
-        real_set(self, accounts)  # type: ignore[arg-type]
+        real_set(self, accounts)
 
     monkeypatch.setattr(AccountList, "set_accounts", set_accounts)
     providers = [_Named(demo_service.url, demo_service.token, f"user{i:02d}") for i in range(24)]
@@ -144,7 +144,7 @@ async def test_the_account_list_jumps_by_name_and_sorts_by_recent_change(
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: all(a.polls for a in app.accounts), "every first poll")
         accounts = app.main.query_one("#accounts", AccountList)
-        shown = [app.accounts[accounts.account_at(i)].name for i in range(accounts.option_count)]  # type: ignore[index]
+        shown = [app.accounts[accounts.account_at(i)].name for i in range(accounts.option_count)]
         assert shown == sorted(shown) and shown[0] == "user00"
         assert app.main.account.name == "user11"  # the first watched is shown first
         accounts.focus()

@@ -23,7 +23,7 @@ REVOKING = {"DELETE", "POST", "PUT", "PATCH"}
 
 
 @pytest.fixture
-def launched(monkeypatch: pytest.MonkeyPatch, demo_service: DemoService):  # type: ignore[no-untyped-def]
+def launched(monkeypatch: pytest.MonkeyPatch, demo_service: DemoService):
     """`session-tui ARGS` on the demo service over HTTP; returns the app it would run."""
     built: list[SessionTuiApp] = []
     monkeypatch.setattr(SessionTuiApp, "run", lambda self, *a, **k: built.append(self))
@@ -36,7 +36,7 @@ def launched(monkeypatch: pytest.MonkeyPatch, demo_service: DemoService):  # typ
     return launch
 
 
-def test_flags_reach_the_app_through_the_real_parser(launched) -> None:  # type: ignore[no-untyped-def]
+def test_flags_reach_the_app_through_the_real_parser(launched) -> None:
     app = launched("--interval", "7", "--online-window", "3", "--no-bell", "--read-only")
     options = app.options
     assert options.interval == 7 and options.online_window == timedelta(minutes=3)
@@ -46,7 +46,7 @@ def test_flags_reach_the_app_through_the_real_parser(launched) -> None:  # type:
 
 async def test_read_only_dashboard_has_no_way_to_revoke_or_rename(
     launched,
-    demo_service: DemoService,  # type: ignore[no-untyped-def]
+    demo_service: DemoService,
 ) -> None:
     app = launched("--read-only")
     async with app.run_test(size=(120, 32)) as pilot:
@@ -69,7 +69,7 @@ async def test_read_only_dashboard_has_no_way_to_revoke_or_rename(
     assert target in demo_service.state.session_ids()
 
 
-async def test_the_read_only_header_says_so(launched) -> None:  # type: ignore[no-untyped-def]
+async def test_the_read_only_header_says_so(launched) -> None:
     app = launched("--read-only")
     async with app.run_test(size=(120, 32)) as pilot:
         await settle(pilot, app)

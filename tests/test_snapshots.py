@@ -25,7 +25,7 @@ SnapCompare = Callable[..., bool]
 def _app(demo_service: DemoService, **options: object) -> SessionTuiApp:
     provider = RestProvider(demo_service.url, demo_service.token)
     provider.server = "127.0.0.1 (demo)"  # the real port changes every run
-    opts = AppOptions(interval=600, clock=lambda: DEMO_NOW, **options)  # type: ignore[arg-type]
+    opts = AppOptions(interval=600, clock=lambda: DEMO_NOW, **options)
     return SessionTuiApp([provider], opts)
 
 

@@ -66,7 +66,7 @@ def test_the_history_loads_after_the_first_listing_is_on_screen() -> None:
 
 
 def test_garbage_collection_held_off_for_start_up_comes_back_with_the_first_listing(
-    monkeypatch,  # type: ignore[no-untyped-def]
+    monkeypatch,
 ) -> None:
     """`session-tui` (the command line) holds the collector off while it starts; the first
     listing on screen turns it back on, also when the app is run through the parser."""

@@ -58,7 +58,7 @@ queries = st.builds(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(step, min_size=1, max_size=25), queries)
-def test_kept_rows_match_a_fresh_build(steps, query) -> None:  # type: ignore[no-untyped-def]
+def test_kept_rows_match_a_fresh_build(steps, query) -> None:
     enricher = Enricher()
     sessions = {s.id: s for s in (_session(i) for i in range(40))}
     now = NOW

@@ -35,7 +35,7 @@ SIZE = (120, 32)
 
 def make_app(*services: DemoService, **options: object) -> SessionTuiApp:
     providers = [RestProvider(s.url, s.token) for s in services]
-    opts = AppOptions(interval=600, clock=lambda: DEMO_NOW, **options)  # type: ignore[arg-type]
+    opts = AppOptions(interval=600, clock=lambda: DEMO_NOW, **options)
     return SessionTuiApp(providers, opts)
 
 
@@ -239,7 +239,7 @@ async def test_sort_key_cycles_columns(running: tuple[SessionTuiApp, Pilot[None]
     await pilot.press("s")
     assert t.sort_column.key == "device"
     assert t.header_text(t.sort_column.key).endswith("▼")
-    names = [device_words(t.view_of(s)).casefold() for s in t.visible_ids]  # type: ignore[arg-type]
+    names = [device_words(t.view_of(s)).casefold() for s in t.visible_ids]
     assert names == sorted(names)  # A to Z
     assert app.main.header.sort_label == "Device"
     for _ in range(len(t.column_keys) - 1):

@@ -233,11 +233,11 @@ async def test_pane_loads_asked_for_while_one_waits_its_turn_are_that_one_load(
         reads = {"history": 0, "events": 0}
         history, events = Tracker.history, Tracker.events
 
-        def count_history(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def count_history(self, *args, **kwargs):
             reads["history"] += 1
             return history(self, *args, **kwargs)
 
-        def count_events(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def count_events(self, *args, **kwargs):
             reads["events"] += 1
             return events(self, *args, **kwargs)
 
@@ -247,7 +247,7 @@ async def test_pane_loads_asked_for_while_one_waits_its_turn_are_that_one_load(
         entered, release = threading.Event(), threading.Event()
         real = recording.record_poll
 
-        def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        def held(*args, **kwargs):
             entered.set()
             release.wait(10)
             return real(*args, **kwargs)

@@ -25,7 +25,7 @@ NEWLINE_NAME = "line one\nline two\r\nline three\tend"
 LONG_UA = "Mozilla/5.0 " + "A" * 2048
 
 
-async def _run(demo_service: DemoService, sessions: dict[str, dict[str, str]]):  # type: ignore[no-untyped-def]
+async def _run(demo_service: DemoService, sessions: dict[str, dict[str, str]]):
     ids = {label: demo_service.state.add_session(**fields) for label, fields in sessions.items()}
     app = SessionTuiApp(
         [RestProvider(demo_service.url, demo_service.token)],
@@ -34,7 +34,7 @@ async def _run(demo_service: DemoService, sessions: dict[str, dict[str, str]]): 
     return app, ids
 
 
-async def _settle(pilot, app) -> None:  # type: ignore[no-untyped-def]
+async def _settle(pilot, app) -> None:
     for _ in range(200):
         await pilot.pause(0.02)
         if app.accounts[0].polls and not app.accounts[0].in_flight:

@@ -152,7 +152,7 @@ async def test_quick_filters_for_idle_sessions_and_unrecognised_devices(
     await pilot.press("i", "u")
     await pilot.pause()
     assert odd in table.visible_ids and all(
-        app.main.table.view_of(s).device.device_type.value == "Unknown client"  # type: ignore[union-attr]
+        app.main.table.view_of(s).device.device_type.value == "Unknown client"
         for s in table.visible_ids
     )
     await pilot.press("escape")

@@ -34,7 +34,7 @@ async def test_aclose_closes_the_history_off_the_loop_and_for_good(
             closed_on.append(threading.get_ident())
             real_close()
 
-        service.close = close  # type: ignore[method-assign]
+        service.close = close
         account = app.accounts[0]
         # A poll's tracking job is queued, and the app quits before it runs.
         recorder.listed(account, list(account.sessions.values()), app.now())

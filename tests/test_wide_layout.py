@@ -10,12 +10,12 @@ from session_tui.demo import DemoService
 from session_tui.ui.widgets.extra_panes import ExtraPanes
 
 
-def _footer_keys(app) -> list[str]:  # type: ignore[no-untyped-def]
+def _footer_keys(app) -> list[str]:
     footer = app.main.query_one(Footer)
     return [str(child.render()).strip() for child in footer.query("FooterKey")]
 
 
-def _offers_revoke(app) -> bool:  # type: ignore[no-untyped-def]
+def _offers_revoke(app) -> bool:
     return any(key.startswith("r") and "Refresh" not in key for key in _footer_keys(app))
 
 

@@ -24,7 +24,7 @@ CURL_UA = "curl/8.5.0"
 def demo_app(service: DemoService, **options: object) -> SessionTuiApp:
     """The app on the demo service, polling only when told (ctrl+r), on the service's clock."""
     provider = RestProvider(service.url, service.token)
-    opts = AppOptions(interval=600, clock=service.clock, **options)  # type: ignore[arg-type]
+    opts = AppOptions(interval=600, clock=service.clock, **options)
     return SessionTuiApp([provider], opts)
 
 

@@ -322,9 +322,9 @@ class Recorder:
     def _trouble(self, what: str, exc: BaseException) -> None:
         from session_tui.tracking.service import TrackingClosed
 
-        log.error("tracking: %s failed: %r", what, exc)
         if self._closed or isinstance(exc, TrackingClosed):
             return  # quitting: a job that lost the race with close has nothing to say
+        log.error("tracking: %s failed: %r", what, exc)
         self._emit(ev.TrackingFailed(what, plain(str(exc), 200) or type(exc).__name__))
 
     async def _observe(self, key: int) -> None:

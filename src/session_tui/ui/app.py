@@ -205,6 +205,8 @@ class SessionTuiApp(App[None]):
     # -- the engine's events --------------------------------------------------------------------
 
     def _on_engine_event(self, event: ev.EngineEvent) -> None:
+        if self.painted.is_set() and not self.main.is_mounted:
+            return  # quitting: nothing left to show it on
         if isinstance(event, ev.PollFinished):
             self.main.account_changed(event.account)
             if not self.painted.is_set():
