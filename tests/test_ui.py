@@ -129,7 +129,7 @@ async def test_cancel_changes_nothing(
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
         await pilot.press(*keys)
         await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
-    await pilot.pause(0.1)
+    await settle(pilot, app)  # whatever the keys set off has finished
     assert demo_service.state.session_ids() == before
     assert set(t.visible_ids) == before
     assert t.selected_id == target
@@ -183,7 +183,7 @@ async def test_failed_revoke_leaves_row_and_says_why(
     demo_service.fail_next(503, message="Maintenance window.")
     await pilot.press("y")
     await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
-    await pilot.pause(0.1)
+    await settle(pilot, app)  # the revocation attempt and what followed it
     assert target in t.visible_ids
     assert target in demo_service.state.session_ids()
     assert any(m.startswith("Could not revoke") for m in notifications(app))

@@ -169,12 +169,18 @@ class AlertCommands:
         self.timeout = timeout
         self._slots = asyncio.Semaphore(limit)
         self._tasks: set[asyncio.Task[HookResult]] = set()
+        self._running = 0
         self._closed = False
 
     @property
     def pending(self) -> int:
         """Runs not finished yet, running or queued."""
         return len(self._tasks)
+
+    @property
+    def running(self) -> int:
+        """Runs holding a slot now (started, or about to start, their command)."""
+        return self._running
 
     def submit(self, event_json: str) -> bool:
         """Queue one run; False (and nothing started) when full or closed."""
@@ -211,7 +217,11 @@ class AlertCommands:
 
     async def _run(self, event_json: str) -> HookResult:
         async with self._slots:
-            return await run_on_alert(self.command, event_json, self.timeout)
+            self._running += 1
+            try:
+                return await run_on_alert(self.command, event_json, self.timeout)
+            finally:
+                self._running -= 1
 
     def _finished(self, task: asyncio.Task[HookResult]) -> None:
         self._tasks.discard(task)
