@@ -176,30 +176,27 @@ def _event(account: AccountState, event: Event, multi: bool) -> dict[str, Any]:
 
 
 def _connection(account: AccountState, kind: str, message: str | None) -> dict[str, Any]:
-    text = "connection lost" if kind == "connection-lost" else "connection back"
-    if message:
-        text += f": {plain(message, 300)}"
-    return {
-        "type": kind,
-        "severity": "alert" if kind == "connection-lost" else "info",
-        "at": rfc3339(now()),
-        "account": account.name,
-        "message": plain(message, 300) if message else None,
-        "text": f"{account.name}: {text}",
-    }
+    lost = kind == "connection-lost"
+    text = f"{account.name}: connection {'lost' if lost else 'back'}"
+    return _status(kind, lost, text, message, account=account.name)
 
 
 def _server(kind: str, server: str, message: str | None) -> dict[str, Any]:
     """On call, one line per outage of a server many watched accounts live on."""
     name = plain(server, 200)
-    text = f"{name} is not answering" if kind == "server-down" else f"{name} answers again"
-    if message:
-        text += f": {plain(message, 300)}"
+    down = kind == "server-down"
+    text = f"{name} is not answering" if down else f"{name} answers again"
+    return _status(kind, down, text, message, server=name)
+
+
+def _status(kind: str, bad: bool, text: str, message: str | None, **who: str) -> dict[str, Any]:
+    """A connection line: an alert when something stopped answering, info when it is back."""
+    said = plain(message, 300) if message else None
     return {
         "type": kind,
-        "severity": "alert" if kind == "server-down" else "info",
+        "severity": "alert" if bad else "info",
         "at": rfc3339(now()),
-        "server": name,
-        "message": plain(message, 300) if message else None,
-        "text": text,
+        **who,
+        "message": said,
+        "text": f"{text}: {said}" if said else text,
     }
