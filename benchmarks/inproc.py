@@ -38,8 +38,9 @@ async def _until(pilot: Pilot[None], condition, timeout: float = 60.0) -> None: 
 
 
 def _idle(app: SessionTuiApp) -> bool:
-    workers = [w for w in app.workers if w.group in ("tracking", "poll")]
-    return not any(a.in_flight for a in app.accounts) and all(w.is_finished for w in workers)
+    """No poll or recording left in the engine, no pane load in the app."""
+    workers = [w for w in app.workers if w.group == "tracking"]
+    return app.engine.idle and all(w.is_finished for w in workers)
 
 
 def _touch(service: DemoService, clock: ManualClock, count: int, rng: random.Random) -> None:
