@@ -18,6 +18,7 @@ from datetime import datetime
 from rich.segment import Segments
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -207,6 +208,19 @@ class SessionTuiApp(App[None]):
     def _on_engine_event(self, event: ev.EngineEvent) -> None:
         if self.painted.is_set() and not self.main.is_mounted:
             return  # quitting: nothing left to show it on
+        try:
+            self._render_event(event)
+        except NoMatches:
+            # Only while quitting: the screen's widgets go before the app stops the engine,
+            # and a poll that ends meanwhile has nowhere to be shown.
+            if self.main.is_mounted and not self._closing_widgets():
+                raise
+
+    def _closing_widgets(self) -> bool:
+        """The screen's widgets are being taken down (the app is quitting)."""
+        return not self.main.query("#sessions")
+
+    def _render_event(self, event: ev.EngineEvent) -> None:
         if isinstance(event, ev.PollFinished):
             self.main.account_changed(event.account)
             if not self.painted.is_set():

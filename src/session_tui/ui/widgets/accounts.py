@@ -56,6 +56,7 @@ class AccountList(OptionList):
 
     _accounts: Sequence[AccountState] = ()
     _laid_out: dict[int, str] = {}  # noqa: RUF012 (replaced, never changed in place)
+    _shown: dict[int, Text] = {}  # noqa: RUF012 (replaced by set_accounts) each line's prompt
     by_change = False  # sorted by most recent change (a sign-in or an end) instead of name
 
     def _prompt_width(self) -> int:
@@ -82,9 +83,8 @@ class AccountList(OptionList):
         self.clear_options()
         order = self._order()
         self._laid_out = {i: accounts[i].name for i in order}  # the names the order is of
-        self.add_options(
-            Option(account_prompt(accounts[i], width), id=f"account-{i}") for i in order
-        )
+        self._shown = {i: account_prompt(accounts[i], width) for i in order}
+        self.add_options(Option(self._shown[i], id=f"account-{i}") for i in order)
         self.border_subtitle = "by change" if self.by_change else "by name"
         if current is not None:
             self.show(current)
@@ -119,11 +119,14 @@ class AccountList(OptionList):
             # "by name" must still be true.
             self.set_accounts(self._accounts)
             return
+        prompt = account_prompt(self._accounts[index], self._prompt_width())
+        if self._shown.get(index) == prompt:
+            return  # most polls change nothing the line shows: no repaint (on call, 50 a second)
         try:
             line = self.get_option_index(f"account-{index}")
         except OptionDoesNotExist:
             return
-        prompt = account_prompt(self._accounts[index], self._prompt_width())
+        self._shown[index] = prompt
         self.replace_option_prompt_at_index(line, prompt)
 
     def toggle_order(self) -> None:
