@@ -247,77 +247,76 @@ PROPERTY = settings(
 )
 
 
-def test_rest(tmp_path: Path) -> None:
+Routes = dict[str, Any]
+
+
+def shown_share(
+    tmp_path: Path,
+    make: Callable[[str], Any],
+    items: st.SearchStrategy[list[dict[str, Any]]],
+    own: st.SearchStrategy[Any],
+    routes: Callable[[list[dict[str, Any]], Any], Routes],
+) -> None:
+    """The property for one provider: whatever `items` and the server's own answer (`own`)
+    are drawn, everything shown is safe; and a share of the examples is shown at all."""
     results: list[bool] = []
 
-    items = st.lists(st.one_of(REST_ITEM, REST_GOOD_ITEM, REST_GOOD_ITEM), min_size=1, max_size=4)
-
     @PROPERTY
-    @given(items=items, account=ACCOUNT_OR_JUNK)
-    def listing(items: list[dict[str, Any]], account: Any) -> None:
-        identified(items, "id", current="current")
-        body = {"account": account, "sessions": items}
-        sessions = run(lambda url: RestProvider(url, "t"), {"/v1/sessions": body})
-        results.append(shown(sessions, tmp_path))
+    @given(drawn=st.tuples(items, own))
+    def listing(drawn: tuple[list[dict[str, Any]], Any]) -> None:
+        results.append(shown(run(make, routes(*drawn)), tmp_path))
 
     listing()
     accepted_share(results)
+
+
+def between(*items: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[list[dict[str, Any]]]:
+    return st.lists(st.one_of(*items), min_size=1, max_size=4)
+
+
+def test_rest(tmp_path: Path) -> None:
+    def routes(items: list[dict[str, Any]], account: Any) -> Routes:
+        identified(items, "id", current="current")
+        return {"/v1/sessions": {"account": account, "sessions": items}}
+
+    items = between(REST_ITEM, REST_GOOD_ITEM, REST_GOOD_ITEM)
+    shown_share(tmp_path, lambda url: RestProvider(url, "t"), items, ACCOUNT_OR_JUNK, routes)
 
 
 def test_matrix(tmp_path: Path) -> None:
-    results: list[bool] = []
-
-    @PROPERTY
-    @given(
-        items=st.lists(st.one_of(MATRIX_ITEM, MATRIX_GOOD_ITEM), min_size=1, max_size=4),
-        whoami=MOSTLY_NONE_OR_JUNK,
-    )
-    def listing(items: list[dict[str, Any]], whoami: Any) -> None:
+    def routes(items: list[dict[str, Any]], whoami: Any) -> Routes:
         identified(items, "device_id")
         me = whoami if isinstance(whoami, dict) else {"user_id": "@a:x", "device_id": "s0"}
-        routes = {"/account/whoami": me, "/devices": {"devices": items}}
-        results.append(shown(run(lambda url: MatrixProvider(url, "t"), routes), tmp_path))
+        return {"/account/whoami": me, "/devices": {"devices": items}}
 
-    listing()
-    accepted_share(results)
+    items = between(MATRIX_ITEM, MATRIX_GOOD_ITEM)
+    shown_share(tmp_path, lambda url: MatrixProvider(url, "t"), items, MOSTLY_NONE_OR_JUNK, routes)
 
 
 def test_allauth(tmp_path: Path) -> None:
-    results: list[bool] = []
-
-    @PROPERTY
-    @given(
-        items=st.lists(st.one_of(ALLAUTH_ITEM, ALLAUTH_GOOD_ITEM), min_size=1, max_size=4),
-        config=MOSTLY_NONE_OR_JUNK,
-    )
-    def listing(items: list[dict[str, Any]], config: Any) -> None:
+    def routes(items: list[dict[str, Any]], config: Any) -> Routes:
         identified(items, "id", current="is_current")
         cfg = config if isinstance(config, dict) else {"usersessions": {"track_activity": True}}
-        routes = {"/config": {"data": cfg}, "/auth/sessions": {"data": items}}
-        make = lambda url: AllauthProvider(url, "t", account="a")  # noqa: E731
-        results.append(shown(run(make, routes), tmp_path))
+        return {"/config": {"data": cfg}, "/auth/sessions": {"data": items}}
 
-    listing()
-    accepted_share(results)
+    def make(url: str) -> AllauthProvider:
+        return AllauthProvider(url, "t", account="a")
+
+    items = between(ALLAUTH_ITEM, ALLAUTH_GOOD_ITEM)
+    shown_share(tmp_path, make, items, MOSTLY_NONE_OR_JUNK, routes)
 
 
 def test_better_auth(tmp_path: Path) -> None:
-    results: list[bool] = []
-
-    items = st.lists(st.one_of(BA_ITEM, BA_GOOD_ITEM, BA_GOOD_ITEM), min_size=1, max_size=4)
-
-    @PROPERTY
-    @given(items=items, me=MOSTLY_NONE_OR_JUNK)
-    def listing(items: list[dict[str, Any]], me: Any) -> None:
+    def routes(items: list[dict[str, Any]], me: Any) -> Routes:
         identified(items, "id")
         identified(items, "token")
         ours = items[0]["id"] if isinstance(items[0].get("id"), str) else "s0"
         who = me if isinstance(me, dict) else {"session": {"id": ours}, "user": WHO}
-        routes = {"/get-session": who, "/list-sessions": items}
-        results.append(shown(run(lambda url: BetterAuthProvider(url, "t"), routes), tmp_path))
+        return {"/get-session": who, "/list-sessions": items}
 
-    listing()
-    accepted_share(results)
+    items = between(BA_ITEM, BA_GOOD_ITEM, BA_GOOD_ITEM)
+    make = BetterAuthProvider
+    shown_share(tmp_path, lambda url: make(url, "t"), items, MOSTLY_NONE_OR_JUNK, routes)
 
 
 def test_the_strategies_reach_the_screen() -> None:

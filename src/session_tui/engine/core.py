@@ -178,10 +178,8 @@ class Engine:
     async def poll_once(self, account: AccountState) -> tuple[PollReport, list[Event]]:
         """One poll, waited for, recorded in the history as the loop records it: the report
         and the events the history saw (none for the first, the baseline)."""
-        account.in_flight = True
-        account.poll_started_at = self.now()
-        account.poll_seq += 1
-        report = await self.scheduler.poll(account, account.poll_seq, record=False)
+        seq = self.scheduler.begin(account)
+        report = await self.scheduler.poll(account, seq, record=False)
         if report.kind is not PollKind.OK:
             return report, []
         at = account.updated_at or self.now()

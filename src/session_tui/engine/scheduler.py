@@ -125,13 +125,17 @@ class Scheduler:
 
     # -- one poll -------------------------------------------------------------------------
 
-    def start_poll(self, account: AccountState) -> None:
-        loop = asyncio.get_running_loop()
-        schedule.plan_next(account, loop.time(), every=self.every(account))
+    def begin(self, account: AccountState) -> int:
+        """Mark a poll of this account in flight; its number (see `polling.poll`)."""
         account.in_flight = True
         account.poll_started_at = self._clock()
         account.poll_seq += 1
-        task = loop.create_task(self.poll(account, account.poll_seq))
+        return account.poll_seq
+
+    def start_poll(self, account: AccountState) -> None:
+        loop = asyncio.get_running_loop()
+        schedule.plan_next(account, loop.time(), every=self.every(account))
+        task = loop.create_task(self.poll(account, self.begin(account)))
         self._polls.add(task)
         task.add_done_callback(self._polls.discard)
 
