@@ -165,7 +165,7 @@ def test_an_unsafe_id_is_refused_with_how_else_and_nothing_is_sent(
     assert "control character" in done.stderr and "End it on the server itself" in done.stderr
     assert hostile_rest.revoking() == []
     everyone = cli("revoke", "--yes", "--all-others", *argv, env=env)
-    assert everyone.returncode == 4, everyone.stderr  # the unsafe one stays: not all done
+    assert everyone.returncode == 5, everyone.stderr  # the others ended, the unsafe one stays
     assert set(hostile_rest.sessions) == {CURRENT, "ok\x1b]0;x\x07id"}
     assert "\x1b" not in everyone.stderr + everyone.stdout
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -99,7 +100,7 @@ def test_revoke_ids_with_yes_ends_them_and_is_audited(demo_service: DemoService)
     assert done.returncode == 0, done.stderr
     assert "Revoked 2 sessions" in done.stdout
     assert not {others[0], others[1]} & demo_service.state.session_ids()
-    audit = json.loads(cli("audit", "--json").stdout.splitlines()[-1])
+    audit = json.loads(cli("audit", "--json").stdout)[-1]
     assert audit["outcome"] == "ok" and sorted(audit["session_ids"]) == others[:2]
     history = json.loads(cli("history", "--json", *flags, env=env).stdout)
     jsonschema.validate(history, schema("history"))
@@ -113,6 +114,18 @@ def test_the_current_session_is_refused_with_exit_4(demo_service: DemoService) -
     assert "never revoked from here" in done.stderr
     assert demo_service.current_id in demo_service.state.session_ids()
     assert revoking_requests(demo_service) == []
+
+
+def test_the_current_session_with_others_ends_the_others_and_exits_5(
+    demo_service: DemoService,
+) -> None:
+    flags, env = rest(demo_service)
+    others = sorted(demo_service.state.session_ids() - {demo_service.current_id})[:2]
+    done = cli("revoke", demo_service.current_id, *others, "--yes", *flags, env=env)
+    assert done.returncode == 5, done.stderr
+    assert "never revoked from here" in done.stderr and "Revoked 2 sessions" in done.stdout
+    assert demo_service.current_id in demo_service.state.session_ids()
+    assert not set(others) & demo_service.state.session_ids()
 
 
 def test_revoke_asks_on_a_terminal_and_no_changes_nothing(demo_service: DemoService) -> None:
@@ -284,6 +297,26 @@ def test_help_names_the_commands_and_each_has_an_example() -> None:
         text = cli(command, "--help").stdout
         assert "examples:" in text and f"session-tui {command}" in text
         assert "--provider" in text and "--read-only" in text
+
+
+def test_options_before_the_command_are_the_commands_options() -> None:
+    listed = cli("--interval", "2", "--online-window=3", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert any(row["current"] for row in json.loads(listed.stdout))
+    shown = cli("--interval", "7", "config", "show", "--json")
+    assert json.loads(shown.stdout)["settings"]["interval"] == 7
+    dashboard_only = cli("--no-bell", "list")
+    assert dashboard_only.returncode == 1 and "--no-bell" in dashboard_only.stderr
+
+
+def test_config_show_says_the_values_defaults_have() -> None:
+    text = cli("config", "show").stdout
+    assert re.search(r"^  interval +5 \(default\)$", text, re.M), text
+    assert re.search(r"^  retention_days +90 \(default\)$", text, re.M), text
+    assert re.search(r"^  homeserver +not set$", text, re.M), text
+    assert "—" not in text
+    settings = json.loads(cli("config", "show", "--json").stdout)["settings"]
+    assert settings["interval"] == 5 and settings["city_db"] is None
 
 
 def test_config_show_masks_secrets_and_names_a_bad_line(tmp_path: Path) -> None:

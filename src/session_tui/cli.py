@@ -118,8 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # ignored, as background jobs and some CI systems start theirs.
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        if args_list and args_list[0] in COMMANDS:
-            return _command(args_list[0], args_list[1:])
+        command = _command_in(args_list)
+        if command is not None:
+            return _command(*command)
         args = build_parser().parse_args(args_list)
         if args.list_providers:
             from session_tui.registry import describe
@@ -142,6 +143,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return exit_codes.OK
+
+
+def _command_in(argv: list[str]) -> tuple[str, list[str]] | None:
+    """The command and its arguments, when `argv` names one: `list --json`, and also
+    `--interval 2 list --json`, whose options before the command are handed to it after
+    (`list --json --interval 2`): every command takes the account options the dashboard does."""
+    if argv and argv[0] in COMMANDS:
+        return argv[0], argv[1:]
+    if not argv or not argv[0].startswith("-"):
+        return None
+    takes_value = {
+        flag
+        for action in build_parser()._actions  # argparse keeps no public list of them
+        if action.nargs != 0
+        for flag in action.option_strings
+    }
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--" or not token.startswith("-"):
+            break
+        index += 2 if token in takes_value else 1
+    if index < len(argv) and argv[index] in COMMANDS:
+        return argv[index], argv[index + 1 :] + argv[:index]
+    return None
 
 
 def _command(name: str, argv: list[str]) -> int:

@@ -4,9 +4,9 @@
 1  usage: a bad flag, profile or config file (nothing was sent)
 2  auth: signing in failed, or our own session has ended (signed out elsewhere)
 3  server: unreachable, rate limiting, or answering errors or nonsense
-4  refused: the current session, a session whose id cannot be sent safely, or a change
-   asked for in read-only mode
-5  partial: some of what was asked was done, some was not
+4  refused: nothing was done, because what was asked was the current session, a session
+   whose id cannot be sent safely, or a change in read-only mode
+5  partial: some of what was asked was done, some was not (refused, not listed, or failed)
 """
 
 from __future__ import annotations

@@ -107,6 +107,28 @@ def plain_uncached(value: str | None, max_len: int = 256) -> str:
     return text
 
 
+def cut_middle(value: str, width: int, marker: str = ELLIPSIS) -> str:
+    """ "2003:e6:1f00:0:1901:1e2f:602c:1f5f" in 20 -> "2003:e6:1f00…602c:1f5f": the start and
+    the end kept, for text whose both ends matter (an IPv6 address: its network and its host).
+    For ASCII text such as addresses; at least the marker is returned."""
+    if len(value) <= width:
+        return value
+    room = max(width - len(marker), 0)
+    head = (room + 1) // 2
+    tail = room - head
+    return value[:head] + marker + (value[-tail:] if tail else "")
+
+
+# Regional indicator symbols: two of them draw a flag. JSON carries places as words only, so the
+# same place reads the same in `list`, `watch`, `history` and `audit`, whatever was stored.
+_FLAGS = re.compile("[\U0001f1e6-\U0001f1ff]+\\s*")
+
+
+def without_flags(value: str) -> str:
+    """ "🇬🇧 United Kingdom" -> "United Kingdom": a place label with its flag emoji taken out."""
+    return _FLAGS.sub("", value).strip()
+
+
 def terminal_text(value: str) -> str:
     """`plain` for a whole message or table the command line prints: escape sequences and
     control, bidi and zero-width characters removed as `plain` removes them, but line breaks

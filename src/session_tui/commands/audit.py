@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -11,8 +10,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from session_tui import paths
-from session_tui.console import show
+from session_tui.console import json_text, show
 from session_tui.enrich.text import plain
+from session_tui.text import without_flags
 from session_tui.tracking.audit import read_records
 
 _TEXT_LEN = 256
@@ -23,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="session-tui audit",
         description="Show the audit log of revocations made from session-tui.",
     )
-    parser.add_argument("--json", action="store_true", help="print the raw JSON lines")
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON array (docs/schemas/audit.schema.json)"
+    )
     parser.add_argument("--account", metavar="ACCOUNT", help="only this account")
     parser.add_argument("--limit", type=int, metavar="N", help="only the last N records")
     return parser
@@ -88,22 +90,15 @@ def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | No
         show("session-tui audit: --limit must be at least 1.", sys.stderr)
         return 2
     target = path or paths.audit_file()
-    # With --json, standard output stays JSON Lines (empty when there is nothing): the
-    # friendly sentence goes to standard error, for scripts that pipe the output on.
-    quiet_out = sys.stderr if args.json else out
-    if not target.exists():
-        show("No revocations recorded yet.", quiet_out)
-        return 0
-    selected: list[tuple[str, dict[str, Any]]] = []
+    selected: list[dict[str, Any]] = []
     skipped = 0
     try:
-        for line, data in read_records(target):
-            if data is None:
-                skipped += 1
-                continue
-            if args.account is not None and data.get("account") != args.account:
-                continue
-            selected.append((line, data))
+        if target.exists():
+            for _line, data in read_records(target):
+                if data is None:
+                    skipped += 1
+                elif args.account is None or data.get("account") == args.account:
+                    selected.append(data)
     except OSError as exc:
         show(f"session-tui audit: cannot read {target}: {exc.strerror or exc}", sys.stderr)
         return 2
@@ -111,14 +106,20 @@ def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | No
         selected = selected[-args.limit :]
     if skipped:
         show(f"session-tui audit: skipped {skipped} unreadable line(s).", sys.stderr)
-    if not selected:
-        suffix = f" for {plain(args.account, 120)}" if args.account else ""
-        show(f"No revocations recorded yet{suffix}.", quiet_out)
-        return 0
     if args.json:
-        for _line, data in selected:
-            # Re-encoded rather than echoed: a tampered line cannot smuggle escapes to the tty.
-            show(json.dumps(data, ensure_ascii=True), out)
+        # One JSON array, `[]` when there is nothing, as `list --json` and `history --json`.
+        show(json_text([_json_record(data) for data in selected]), out)
+    elif not selected:
+        suffix = f" for {plain(args.account, 120)}" if args.account else ""
+        show(f"No revocations recorded yet{suffix}.", out)
     else:
-        show(format_table([data for _line, data in selected]), out)
+        show(format_table(selected), out)
     return 0
+
+
+def _json_record(data: dict[str, Any]) -> dict[str, Any]:
+    """A line as printed: re-encoded rather than echoed, so a tampered line cannot smuggle
+    escapes to the terminal, and places without flags (lines written before they lost them)."""
+    if isinstance(data.get("devices"), list):
+        data = {**data, "devices": [without_flags(str(d)) for d in data["devices"]]}
+    return data

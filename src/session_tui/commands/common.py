@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +28,7 @@ from session_tui.enrich import Enricher, SessionView
 from session_tui.enrich.text import plain
 from session_tui.options import Parser, number, session_options
 from session_tui.plugin import OpenAccounts
+from session_tui.text import ELLIPSIS, cut_middle
 
 MAX_CELL = 1100  # characters of one table cell: a whole session id (ids.MAX_ID) fits
 
@@ -118,14 +121,83 @@ def one_account(run: Run, command: str) -> AccountState:
     return run.accounts[0]
 
 
-def print_table(headings: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
-    """Aligned columns on a terminal; tab-separated lines (for cut and awk) in a pipe."""
+def print_table(
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    out: TextIO,
+    *,
+    whole: Sequence[str] = ("ID",),
+    middle: Sequence[str] = ("IP",),
+) -> None:
+    """Aligned columns on a terminal, fitted to its width; tab-separated lines (for cut and
+    awk) in a pipe, nothing cut.
+
+    On a terminal, as `gh` does: when the rows would wrap, the widest columns are cut with an
+    ellipsis, down to their heading's width, until the table fits. The columns named in `whole`
+    (ids, which a user copies into `revoke`) are never cut; those in `middle` (addresses) keep
+    their start and end.
+    """
     lines = [[plain(cell, MAX_CELL) for cell in line] for line in (headings, *rows)]
     if not out.isatty():
         for line in lines:
             show("\t".join(line), out)
         return
-    widths = [max(len(line[i]) for line in lines) for i in range(len(headings))]
+    floors = [_MIDDLE_FLOOR if h in middle else 0 for h in headings]
+    widths = _fitted(lines, [h in whole for h in headings], floors, _columns())
+    cut_in_middle = [h in middle for h in headings]
     for line in lines:
-        cells = (cell.ljust(w) for cell, w in zip(line, widths, strict=True))
+        cells = (
+            _pad(cut_middle(cell, w) if mid else cell, w)
+            for cell, w, mid in zip(line, widths, cut_in_middle, strict=True)
+        )
         show("  ".join(cells).rstrip(), out)
+
+
+GAP = 2  # spaces between two columns
+MIN_CUT = 6  # no column is cut narrower than this (or its heading)
+_MIDDLE_FLOOR = 15  # an address column keeps a whole IPv4 address
+
+
+def _columns() -> int:
+    return shutil.get_terminal_size().columns
+
+
+def _fitted(lines: list[list[str]], whole: list[bool], floors: list[int], room: int) -> list[int]:
+    widths = [max(cell_width(line[i]) for line in lines) for i in range(len(whole))]
+    floor = [
+        min(widths[i], max(cell_width(lines[0][i]), MIN_CUT, floors[i])) for i in range(len(whole))
+    ]
+    over = sum(widths) + GAP * (len(widths) - 1) - room
+    while over > 0:
+        cuttable = [i for i, w in enumerate(widths) if not whole[i] and w > floor[i]]
+        if not cuttable:
+            break  # a terminal narrower than the ids: they wrap whole rather than cut
+        widest = max(cuttable, key=lambda i: widths[i])
+        others = [widths[i] for i in cuttable if i != widest]
+        # Down to the next widest column (or the floor), never by more than is over.
+        step = min(over, widths[widest] - max([floor[widest], *others]) or 1)
+        widths[widest] -= step
+        over -= step
+    return widths
+
+
+def cell_width(text: str) -> int:
+    """Columns a terminal gives the text: two for wide (East Asian, emoji) characters."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """The text in exactly `width` columns: padded, or cut with an ellipsis."""
+    used = cell_width(text)
+    if used > width:
+        kept: list[str] = []
+        used = 1  # the ellipsis
+        for char in text:
+            step = cell_width(char)
+            if used + step > width:
+                break
+            kept.append(char)
+            used += step
+        text = "".join(kept).rstrip() + ELLIPSIS
+        used = cell_width(text)
+    return text + " " * (width - used)

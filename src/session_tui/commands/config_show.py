@@ -20,7 +20,7 @@ from session_tui.commands.common import command_parser
 from session_tui.connect import resolve_choices
 from session_tui.console import json_text, show
 from session_tui.errors import ConfigError
-from session_tui.options import CLIENT_SECRET_ENV, PASSWORD_ENV, TOKEN_ENV, Parser
+from session_tui.options import CLIENT_SECRET_ENV, LIMITS, PASSWORD_ENV, TOKEN_ENV, Parser
 
 HIDDEN = "set (hidden)"
 
@@ -42,7 +42,7 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
     out = out or sys.stdout
     shown = effective(args)
     if args.json:
-        out.write(json_text(shown, default=str) + "\n")
+        out.write(json_text(shown, default=_json_value) + "\n")
         return exit_codes.OK
     for section, values in shown.items():
         show(f"{section}:", out)
@@ -56,7 +56,9 @@ def effective(args: Any) -> dict[str, dict[str, Any]]:
     config = paths.config_file()
     choices = resolve_choices(args)  # ConfigError names the file, line and key when it is bad
     settings = {
-        f.name: getattr(choices, f.name) for f in dataclasses.fields(choices) if f.name != "name"
+        f.name: _effective(f.name, getattr(choices, f.name))
+        for f in dataclasses.fields(choices)
+        if f.name != "name"
     }
     return {
         "config": {
@@ -80,6 +82,33 @@ def effective(args: Any) -> dict[str, dict[str, Any]]:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class Default:
+    """A setting nobody set: the value a run uses ("5 (default)"); `words` where that value is
+    "none" in JSON but deserves a sentence on screen."""
+
+    value: Any
+    words: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.words or _text(self.value)} (default)"
+
+
+# What a run uses for a setting left unset.
+_DEFAULTS: dict[str, Default] = {
+    "interval": Default(LIMITS["--interval"][0]),
+    "retention_days": Default(LIMITS["--retention-days"][0]),
+    "demo_sessions": Default(None, "the demo's own account"),
+    "city_db": Default(None, "none: countries only, from the server or the IP"),
+}
+
+
+def _effective(name: str, value: Any) -> Any:
+    if value is None and name in _DEFAULTS:
+        return _DEFAULTS[name]
+    return value
+
+
 def _credentials() -> str:
     path = paths.credentials_file()
     if not path.exists():
@@ -93,6 +122,11 @@ def _credentials() -> str:
     return f"{path} (mode {mode:04o}, {count} stored sign-in{'s' if count != 1 else ''})"
 
 
+def _json_value(value: Any) -> Any:
+    """A default is its value in JSON (what a run uses); anything else as text."""
+    return value.value if isinstance(value, Default) else str(value)
+
+
 def _masked(value: Any) -> Any:
     """A URL with something before an "@" may carry a password: never print that part."""
     if isinstance(value, str) and "://" in value and "@" in value.split("://", 1)[1]:
@@ -103,7 +137,9 @@ def _masked(value: Any) -> Any:
 
 def _text(value: Any) -> str:
     if value is None or value == ():
-        return "—"
+        return "not set"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, tuple | list):

@@ -23,6 +23,7 @@ from session_tui.console import json_text, show
 from session_tui.engine.polling import PollKind
 from session_tui.enrich.text import plain
 from session_tui.options import Parser
+from session_tui.text import without_flags
 from session_tui.tracking.codec import rfc3339
 from session_tui.tracking.events import TimeRange
 from session_tui.tracking.store import HistoryRow
@@ -93,7 +94,7 @@ def _record(account: str, row: HistoryRow) -> dict[str, Any]:
         "account": account,
         "id": plain(row.session_id, 1100),
         "device": row.device,
-        "location": row.location,
+        "location": without_flags(row.location),
         "reason": str(row.reason),
         "signed_in": _range(row.signed_in),
         "ended": _range(row.ended),

@@ -135,7 +135,9 @@ async def _revoke(
             say(f"only {done} of the {len(targets)} sessions ended.")
             return exit_codes.PARTIAL
         show(f"Revoked {done} session{'s' if done != 1 else ''} of {account.name}.")
-        return code  # 4 when some of what was asked was refused (ours, an unsafe id)
+        # Some of what was asked was refused (ours, an unsafe id) or not listed, and the rest
+        # ended: that is a partial result, not a refusal.
+        return exit_codes.OK if code == exit_codes.OK else exit_codes.PARTIAL
     finally:
         await run.engine.aclose()
 

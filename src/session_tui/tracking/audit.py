@@ -23,6 +23,7 @@ from session_tui import paths
 from session_tui.enrich.text import plain
 from session_tui.errors import SessionTuiError
 from session_tui.model import Session
+from session_tui.text import without_flags
 from session_tui.tracking.codec import rfc3339
 from session_tui.tracking.describe import Describer
 
@@ -91,9 +92,9 @@ def _scrub(text: str | None, redact: Iterable[str]) -> str | None:
 
 
 def device_summary(session: Session, describer: Describer | None = None) -> str:
-    """ "Firefox 128 on Linux, 🇩🇪 Berlin, Germany, 203.0.113.9": what the dialog named."""
+    """ "Firefox 128 on Linux, Berlin, Germany, 203.0.113.9": what the dialog named."""
     describe = describer or Describer()
-    parts = [describe.device_label(session), describe.location_label(session)]
+    parts = [describe.device_label(session), without_flags(describe.location_label(session))]
     if session.ip:
         parts.append(plain(session.ip, 64))
     return ", ".join(p for p in parts if p)

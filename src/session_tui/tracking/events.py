@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from session_tui.enrich.text import plain
 from session_tui.model import EndReason, Session
+from session_tui.text import without_flags
 from session_tui.tracking.codec import (
     opt_time_to_text,
     rfc3339,
@@ -164,6 +165,9 @@ class Event:
         }
         data.update(self._extra())
         if sanitise:
+            for key in ("location", "old_location", "new_location"):
+                if key in data:
+                    data[key] = without_flags(data[key])
             for key in ("signed_in", "ended"):
                 if key in data:
                     data[key] = _rfc_times(data[key])
