@@ -118,9 +118,12 @@ def test_columns_fit_their_content_and_device_comes_first() -> None:
     needs = {"device": 58, "location": 17, "ip": 34}
     layout = dict(compute_layout(160, lambda key: needs.get(key, 0)))
     assert layout["device"] >= 58 and layout["location"] == 17 and layout["ip"] == 34
-    # 120 columns: Device still whole, the IP gives way first
+    # 120 columns: the IP stays (as wide as an IPv4 address), the place narrows, Device is cut
     layout = dict(compute_layout(120, lambda key: needs.get(key, 0)))
-    assert layout["device"] >= 58 and "ip" not in layout and layout["location"] == 17
+    assert layout["ip"] == 15 and layout["location"] == 13 and 40 <= layout["device"] < 58
+    # below a 100-column terminal there is no IP column, and Device gets its room back
+    layout = dict(compute_layout(94, lambda key: needs.get(key, 0)))
+    assert "ip" not in layout and layout["location"] == 13
     # only IPv4 addresses: the IP column is as wide as they are, not 39 cells
     layout = dict(compute_layout(200, lambda key: {"ip": 15}.get(key, 0)))
     assert layout["ip"] == 15

@@ -291,6 +291,27 @@ async def test_an_unwritable_audit_log_is_reported_not_fatal(demo_service: DemoS
         assert app.is_running
 
 
+async def test_tab_goes_round_sessions_history_and_alerts_at_80x24(
+    demo_service: DemoService,
+) -> None:
+    app = demo_app(demo_service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        table, tabs = app.main.table, app.main.query_one("#view-tabs", Tabs)
+        hist = app.main.query_one("#history", HistoryPane)
+        seen = []
+        for _ in range(3):
+            await pilot.press("tab")
+            await pilot.pause()
+            seen.append((tabs.active if tabs.region.height else "table", app.focused))
+        assert [where for where, _ in seen] == ["tab-history", "tab-alerts", "table"]
+        assert seen[0][1] is history(app) and seen[2][1] is table
+        assert hist.region.width == 0 and table.region.width > 0
+        await pilot.press("shift+tab")  # and the other way round: the alerts come first
+        await pilot.pause()
+        assert tabs.active == "tab-alerts" and table.region.width == 0
+
+
 async def test_narrow_terminals_show_history_as_a_tab(demo_service: DemoService) -> None:
     app = demo_app(demo_service)
     async with app.run_test(size=(80, 24)) as pilot:

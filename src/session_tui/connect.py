@@ -37,7 +37,7 @@ _VALUE_FLAGS = (
     "demo_sessions",
 )
 # Switches that, when given, turn the profile's setting on.
-_SWITCH_FLAGS = ("admin", "allow_insecure_http", "read_only")
+_SWITCH_FLAGS = ("admin", "allow_insecure_http", "read_only", "demo_reset")
 
 
 def resolve_choices(args: argparse.Namespace, *, default: str = "demo") -> Profile:
@@ -79,6 +79,8 @@ def open_accounts(
     plugin = registry.get(choices.provider)
     if choices.demo_sessions is not None and plugin.name != "demo":
         raise ConfigError("--demo-sessions is for the embedded demo, not --provider " + plugin.name)
+    if choices.demo_reset and plugin.name != "demo":
+        raise ConfigError("--demo-reset is for the embedded demo, not --provider " + plugin.name)
     if choices.admin and not plugin.admin:
         with_admin = ", ".join(
             f.name for f in registry.discover() if f.plugin is not None and f.plugin.admin

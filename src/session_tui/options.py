@@ -79,7 +79,13 @@ def session_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help=f"give the demo account N live sessions (up to {MAX_DEMO_SESSIONS:,}), to feel a "
-        "large account",
+        "large account (made for this run only)",
+    )
+    parser.add_argument(
+        "--demo-reset",
+        action="store_true",
+        help="start the demo account afresh (it is kept in the state directory, and every run "
+        "continues where the last one left it)",
     )
     account = parser.add_argument_group("account")
     account_options(account)

@@ -29,3 +29,4 @@ class Profile:
     retention_days: float | None = None
     read_only: bool = False
     demo_sessions: int | None = None  # --demo-sessions only (not a config file key)
+    demo_reset: bool = False  # --demo-reset only (not a config file key)

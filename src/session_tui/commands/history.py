@@ -22,6 +22,7 @@ from session_tui.commands.common import (
 from session_tui.console import json_text, show
 from session_tui.engine.polling import PollKind
 from session_tui.enrich.text import plain
+from session_tui.enrich.times import MISSING
 from session_tui.options import Parser
 from session_tui.text import without_flags
 from session_tui.tracking.codec import rfc3339
@@ -109,7 +110,7 @@ def _print(rows: list[tuple[str, HistoryRow]], out: TextIO, *, multi: bool) -> N
             when_text(row.ended),
             str(row.reason),
             (f"{name}: " if multi else "") + row.device,
-            row.location,
+            without_flags(row.location) or MISSING,
             when_text(row.signed_in),
             duration_text(row.signed_in, row.ended),
             plain(row.session_id, 1100),

@@ -135,8 +135,7 @@ async def _revoke(
             say(f"only {done} of the {len(targets)} sessions ended.")
             return exit_codes.PARTIAL
         show(f"Revoked {done} session{'s' if done != 1 else ''} of {account.name}.")
-        # Some of what was asked was refused (ours, an unsafe id) or not listed, and the rest
-        # ended: that is a partial result, not a refusal.
+        # Some was refused (ours, an unsafe id) or not listed, the rest ended: partial.
         return exit_codes.OK if code == exit_codes.OK else exit_codes.PARTIAL
     finally:
         await run.engine.aclose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from session_tui import __version__
 
@@ -124,6 +125,8 @@ INITIAL: tuple[Seed, ...] = (
     Seed(_dev(SLACKBOT, "Slack link previews"), "sf", False, 60 * 26, 300, 3),
 )
 
+_PLACE_KEYS = tuple(sorted(PLACES))
+
 # Sessions that ended before the demo started: (seed, ended minutes ago, reason).
 INITIAL_HISTORY: tuple[tuple[Seed, int, str], ...] = (
     (Seed(_dev(CHROME_ANDROID, "Old phone"), "lyon", True, 60 * 24 * 50, 0, None), 180, "revoked"),
@@ -204,3 +207,25 @@ def fleet_device(rng: random.Random, index: int) -> Device:
     label = f"{name} {index}" if name else None
     life = None if rng.random() < 0.34 else (60, 60 * 24 * 30)
     return Device(ua, label, life)
+
+
+def fleet_member(
+    rng: random.Random, index: int, start: datetime
+) -> tuple[Device, str, bool, datetime, datetime, datetime | None]:
+    """One session of a large account, as (device, place key, place from the server, created,
+    last active, expires): most idle for days, some for months (the inactive filter has
+    something to find), a few online right now."""
+    device = fleet_device(rng, index)
+    created = start - timedelta(minutes=rng.randint(60, 60 * 24 * 200))
+    roll = rng.random()
+    if roll < 0.05:
+        idle = timedelta(seconds=rng.randint(0, 240))
+    elif roll < 0.8:
+        idle = timedelta(minutes=rng.randint(5, 60 * 24 * 20))
+    else:
+        idle = timedelta(days=rng.randint(30, 200))
+    active = max(created, start - idle)
+    expires = None
+    if device.lifetime_minutes is not None:
+        expires = start + timedelta(minutes=rng.randint(*device.lifetime_minutes))
+    return device, rng.choice(_PLACE_KEYS), rng.random() < 0.5, created, active, expires

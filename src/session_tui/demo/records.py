@@ -52,6 +52,59 @@ class DemoSession:
             **self.extra,
         }
 
+    def to_saved(self) -> dict[str, Any]:
+        """The session as the demo keeps it on disk (`demo.saved`)."""
+        return {
+            "id": self.id,
+            "user_agent": self.user_agent,
+            "device_name": self.device_name,
+            "ip": self.ip,
+            "city": self.city,
+            "region": self.region,
+            "country": self.country,
+            "created_at": rfc3339(self.created_at),
+            "last_active_at": rfc3339(self.last_active_at),
+            "expires_at": rfc3339(self.expires_at),
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_saved(cls, data: dict[str, Any]) -> DemoSession:
+        """`to_saved` read back; ValueError (or KeyError, TypeError) when it is not that."""
+        if not isinstance(data, dict):
+            raise TypeError("a saved session is not an object")
+        texts = ("user_agent", "device_name", "ip", "city", "region", "country")
+        for key in ("id", *texts):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise ValueError(f"{key} is not text")
+        if not isinstance(data["id"], str) or not isinstance(data.get("extra", {}), dict):
+            raise ValueError("not a saved session")
+        return cls(
+            id=data["id"],
+            user_agent=data.get("user_agent"),
+            device_name=data.get("device_name"),
+            ip=data.get("ip"),
+            city=data.get("city"),
+            region=data.get("region"),
+            country=data.get("country"),
+            created_at=parse_time(data.get("created_at")),
+            last_active_at=parse_time(data.get("last_active_at")),
+            expires_at=parse_time(data.get("expires_at")),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time as `rfc3339` writes it, or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("a time is not text")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("a time without a zone")
+    return parsed.astimezone(UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class DemoEnded:
@@ -67,3 +120,19 @@ class DemoEnded:
         body["ended_at"] = rfc3339(self.ended_at)
         body["end_reason"] = self.end_reason
         return body
+
+    def to_saved(self) -> dict[str, Any]:
+        return {
+            **self.session.to_saved(),
+            "ended_at": rfc3339(self.ended_at),
+            "reason": self.end_reason,
+        }
+
+    @classmethod
+    def from_saved(cls, data: dict[str, Any]) -> DemoEnded:
+        if not isinstance(data, dict):
+            raise TypeError("a saved ended session is not an object")
+        ended = parse_time(data["ended_at"])
+        if ended is None or data["reason"] not in ("revoked", "expired", "signed_out"):
+            raise ValueError("not a saved ended session")
+        return cls(DemoSession.from_saved(data), ended, data["reason"])

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from session_tui.console import interruptible
 from session_tui.demo.requests import ApiError, allow, default_code, limit_of, session_ids_of
+from session_tui.demo.saved import SavedAccount
 from session_tui.demo.state import DemoState
 
 API_PREFIX = "/v1/sessions"
@@ -169,9 +170,16 @@ class DemoService:
         *,
         port: int = 0,
         sessions: int | None = None,
+        saved: SavedAccount | None = None,
     ) -> None:
+        """`saved` keeps the account in a file every run shares (`demo.saved`)."""
         self.clock = clock
-        self.state = DemoState(seed=seed, clock=clock, live=live, sessions=sessions)
+        self._saved = saved
+
+        def make() -> DemoState:
+            return DemoState(seed=seed, clock=clock, live=live, sessions=sessions)
+
+        self.state = saved.open(make) if saved is not None else make()
         self.token = token or secrets.token_urlsafe(24)
         self._port = port
         self._server: _Server | None = None
@@ -263,6 +271,14 @@ class DemoService:
         self, method: str, target: str, authorization: str | None, body: bytes
     ) -> tuple[int, Any]:
         """One request to (status, JSON payload); errors are raised as `ApiError`."""
+        if self._saved is None:
+            return self._answer(method, target, authorization, body)
+        with self._saved.turn(self.state):
+            return self._answer(method, target, authorization, body)
+
+    def _answer(
+        self, method: str, target: str, authorization: str | None, body: bytes
+    ) -> tuple[int, Any]:
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
         if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):

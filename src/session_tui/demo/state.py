@@ -17,21 +17,14 @@ from typing import Any
 
 from session_tui.demo import data
 from session_tui.demo.changes import ChangeLog
+from session_tui.demo.life import ACTIVITY_EVERY, MAX_ACTIVE, SIGNIN_EVERY, AccountLife
 from session_tui.demo.records import DemoEnded as DemoEnded
 from session_tui.demo.records import DemoSession as DemoSession
 from session_tui.demo.records import rfc3339 as rfc3339
 from session_tui.demo.records import utc_now as utc_now
 
-# How long a demo account "lives" at most between two looks; a laptop waking up after a
-# week must not replay ten thousand sign-ins.
-MAX_CATCH_UP = timedelta(hours=1)
-ACTIVITY_EVERY = (5, 20)  # seconds between two bursts of activity on some session
-SIGNIN_EVERY = (45, 80)  # seconds between two new sign-ins
-MAX_ACTIVE = 14  # above this, new sign-ins pause until some expire
-HISTORY_KEEP = 200
 
-
-class DemoState:
+class DemoState(AccountLife):
     """Thread-safe store of one account's sessions; the HTTP handler and tests share it.
 
     Every public method takes the lock and first lets time catch up, so callers never see a
@@ -208,120 +201,6 @@ class DemoState:
                 self._end(sid, now, "revoked")
             return targets
 
-    # -- time ------------------------------------------------------------------------------
-
-    def catch_up(self, now: datetime) -> None:
-        """Play every event due up to `now`. Does nothing unless the demo is live."""
-        with self._lock:
-            if not self.live or now <= self._seen_until:
-                return
-            if now - self._seen_until > MAX_CATCH_UP:
-                self._skip_to(now - MAX_CATCH_UP)
-            while True:
-                due = min(self._next_activity, self._next_signin)
-                if due > now:
-                    break
-                self._expire(due)
-                if due == self._next_activity:
-                    self._activity(due)
-                    self._next_activity = due + self._gap(ACTIVITY_EVERY)
-                else:
-                    self._signin(due)
-                    self._next_signin = due + self._gap(SIGNIN_EVERY)
-            self._expire(now)
-            self._seen_until = now
-
-    def _skip_to(self, moment: datetime) -> None:
-        """Jump over a long gap: expire what is due, and move the schedule, no replay."""
-        self._expire(moment)
-        self._seen_until = moment
-        self._next_activity = max(self._next_activity, moment + self._gap(ACTIVITY_EVERY))
-        self._next_signin = max(self._next_signin, moment + self._gap(SIGNIN_EVERY))
-
-    def _expire(self, moment: datetime) -> None:
-        due = [
-            s
-            for s in self._sessions.values()
-            if s.id != self.current_id and s.expires_at is not None and s.expires_at <= moment
-        ]
-        for s in sorted(due, key=lambda s: s.expires_at or moment):
-            self._end(s.id, s.expires_at or moment, "expired")
-
-    def _activity(self, moment: datetime) -> None:
-        others = sorted(sid for sid in self._sessions if sid != self.current_id)
-        if not others:
-            return
-        # A big account has about one session in a hundred active at each burst.
-        burst = max(self._rng.randint(1, 2), len(others) // 100)
-        for sid in self._rng.sample(others, k=min(len(others), burst)):
-            self._sessions[sid].last_active_at = moment
-            self._log.changed(sid)
-
-    def _signin(self, moment: datetime) -> None:
-        if len(self._sessions) >= self._max_active:
-            return
-        device, places = self._rng.choice(data.NEWCOMERS)
-        place_key = self._rng.choice(places)
-        session = self._add_from(device, place_key, self._rng.random() < 0.5, moment, moment, None)
-        if device.lifetime_minutes is not None:
-            low, high = device.lifetime_minutes
-            session.expires_at = moment + timedelta(minutes=self._rng.randint(low, high))
-            self._log.changed(session.id)
-
-    # -- internals -------------------------------------------------------------------------
-
-    def _now(self) -> datetime:
-        now = self._clock()
-        if now.tzinfo is None:
-            raise ValueError("the demo clock must return timezone-aware datetimes")
-        return now.astimezone(UTC)
-
-    def _gap(self, bounds: tuple[int, int]) -> timedelta:
-        return timedelta(seconds=self._rng.randint(*bounds))
-
-    def _new_id(self) -> str:
-        while True:
-            sid = "ses_" + "".join(self._rng.choices("0123456789abcdefghjkmnpqrstvwxyz", k=12))
-            if sid not in self._sessions and all(e.session.id != sid for e in self._history):
-                return sid
-
-    def _end(self, session_id: str, moment: datetime, reason: str) -> bool:
-        gone = self._sessions.pop(session_id, None)
-        if gone is None:
-            return False
-        self._log.ended(session_id)
-        self._history.append(DemoEnded(gone, moment, reason))
-        if len(self._history) > HISTORY_KEEP:
-            self._history.sort(key=lambda e: e.ended_at)
-            del self._history[: len(self._history) - HISTORY_KEEP]
-        return True
-
-    def _add_from(
-        self,
-        device: data.Device,
-        place_key: str,
-        provider_location: bool,
-        created: datetime,
-        active: datetime,
-        expires: datetime | None,
-    ) -> DemoSession:
-        place = data.PLACES[place_key]
-        session = DemoSession(
-            id=self._new_id(),
-            user_agent=device.user_agent,
-            device_name=device.device_name,
-            ip=data.address_in(place, self._rng),
-            city=place.city if provider_location else None,
-            region=place.region if provider_location else None,
-            country=place.country if provider_location else None,
-            created_at=created,
-            last_active_at=active,
-            expires_at=expires,
-        )
-        self._sessions[session.id] = session
-        self._log.changed(session.id)
-        return session
-
     def _populate(self, start: datetime) -> str:
         def ago(minutes: int) -> datetime:
             return start - timedelta(minutes=minutes)
@@ -369,24 +248,9 @@ class DemoState:
         return current.id
 
     def _grow(self, start: datetime) -> None:
-        """Fill the account up to `sessions` with a realistic fleet: most idle for days, some
-        for months (the inactive filter has something to find), a few online right now."""
-        rng = self._rng
-        places = sorted(data.PLACES)
+        """Fill the account up to `sessions` with a realistic fleet (`data.fleet_member`)."""
         index = 0
         while len(self._sessions) < self._size:
             index += 1
-            device = data.fleet_device(rng, index)
-            created = start - timedelta(minutes=rng.randint(60, 60 * 24 * 200))
-            roll = rng.random()
-            if roll < 0.05:
-                idle = timedelta(seconds=rng.randint(0, 240))
-            elif roll < 0.8:
-                idle = timedelta(minutes=rng.randint(5, 60 * 24 * 20))
-            else:
-                idle = timedelta(days=rng.randint(30, 200))
-            active = max(created, start - idle)
-            expires = None
-            if device.lifetime_minutes is not None:
-                expires = start + timedelta(minutes=rng.randint(*device.lifetime_minutes))
-            self._add_from(device, rng.choice(places), rng.random() < 0.5, created, active, expires)
+            member = data.fleet_member(self._rng, index, start)
+            self._add_from(*member)

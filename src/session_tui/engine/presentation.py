@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from session_tui.enrich import Place, SessionView, naming
+from session_tui.enrich.geo import UNKNOWN
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import DEFAULT_ONLINE_WINDOW, is_online
 
@@ -60,7 +61,7 @@ def short_place(place: Place) -> str:
         return plain(place.city, 80)
     if place.country_name:
         return plain(place.country_name, 80)
-    if place.label and place.label != "Unknown":
+    if place.label and place.label != UNKNOWN:
         return plain(place.label, 80)
     return ""
 
@@ -68,7 +69,9 @@ def short_place(place: Place) -> str:
 def full_place(place: Place) -> str:
     """ "Berlin, Land Berlin, Germany" (as much as is known), or the place's label."""
     parts = [p for p in (place.city, place.region, place.country_name) if p]
-    return plain(", ".join(parts), 200) if parts else plain(place.label, 80)
+    if parts:
+        return plain(", ".join(parts), 200)
+    return "" if place.label == UNKNOWN else plain(place.label, 80)
 
 
 def place_source(place: Place) -> str:

@@ -27,6 +27,7 @@ from session_tui.errors import (
     WrongPassword,
 )
 from session_tui.ids import url_segment
+from session_tui.providers.failures import why
 from session_tui.providers.http import (
     LIMITS,
     USER_AGENT,
@@ -193,11 +194,9 @@ def whoami_sync(base_url: str, access_token: str) -> dict[str, Any]:
             ws.send(json.dumps({"id": 1, "type": "auth/current_user"}))
             result = json.loads(ws.recv(timeout=LIMITS.deadline))
     except (OSError, InvalidHandshake) as exc:
-        raise Unreachable(f"Cannot reach {host}: {type(exc).__name__}.") from None
+        raise Unreachable(f"Cannot reach {host}: {why(exc)}.") from None
     except (WebSocketException, TimeoutError, ValueError) as exc:
-        raise BadResponse(
-            f"{host} did not answer on its websocket ({type(exc).__name__})."
-        ) from None
+        raise BadResponse(f"{host} did not answer on its websocket ({why(exc)}).") from None
     user = result.get("result") if isinstance(result, dict) else None
     if not isinstance(user, dict):
         raise BadResponse(f"{host} did not say whose token this is.")

@@ -34,6 +34,7 @@ from session_tui.errors import (
 )
 from session_tui.model import Capability, Session
 from session_tui.providers.base import ProviderBase
+from session_tui.providers.failures import why
 from session_tui.providers.fields import optional_ip, parse_time
 from session_tui.providers.hass_auth import HassTokens, tls_context, ws_url
 from session_tui.providers.http import LIMITS, USER_AGENT, check_url, host_of
@@ -208,9 +209,9 @@ class HomeAssistantProvider(ProviderBase):
         except TimeoutError:
             raise NoAnswer(f"{self.server} did not answer within {LIMITS.deadline:g} s.") from None
         except (OSError, InvalidHandshake) as exc:
-            raise Unreachable(f"Cannot reach {self.server}: {type(exc).__name__}.") from None
+            raise Unreachable(f"Cannot reach {self.server}: {why(exc)}.") from None
         except WebSocketException as exc:
-            raise NoAnswer(f"{self.server} closed the websocket ({type(exc).__name__}).") from None
+            raise NoAnswer(f"{self.server} closed the websocket ({why(exc)}).") from None
 
     async def _list(self) -> list[Session]:
         [body] = await self._session(("auth/refresh_tokens", {}))

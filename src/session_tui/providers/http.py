@@ -31,6 +31,7 @@ from session_tui.errors import (
     Unreachable,
     clamp_wait,
 )
+from session_tui.providers.failures import why
 from session_tui.text import plain
 
 T = TypeVar("T")
@@ -171,23 +172,22 @@ def request_failed(exc: httpx.HTTPError, host: str) -> ProviderError:
     line or headers) is `BadResponse`. The sentence names the host and the kind of failure
     only: never the URL, the headers or httpx's own text, which may quote what we sent.
     """
-    kind = type(exc).__name__
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return Unreachable(f"{host} did not answer in time (no connection).")
     if isinstance(exc, httpx.TimeoutException):
         return NoAnswer(f"{host} did not answer in time.")
     if isinstance(exc, httpx.DecodingError):
-        return BadResponse(f"{host} sent a response body that cannot be decoded ({kind}).")
+        return BadResponse(f"{host} sent a response body that cannot be decoded.")
     if isinstance(exc, httpx.TooManyRedirects):
-        return BadResponse(f"{host} redirected too many times ({kind}).")
+        return BadResponse(f"{host} redirected too many times.")
     if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith("Server disconnected"):
         # A server going down (or a restart racing a kept-alive connection): no answer at all.
         return NoAnswer(f"{host} closed the connection without answering.")
     if isinstance(exc, httpx.ProtocolError):
-        return BadResponse(f"{host} did not speak valid HTTP ({kind}).")
+        return BadResponse(f"{host} did not speak valid HTTP.")
     if isinstance(exc, httpx.TransportError):
-        return Unreachable(f"Cannot reach {host}: {kind}.")
-    return BadResponse(f"The request to {host} failed: {kind}.")
+        return Unreachable(f"Cannot reach {host}: {why(exc)}.")
+    return BadResponse(f"The request to {host} failed: {why(exc)}.")
 
 
 def _where(url: httpx.URL) -> str:

@@ -14,13 +14,19 @@ from session_tui.plugin import OpenAccounts, OpenRequest, ProviderPlugin
 
 
 def open_demo(request: OpenRequest) -> OpenAccounts:
+    """The demo account kept in the state directory (`demo.saved`): every run, dashboard or
+    command, continues the last one. A large account (`--demo-sessions N`) is made for the run
+    only, its history and audit trail in a scratch state directory, so trying 10,000 sessions
+    never floods the kept account's history."""
+    from session_tui.demo import saved
     from session_tui.demo.server import DemoService
     from session_tui.providers.rest import RestProvider
 
     cleanups: list[Callable[[], None]] = []
-    if not os.environ.get(paths.STATE_DIR_ENV):
-        # The demo invents a new account every run: its history and audit trail live for the
-        # run only, so they neither pile up in the user's state dir nor mix with real accounts.
+    size = request.choices.demo_sessions
+    if request.choices.demo_reset:
+        saved.reset()
+    if size is not None and not os.environ.get(paths.STATE_DIR_ENV):
         scratch = tempfile.mkdtemp(prefix="session-tui-demo-")
         os.environ[paths.STATE_DIR_ENV] = scratch
 
@@ -29,11 +35,13 @@ def open_demo(request: OpenRequest) -> OpenAccounts:
             shutil.rmtree(scratch, ignore_errors=True)
 
         cleanups.append(forget_scratch)
-    service = DemoService(sessions=request.choices.demo_sessions)
+    kept = saved.SavedAccount() if size is None else None
+    service = DemoService(sessions=size, saved=kept)
     service.start()
     cleanups.append(service.stop)
     provider = RestProvider(service.url, service.token)
-    return OpenAccounts([provider], profile="demo", cleanups=cleanups)
+    profile = saved.DEMO_PROFILE if size is None else f"{saved.DEMO_PROFILE}-{size}"
+    return OpenAccounts([provider], profile=profile, cleanups=cleanups)
 
 
 def open_rest(request: OpenRequest) -> OpenAccounts:

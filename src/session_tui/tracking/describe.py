@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from session_tui.enrich.device import device_of
-from session_tui.enrich.geo import GeoLocator, Place
+from session_tui.enrich.geo import UNKNOWN, GeoLocator, Place
 from session_tui.enrich.naming import agent_label, device_words
 from session_tui.enrich.text import plain
 from session_tui.model import Session
@@ -87,5 +87,9 @@ class Describer:
         return device_words(plain(session.display_name, 64), agent, session.id)
 
     def location_label(self, session: Session) -> str:
+        """ "🇩🇪 Berlin, Germany", "Private network"; "" when nothing is known (shown as the
+        table shows an empty cell, not as a word of its own)."""
         place = self.place(session)
+        if place.label == UNKNOWN:
+            return ""
         return f"{place.flag} {place.label}".strip() if place.flag else place.label

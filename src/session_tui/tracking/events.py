@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from session_tui.enrich.geo import UNKNOWN
 from session_tui.enrich.text import plain
 from session_tui.model import EndReason, Session
 from session_tui.text import without_flags
@@ -193,7 +194,7 @@ class SignIn(Event):
 
     @property
     def summary(self) -> str:
-        text = f"New sign-in: {self.device} from {self.location}"
+        text = f"New sign-in: {self.device}{_from(self.location)}"
         if self.session.is_current:
             text += " (this device)"
         if self.reasons:
@@ -220,7 +221,7 @@ class Ended(Event):
 
     @property
     def summary(self) -> str:
-        return f"Session ended ({self.reason}): {self.device} from {self.location}"
+        return f"Session ended ({self.reason}): {self.device}{_from(self.location)}"
 
     def _extra(self) -> dict[str, Any]:
         return {
@@ -334,3 +335,8 @@ def event_from_dict(
             new_location=str(data.get("new_location") or ""),
         )
     return None
+
+
+def _from(location: str) -> str:
+    """ " from Berlin, Germany", or nothing where the place is not known."""
+    return f" from {location}" if location and location != UNKNOWN else ""

@@ -19,6 +19,7 @@ from rich.segment import Segments
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -32,6 +33,7 @@ from session_tui.errors import ConfigError, WrongPassword
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
 from session_tui.ui import collection, glyphs
+from session_tui.ui.ascii_only import AsciiOnly
 from session_tui.ui.dashboard import AppOptions
 from session_tui.ui.screens.main import MainScreen
 from session_tui.ui.styles import stylesheet_paths
@@ -82,12 +84,19 @@ class SessionTuiApp(App[None]):
         glyphs.use(glyphs.ASCII if self.options.ascii else glyphs.UNICODE)
         if self.options.ascii:
             self.add_class("-ascii")
+            self._ascii_only: list[LineFilter] = [AsciiOnly()]
+        else:
+            self._ascii_only = []
         if self.options.theme and self.options.theme in self.available_themes:
             self.theme = self.options.theme
         self.tracking = TrackingView(self)  # the history and the alerts, on screen
         self.engine.subscribe(self._on_engine_event)
         for subscriber in self.options.subscribers:
             self.engine.subscribe(subscriber)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then, under `--ascii`, `AsciiOnly`: every character sent is ASCII."""
+        return [*super().get_line_filters(), *self._ascii_only]
 
     # -- the engine's parts the screens read ----------------------------------------------------
 
@@ -131,6 +140,7 @@ class SessionTuiApp(App[None]):
         stays literal on every path.
         """
         del markup
+        message, title = glyphs.shown(message), glyphs.shown(title)  # no flags under --ascii
         self.notices.append(Notice(message, title, severity))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 

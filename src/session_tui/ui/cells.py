@@ -23,6 +23,7 @@ from session_tui.engine.presentation import (
 from session_tui.enrich import DeviceType, SessionView
 from session_tui.enrich.times import ago_text, expires_text, is_online, last_active_text
 from session_tui.ids import refused_reason
+from session_tui.text import cut_middle
 from session_tui.ui import glyphs
 
 # The words are the engine's (`engine.presentation`); this module only styles them.
@@ -43,6 +44,7 @@ ONLINE_STYLE = Style(color="green", bold=True)
 CURRENT_STYLE = Style(bold=True)
 DIM_STYLE = Style(dim=True)
 MISSING_STYLE = Style(dim=True)
+IP_ROOM = 39  # the longest IPv6 address text
 STALE_STYLE = Style(dim=True, italic=True)  # rows from the last good poll while polls fail
 
 # Types worth a word in the Device column; API clients and bots already say so in their label.
@@ -107,8 +109,12 @@ def location_cell(view: SessionView) -> Text:
     return text
 
 
-def ip_cell(view: SessionView) -> Text:
-    return _cell(view.ip) if view.ip else _cell(glyphs.missing(), MISSING_STYLE)
+def ip_cell(view: SessionView, width: int = IP_ROOM) -> Text:
+    """The address, an IPv6 one shortened in the middle to `width` ("2a02:8108…4c1f:9b2e"):
+    its network and its host both stay readable."""
+    if not view.ip:
+        return _cell(glyphs.missing(), MISSING_STYLE)
+    return _cell(cut_middle(view.ip, width, glyphs.current().cut))
 
 
 def last_active_cell(

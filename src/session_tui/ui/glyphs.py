@@ -27,11 +27,12 @@ class Glyphs:
     alert: str
     bullet: str
     missing: str  # what an empty cell says
-    overflow: OverflowMethod  # how a cut cell ends: rich's "ellipsis" (…) or "crop"
+    overflow: OverflowMethod  # how rich cuts a cell: with "…" (`AsciiOnly` makes it "~")
+    cut: str  # what marks text this app cut itself
 
 
-UNICODE = Glyphs(False, "●", "✓", "▼", "▲", "⚑", "•", "—", "ellipsis")
-ASCII = Glyphs(True, "*", "x", "v", "^", "!", "-", "-", "crop")
+UNICODE = Glyphs(False, "●", "✓", "▼", "▲", "⚑", "•", "—", "ellipsis", "…")
+ASCII = Glyphs(True, "*", "x", "v", "^", "!", "-", "-", "ellipsis", "~")
 _current = UNICODE
 _FLAGS = re.compile("[\U0001f1e6-\U0001f1ff]{2} ?")
 

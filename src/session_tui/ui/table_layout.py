@@ -3,8 +3,9 @@
 Device is what tells sessions apart, so it gets what its longest shown text needs first; the
 place and the IP get their own longest text, not a fixed 39 cells of mostly blank IPv6 room.
 What gives way when there is not room for all, in order: the IP shortens to a whole IPv4
-address (IPv6 ends in "…"; the details pane has it all), the place narrows, then the IP goes.
-Only when even that leaves Device short is Device cut.
+address (an IPv6 address keeps its start and its end, "…" between; the details pane has it
+all), the place narrows, then Device is cut. The IP column is there from 100 columns on, and
+never below.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ LOCATION_NARROW = 16
 LOCATION_TIGHT = 13  # "🇩🇪 Berlin, DE"
 IP_MAX = 39  # the longest IPv6 text
 IP_SHORT = 15  # a whole IPv4 address
+IP_FROM = 96  # the table's width in a 100-column terminal: from there on the IP shows
 DEVICE_MAX = 90
 DEVICE_LEAST = 12
 CELL_PADDING = 1
@@ -46,14 +48,23 @@ def compute_layout(
     last = ("last_active" if has_activity else "signed_in", LAST_ACTIVE_WIDTH)
     times = (last, ("expires", EXPIRES_WIDTH)) if has_expiry else (last,)
     place, address = wants["location"], wants["ip"]
-    # The columns beside Device at their least, most generous first.
-    candidates: list[tuple[tuple[str, int], ...]] = [
-        (("location", place), ("ip", address)),
-        (("location", place), ("ip", min(address, IP_SHORT))),
-        (("location", min(place, LOCATION_NARROW)), ("ip", min(address, IP_SHORT))),
-        (("location", min(place, LOCATION_NARROW)),),
-        (("location", min(place, LOCATION_TIGHT)),),
-    ]
+    short = min(address, IP_SHORT)
+    # The columns beside Device at their least, most generous first. From IP_FROM the IP
+    # always shows (shortened in the middle when it must, `cells.ip_cell`); below, it goes.
+    candidates: list[tuple[tuple[str, int], ...]] = (
+        [
+            (("location", place), ("ip", address)),
+            (("location", place), ("ip", short)),
+            (("location", min(place, LOCATION_NARROW)), ("ip", short)),
+            (("location", min(place, LOCATION_TIGHT)), ("ip", short)),
+        ]
+        if width >= IP_FROM
+        else [
+            (("location", place),),
+            (("location", min(place, LOCATION_NARROW)),),
+            (("location", min(place, LOCATION_TIGHT)),),
+        ]
+    )
     for index, rest in enumerate(candidates):
         columns = 1 + len(rest) + len(times)
         room = width - SCROLLBAR - 2 * CELL_PADDING * columns - sum(w for _, w in rest)

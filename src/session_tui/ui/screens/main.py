@@ -67,6 +67,8 @@ class MainScreen(SessionActions, TableActions, Screen[None]):
         Binding("r", "read_only", show=False),
         Binding("R", "read_only", show=False),
         Binding("e", "read_only", show=False),
+        Binding("tab", "next_pane", "Next pane", show=False),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False),
         Binding("h", "history", "History"),
         Binding("a", "alerts", "Alerts"),
         Binding("ctrl+r", "refresh", "Refresh"),

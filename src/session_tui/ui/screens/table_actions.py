@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from session_tui.engine.ordering import SortColumn
+from session_tui.ui.widgets.extra_panes import PANES, PaneName
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from session_tui.ui.dashboard import Dashboard
     from session_tui.ui.widgets.accounts import AccountList
     from session_tui.ui.widgets.extra_panes import ExtraPanes
@@ -35,6 +38,8 @@ class TableActions:
         def account_list(self) -> AccountList: ...
 
         def refresh_bindings(self) -> None: ...
+        def focus_next(self, selector: str | type[Widget] = "*") -> Widget | None: ...
+        def focus_previous(self, selector: str | type[Widget] = "*") -> Widget | None: ...
         def _show_details(self) -> None: ...
         def _in_accounts(self) -> bool: ...
 
@@ -116,3 +121,35 @@ class TableActions:
             filter_input.start("sessions", self.table.filter_text)
         filter_input.add_class("-active")
         filter_input.focus()
+
+    # -- tab: the next pane ------------------------------------------------------------------
+
+    def action_next_pane(self) -> None:
+        self._step_pane(1)
+
+    def action_previous_pane(self) -> None:
+        self._step_pane(-1)
+
+    def _step_pane(self, step: int) -> None:
+        """tab / shift+tab: sessions, the account list (on call), history, alerts, in turn.
+
+        Docked (a large terminal), every pane is on screen and the focus simply moves on. Else
+        the history and the feed open as they are reached (on a narrow screen, in the table's
+        place), and coming back round to the sessions closes them.
+        """
+        extra = self.extra_panes
+        if extra.docked:
+            self.focus_next() if step > 0 else self.focus_previous()
+            return
+        on_call = len(self.tui.accounts) > 1
+        stops: list[PaneName | str] = ["sessions", *(["accounts"] if on_call else []), *PANES]
+        here = extra.focused() or ("accounts" if self._in_accounts() else "sessions")
+        target = stops[(stops.index(here) + step) % len(stops)]
+        if target in PANES:
+            extra.show(target)
+        else:
+            extra.close()
+            if target == "accounts":
+                self.account_list.focus()
+            else:
+                self.table.focus()

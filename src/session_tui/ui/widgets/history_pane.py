@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from session_tui.enrich.geo import UNKNOWN
 from session_tui.enrich.text import plain
 from session_tui.model import EndReason
 from session_tui.ui import glyphs
@@ -81,7 +82,9 @@ def history_cells(row: HistoryRow, account: str | None = None) -> list[Text]:
     device = plain(row.device, 120) or "Unknown client"
     if account:
         device = f"{plain(account, 60)}: {device}"
-    location = glyphs.shown(plain(row.location, 80)) or glyphs.missing()
+    location = glyphs.shown(plain(row.location, 80))
+    if not location or location == UNKNOWN:  # recorded before unknown places had no word
+        location = glyphs.missing()
     signed_in = when_text(row.signed_in)
     honest = row.signed_in is None or row.signed_in.is_open
     return [

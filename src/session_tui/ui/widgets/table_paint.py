@@ -119,7 +119,7 @@ class TablePaint(ScrollView):
         elif key == "location":
             text = cells.location_cell(view)
         elif key == "ip":
-            text = cells.ip_cell(view)
+            text = cells.ip_cell(view, dict(self._layout)["ip"])
         elif key == "last_active":
             text = cells.last_active_cell(view, self._now, self._window, live=not self.stale)
         elif key == "signed_in":
