@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
-from ui_support import SIZE, demo_app, settle
+from ui_support import SIZE, demo_app, settle, svg_characters
 
 from session_tui.demo import DemoService
 from session_tui.ui.glyphs import wants_ascii
@@ -18,12 +17,6 @@ FLAGS = re.compile("[\U0001f1e6-\U0001f1ff]")
 def screen_text(app) -> str:
     """What the terminal would show, as text (the SVG export's characters)."""
     return app.export_screenshot()
-
-
-def characters(svg: str) -> str:
-    """Every character the screen shows: the text of the SVG's <text> elements."""
-    text = html.unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
-    return text.replace("\xa0", " ")  # how the export writes a space
 
 
 async def test_ascii_mode_draws_no_flags_no_box_drawing_and_keeps_the_places(
@@ -42,7 +35,7 @@ async def test_ascii_mode_draws_no_flags_no_box_drawing_and_keeps_the_places(
         online = [table.cell_text(sid, "last_active") for sid in table.visible_ids]
     assert not FLAGS.search(svg) and not BOX_DRAWING.search(svg)
     assert "●" not in svg and "—" not in svg
-    shown = characters(svg)
+    shown = svg_characters(svg)
     assert shown.isascii(), sorted({c for c in shown if not c.isascii()})
     assert "Sao Paulo" in shown  # transliterated, not dropped
     assert "~" in shown and "…" not in shown  # every cut says so, in ASCII

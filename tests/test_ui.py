@@ -8,6 +8,7 @@ holds, before and after the keys.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ import pytest
 from demo_fixtures import DEMO_NOW
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
-from ui_support import settle, until
+from ui_support import screen_characters, settle, until
 
 from session_tui.demo import DemoService
 from session_tui.engine import events
@@ -533,3 +534,23 @@ async def test_help_fits_a_24_row_terminal(demo_service: DemoService) -> None:
         dialog = app.screen.query_one("#help")
         assert hint.region.height > 0
         assert dialog.region.contains_region(hint.region)  # not cut off by the dialog
+
+
+async def test_an_unknown_place_reads_the_same_in_table_details_and_cli(
+    demo_service: DemoService,
+) -> None:
+    """203.0.113.5 (a documentation address) has no place: one mark for it, not two words."""
+    sid = demo_service.state.add_session(user_agent="curl/8.5.0", ip="203.0.113.5")
+    app = make_app(demo_service)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await settle(pilot, app)
+        t = table(app)
+        assert t.cell_text(sid, "location") == "—"
+        for _ in range(len(t.visible_ids)):
+            if t.selected_id == sid:
+                break
+            await pilot.press("j")
+        assert t.selected_id == sid
+        await pilot.pause()
+        screen = screen_characters(app)
+        assert re.search(r"Location\s+—", screen) and "Unknown" not in screen

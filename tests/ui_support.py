@@ -6,7 +6,9 @@ actions all run in workers, and a test may look only once they are done.
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from collections.abc import Callable
 
 from rich.console import Console
@@ -68,3 +70,14 @@ def rendered_text(renderable: object, width: int = 120) -> str:
     console = Console(width=width, record=True, color_system=None, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
+
+
+def screen_characters(app: SessionTuiApp) -> str:
+    """Every character the screen shows, in order: the text of its SVG export."""
+    return svg_characters(app.export_screenshot())
+
+
+def svg_characters(svg: str) -> str:
+    """The text of an SVG screenshot's <text> elements."""
+    text = html.unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
+    return text.replace("\xa0", " ")  # how the export writes a space
