@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from ui_support import CURL_UA, JAPAN_IP, SIZE, poll, settle, until
+from ui_support import CURL_UA, JAPAN_IP, SIZE, header_line, poll, settle, until
 from ui_support import demo_app as make_app
 
 from session_tui.demo import DemoService
@@ -25,7 +25,6 @@ from session_tui.ui.app import SessionTuiApp
 from session_tui.ui.screens.help import HelpScreen, help_table
 from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList
 from session_tui.ui.widgets.extra_panes import ExtraPanes
-from session_tui.ui.widgets.header import StatusHeader
 
 GERMAN_IP = "95.91.195.72"  # Germany, which the demo account already uses
 WGET_UA = "Wget/1.21.4"  # an API client family the demo account never used
@@ -37,9 +36,7 @@ def messages(app: SessionTuiApp) -> list[str]:
 
 def header_text(app: SessionTuiApp) -> str:
     """What the header line says, as plain text."""
-    console = Console(width=200, file=io.StringIO(), record=True)
-    console.print(app.main.query_one("#header", StatusHeader).render())
-    return console.export_text()
+    return header_line(app, 200)
 
 
 def feed(app: SessionTuiApp) -> AlertList:

@@ -81,3 +81,11 @@ def svg_characters(svg: str) -> str:
     """The text of an SVG screenshot's <text> elements."""
     text = html.unescape("".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg)))
     return text.replace("\xa0", " ")  # how the export writes a space
+
+
+def header_line(app: SessionTuiApp, width: int | None = None) -> str:
+    """What the header line says, as plain text, as wide as it is on screen (or `width`)."""
+    header = app.main.header
+    console = Console(width=width or header.size.width, file=io.StringIO(), record=True)
+    console.print(header.render())
+    return console.export_text().rstrip("\n")

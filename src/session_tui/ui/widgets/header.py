@@ -36,6 +36,13 @@ def updated_text(updated_at: datetime | None, now: datetime) -> str:
     return f"updated {seconds // 3600} h ago"
 
 
+# What the header leaves out when the line is too short, by level (see `_texts`).
+_DROP_SERVER, _DROP_KIND, _DROP_SORT, _DROP_AS, _SHORT_ERROR, _DROP_FRESHNESS, _DROP_ERROR = range(
+    1, 8
+)
+_LEVELS = _DROP_ERROR
+
+
 class StatusHeader(Widget):
     """Account, provider and server on the left; state, freshness and alerts on the right.
 
@@ -75,47 +82,60 @@ class StatusHeader(Widget):
             self.refresh()
 
     def _texts(self) -> tuple[Text, Text]:
+        """The two sides, with as much as the width holds. What gives way, in order: the
+        server, the provider's kind, the sort, "as ...", the length of an error, how fresh
+        the data is, the error itself; the account and the filter are cut only after that."""
+        width = self.size.width
+        for level in range(_LEVELS + 1):
+            left, right = self._side_texts(level)
+            if width <= 0 or left.cell_len + right.cell_len + 1 <= width:
+                break
+        return left, right
+
+    def _side_texts(self, level: int) -> tuple[Text, Text]:
         left = Text(no_wrap=True, overflow=glyphs.current().overflow)
         left.append("session-tui", "bold reverse")
         right = Text(no_wrap=True, justify="right")
         account = self.account
-        if account is not None:
-            provider = account.provider
+        if account is None:
+            return left, right
+        provider = account.provider
+        left.append(" ")
+        left.append(plain(account.name, 80), "bold")
+        if self.read_only:
             left.append(" ")
-            left.append(plain(account.name, 80), "bold")
-            if self.read_only:
-                left.append(" ")
-                left.append("read-only", "bold reverse yellow")
-            if provider.acting_as and provider.acting_as != account.name:
-                left.append(" as ", "dim")
-                left.append(plain(provider.acting_as, 80))
+            left.append("read-only", "bold reverse yellow")
+        if self.filter_text:  # what the table shows is not everything: never dropped
+            left.append("  ")
+            left.append("filter:", "dim")
+            left.append(" ")
+            left.append(plain(self.filter_text, 40), "italic")
+        if level < _DROP_AS and provider.acting_as and provider.acting_as != account.name:
+            left.append(" as ", "dim")
+            left.append(plain(provider.acting_as, 80))
+        if level < _DROP_KIND:
             left.append("  ")
             left.append(plain(provider.kind, 20), "dim")
-            if provider.server:
+            if provider.server and level < _DROP_SERVER:
                 left.append(" · ", "dim")
                 left.append(plain(provider.server, 80), "dim")
-            if self.sort_label:
-                left.append("  ")
-                left.append(f"sort: {self.sort_label}", "dim")
-            if self.filter_text:
-                left.append("  ")
-                left.append("filter:", "dim")
-                left.append(" ")
-                left.append(plain(self.filter_text, 40), "italic")
-            if self.marked:
-                right.append(f"{glyphs.current().mark} {self.marked} selected", "bold yellow")
-                right.append("  ")
-            if self.unseen_alerts:
-                noun = "alert" if self.unseen_alerts == 1 else "alerts"
-                right.append(
-                    f"{glyphs.current().alert} {self.unseen_alerts} new {noun}", "bold magenta"
-                )
-                right.append("  ")
-            right.append_text(self._state(account))
-            right.append(" ")
+        if self.sort_label and level < _DROP_SORT:
+            left.append("  ")
+            left.append(f"sort: {self.sort_label}", "dim")
+        if self.marked:
+            right.append(f"{glyphs.current().mark} {self.marked} selected", "bold yellow")
+            right.append("  ")
+        if self.unseen_alerts:
+            noun = "alert" if self.unseen_alerts == 1 else "alerts"
+            right.append(
+                f"{glyphs.current().alert} {self.unseen_alerts} new {noun}", "bold magenta"
+            )
+            right.append("  ")
+        right.append_text(self._state(account, level))
+        right.append(" ")
         return left, right
 
-    def _state(self, account: AccountState) -> Text:
+    def _state(self, account: AccountState, level: int = 0) -> Text:
         """ "● connected · updated 3 s ago", or what is wrong: never "connected" while polls
         fail or a poll waits far past its interval (the rows are then the last good data)."""
         now = self.now
@@ -132,10 +152,11 @@ class StatusHeader(Widget):
         text.append(glyphs.current().online, style)
         text.append(" ")
         text.append(label, style)
-        if account.error and account.connection is not Connection.CONNECTED:
+        failed = account.error and account.connection is not Connection.CONNECTED
+        if failed and level < _DROP_ERROR:
             text.append(": ", style)
-            text.append(plain(account.error, 48), style)
-        if now is None:
+            text.append(plain(account.error, 48 if level < _SHORT_ERROR else 24), style)
+        if now is None or level >= _DROP_FRESHNESS:
             return text
         text.append(" · ", "dim")
         if (failing or waited is not None) and account.updated_at is not None:
