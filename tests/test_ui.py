@@ -172,6 +172,33 @@ async def test_revoke_all_names_only_what_it_ends(
     assert demo_service.state.session_ids() == {demo_service.current_id, newcomer}
 
 
+async def test_revoke_all_at_80x24_counts_what_it_cannot_show_and_scrolls(
+    demo_service: DemoService,
+) -> None:
+    app = make_app(demo_service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        order = [sid for sid in table(app).visible_ids if sid != demo_service.current_id]
+        names = [table(app).cell_text(sid, "device") for sid in order]
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        await pilot.pause()
+        hidden = dialog.hidden_lines
+        assert 0 < hidden < len(order)
+        more = str(dialog.query_one("#dialog-more", Static).render())
+        assert f"and {hidden} more" in more
+        listed = str(dialog.query_one("#dialog-lines Static", Static).render()).splitlines()
+        # In the table's order, by the names the table shows.
+        assert [line[2:].split()[0] for line in listed] == [name.split()[0] for name in names]
+        for _ in range(hidden):
+            await pilot.press("j")
+        await pilot.pause()
+        assert dialog.hidden_lines == 0 and not dialog.query_one("#dialog-more").display
+        await pilot.press("n")
+
+
 async def test_failed_revoke_leaves_row_and_says_why(
     running: tuple[SessionTuiApp, Pilot[None]], demo_service: DemoService
 ) -> None:
@@ -554,3 +581,22 @@ async def test_an_unknown_place_reads_the_same_in_table_details_and_cli(
         await pilot.pause()
         screen = screen_characters(app)
         assert re.search(r"Location\s+—", screen) and "Unknown" not in screen
+
+
+async def test_revoke_keys_say_nothing_can_be_sent_while_the_server_is_down(
+    demo_service: DemoService,
+) -> None:
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("j")
+        demo_service.stop()
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: app.accounts[0].error, "the failed poll")
+        for key in ("r", "R"):
+            before = len(app.notices)
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen)  # no dialog, no password asked
+            said = [n.message for n in list(app.notices)[before:]]
+            assert any("nothing can be sent" in m for m in said), said

@@ -6,13 +6,13 @@ like the screen it asks the app to act and never calls a provider itself.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from session_tui.engine.ordering import SortColumn, ordered
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome
-from session_tui.engine.state import AccountState
+from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
 from session_tui.model import Capability, Session
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from session_tui.ui.dashboard import Dashboard
     from session_tui.ui.widgets.sessions_table import SessionsTable
 
-MAX_LISTED = 8  # sessions named one by one in the revoke-all dialog
+MAX_LISTED = 200  # sessions named one by one in the revoke-all dialog (it scrolls)
+MAX_NAMED = 8  # sessions named in a notification
 
 
 def _plural(count: int, word: str) -> str:
@@ -57,8 +58,26 @@ class SessionActions:
     def _account_suffix(self) -> str:
         return f" of {plain(self.account.name, 80)}" if self.multi else ""
 
+    def _unreachable(self, account: AccountState) -> bool:
+        """While polls fail (or none has succeeded yet) nothing is sent: say why, and when it
+        will work again, instead of asking for a password or confirming into an error."""
+        failing = account.connection in (Connection.ERROR, Connection.RATE_LIMITED)
+        never = account.updated_at is None and account.connection is not Connection.SIGNED_OUT
+        if not (failing or never):
+            return False
+        why = "asked to wait" if account.connection is Connection.RATE_LIMITED else "not answering"
+        self.notify(
+            f"The server is {why}, so nothing can be sent to it now; the rows are the last good "
+            "data. Revoking works again once a poll gets through (ctrl+r tries now).",
+            title="Not sent",
+            severity="warning",
+        )
+        return True
+
     def action_revoke(self) -> None:
         account = self.account
+        if self._unreachable(account):
+            return
         view = self._selected_view()
         if view is None:
             self.notify("No session selected.", severity="warning")
@@ -116,6 +135,8 @@ class SessionActions:
 
     def action_revoke_others(self) -> None:
         account = self.account
+        if self._unreachable(account):
+            return
         others, scope = self._scope()
         if not others:
             if scope == "shown":
@@ -151,11 +172,11 @@ class SessionActions:
                 style="bold yellow",
             )
             note = stays if note is None else Text("\n").join([note, stays])
-        views = ordered((self.tui.enricher.view(s) for s in others), SortColumn.LAST_ACTIVE)
         bullet = glyphs.current().bullet
+        views = self._in_table_order(others)
         lines = [Text(f"{bullet} {cells.describe(v)}") for v in views[:MAX_LISTED]]
         if count > MAX_LISTED:
-            lines.append(Text(f"  and {count - MAX_LISTED} more", style="dim"))
+            lines.append(Text(f"  and {count - MAX_LISTED:,} more", style="dim"))
 
         async def action(password: str | None) -> RevokeAttempt:
             return await self.tui.revoke_others(account, others, password)
@@ -170,6 +191,17 @@ class SessionActions:
             confirm_label="Sign out",
             id="confirm-revoke-all",
         )
+
+    def _in_table_order(self, sessions: list[Session]) -> list[SessionView]:
+        """The first MAX_LISTED of `sessions` as the table lists them (so the dialog reads as
+        the screen does), those it does not show (filtered out, marked) after them."""
+        wanted = {s.id for s in sessions}
+        views = [v for v in self.table.shown_views if v.session.id in wanted][:MAX_LISTED]
+        if len(views) < min(len(sessions), MAX_LISTED):
+            shown = {v.session.id for v in views}
+            rest = (s for s in sessions if s.id not in shown)
+            views += [self.tui.enricher.view(s) for s in islice(rest, MAX_LISTED - len(views))]
+        return views
 
     def _ask_to_revoke(
         self,
@@ -235,7 +267,7 @@ class SessionActions:
         listed = self.account.sessions
         shown = [
             cells.describe(self.tui.enricher.view(listed[sid]))
-            for sid in session_ids[:MAX_LISTED]
+            for sid in session_ids[:MAX_NAMED]
             if sid in listed
         ]
         more = len(session_ids) - len(shown)
@@ -258,7 +290,7 @@ class SessionActions:
 
     def action_rename(self) -> None:
         account = self.account
-        if not account.can(Capability.RENAME):
+        if not account.can(Capability.RENAME) or self._unreachable(account):
             return
         view = self._selected_view()
         if view is None:

@@ -45,6 +45,10 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         Binding("space", "press_focused", "Press", show=False),
         Binding("n", "cancel_key", "No"),
         Binding("escape", "cancel", "Cancel"),
+        Binding("down,j", "scroll_lines(1)", "Scroll down", show=False),
+        Binding("up,k", "scroll_lines(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_lines(5)", show=False),
+        Binding("pageup", "scroll_lines(-5)", show=False),
     ]
 
     def __init__(
@@ -81,9 +85,11 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
             yield Static(self._question, id="dialog-question")
             if self._lines:
                 lines = Text("\n", no_wrap=True, overflow="ellipsis").join(self._lines)
-                # Scrolls rather than pushing the buttons off a short terminal.
+                # Scrolls rather than pushing the buttons off a short terminal; what does not
+                # fit is counted under it ("and 3 more"), and ↓ / ↑ scroll it.
                 with VerticalScroll(id="dialog-lines"):
                     yield Static(lines)
+                yield Static("", id="dialog-more")
             if self._note is not None:
                 yield Static(self._note, id="dialog-note")
             if self._password_for is not None:
@@ -102,10 +108,36 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
                 )
 
     def on_mount(self) -> None:
+        if self._lines:
+            listed = self.query_one("#dialog-lines", VerticalScroll)
+            self.watch(listed, "scroll_y", self._count_hidden)
+            listed.call_after_refresh(self._count_hidden)
         if self.asks_password:
             self.query_one("#dialog-password", Input).focus()
         else:
             self.query_one("#cancel", Button).focus()
+
+    def on_resize(self) -> None:
+        if self._lines:
+            self.call_after_refresh(self._count_hidden)
+
+    @property
+    def hidden_lines(self) -> int:
+        """How many of the listed lines are below the list's visible part."""
+        listed = self.query_one("#dialog-lines", VerticalScroll)
+        seen = int(listed.scroll_y) + listed.scrollable_content_region.height
+        return max(0, len(self._lines) - seen)
+
+    def _count_hidden(self) -> None:
+        hidden = self.hidden_lines
+        more = self.query_one("#dialog-more", Static)
+        more.display = hidden > 0
+        more.update(Text(f"and {hidden} more (↓ to scroll)" if hidden else "", style="dim"))
+
+    def action_scroll_lines(self, step: int) -> None:
+        if self._lines:
+            listed = self.query_one("#dialog-lines", VerticalScroll)
+            listed.scroll_to(y=listed.scroll_y + step, animate=False)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#dialog-error", Static).update(Text(message, style="bold red"))
@@ -147,7 +179,8 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         # While the password field has focus, y and n are letters of the password (and enter
         # submits the field, which confirms too).
         in_field = isinstance(self.focused, Input)
-        return not (action in ("confirm", "cancel_key", "press_focused") and in_field)
+        letters = ("confirm", "cancel_key", "press_focused", "scroll_lines")
+        return not (action in letters and in_field)
 
     @on(Button.Pressed, "#confirm")
     def _confirm_pressed(self) -> None:
