@@ -600,3 +600,23 @@ async def test_revoke_keys_say_nothing_can_be_sent_while_the_server_is_down(
             assert isinstance(app.screen, MainScreen)  # no dialog, no password asked
             said = [n.message for n in list(app.notices)[before:]]
             assert any("nothing can be sent" in m for m in said), said
+
+
+async def test_rows_hold_their_places_while_the_user_moves(demo_service: DemoService) -> None:
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        t = table(app)
+        await pilot.press("j", "j")
+        before = list(t.visible_ids)
+        under_cursor = t.selected_id
+        bottom = before[-1]
+        demo_service.state.touch(bottom)  # now the most recently active: it would move up
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assert t.visible_ids == before and t.selected_id == under_cursor
+        assert "new activity" in str(t.border_subtitle)
+        # Once the user pauses, the news takes its place, and the cursor stays on its session.
+        await until(pilot, lambda: t.visible_ids != before, "the rows to take their places")
+        assert t.visible_ids.index(bottom) < len(before) - 1
+        assert t.selected_id == under_cursor and not t.border_subtitle

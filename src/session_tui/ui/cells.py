@@ -83,6 +83,9 @@ def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) ->
     label = device_label(view)
     primary = primary_name(view)
     text.append(primary, CURRENT_STYLE if is_current else "")
+    if refused_reason(view.session.id) is not None:  # before the details: a cut keeps it
+        text.append("  ")
+        text.append(UNSAFE_ID, UNSAFE_STYLE)
     extra = []
     if label and label != primary:
         extra.append(label)
@@ -92,9 +95,6 @@ def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) ->
     if extra:
         text.append("  ")
         text.append(" · ".join(extra), DIM_STYLE)
-    if refused_reason(view.session.id) is not None:
-        text.append("  ")
-        text.append(UNSAFE_ID, UNSAFE_STYLE)
     return text
 
 

@@ -74,6 +74,11 @@ class TableRows:
     _window: timedelta | None = None
     _input: list[SessionView] = field(default_factory=list)  # the last update's views
     _index: dict[str, int] | None = None  # worked out when first asked
+    # While the user moves or has marks, rows keep the places they had (`update(hold=True)`):
+    # the order they were shown in, new sessions after them. `held_back`: the sorted order
+    # differs, so there is news the table does not show in place yet.
+    _held: list[str] | None = None
+    held_back: bool = False
 
     @property
     def index(self) -> dict[str, int]:
@@ -100,7 +105,12 @@ class TableRows:
         now: datetime,
         window: timedelta,
         query: Query,
+        hold: bool = False,
     ) -> None:
+        if query != self._query or not hold:
+            self._held = None  # a new sort or filter is the user's own move: it applies
+        elif self._held is None:
+            self._held = self._all  # the order on screen now (never changed in place)
         if query != self._query or current_id != self.current_id or window != self._window:
             self._rows.clear()  # another order, filter or badge: every row anew
         self._window = window
@@ -264,19 +274,31 @@ class TableRows:
         """The quick filters depend on the clock ("idle for 90 days"): check again."""
         self._show(now)
 
+    def _held_order(self) -> list[str]:
+        """The held order: the rows still there where they were, new ones after them."""
+        rows = self._rows
+        held = [sid for sid in self._held or () if sid in rows]
+        if len(held) != len(rows):
+            placed = set(held)
+            held += [sid for sid in self._all if sid not in placed]
+        self._held = held
+        self.held_back = held != self._all
+        return held
+
     def _show(self, now: datetime, *, keep_needs: bool = False) -> None:
         query = self._query
         rows = self._rows
+        base = self._all if self._held is None else self._held_order()
+        if self._held is None:
+            self.held_back = False
         if query.quick:
-            self.order = [
-                sid for sid in self._all if rows[sid].shown and self._quick(rows[sid], now)
-            ]
+            self.order = [sid for sid in base if rows[sid].shown and self._quick(rows[sid], now)]
         elif query.text:
-            self.order = [sid for sid in self._all if rows[sid].shown]
+            self.order = [sid for sid in base if rows[sid].shown]
         else:
-            self.order = self._all  # every row: the same list (never changed in place)
+            self.order = base  # every row: the same list (never changed in place)
         self._index = None
-        if not (keep_needs and self.order is self._all):
+        if not (keep_needs and self.order is base):
             self._needs = {}
 
     def need(self, column: str) -> int:

@@ -10,6 +10,7 @@ the scroll position holds; the header row stays put.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
+from textual.timer import Timer
 
 from session_tui.engine.ordering import SortColumn
 from session_tui.enrich import SessionView
@@ -27,6 +29,10 @@ from session_tui.ui.table_rows import Query, TableRows, matches
 from session_tui.ui.widgets.table_paint import TablePaint
 
 __all__ = ["SessionsTable", "matches"]
+
+
+HOLD_AFTER_MOVE = 3.0  # seconds after a move (or while marks exist) the rows keep their places
+HELD_HINT = "new activity: the order updates when you pause"
 
 
 class SessionsTable(TablePaint, can_focus=True):
@@ -116,6 +122,8 @@ class SessionsTable(TablePaint, can_focus=True):
         self.stale = False  # polls are failing: rows are the last good data, dimmed, not live
         self._cursor = 0
         self._cursor_id: str | None = None  # the session the cursor is on, kept across polls
+        self._moved_at = -HOLD_AFTER_MOVE  # when the user last moved or marked (monotonic)
+        self._let_go_timer: Timer | None = None
 
     # -- what the screen calls ---------------------------------------------------------------
 
@@ -191,6 +199,7 @@ class SessionsTable(TablePaint, can_focus=True):
             self.marked.clear()
             self.refresh()
             self.post_message(self.MarksChanged())
+            self._let_go()
 
     def select_id(self, session_id: str) -> bool:
         """Put the cursor on this session; False when it is not shown (ended or filtered)."""
@@ -230,24 +239,46 @@ class SessionsTable(TablePaint, can_focus=True):
         self.post_message(self.DetailsToggled())
 
     def action_cursor_down(self) -> None:
-        self.move_cursor(row=self._cursor + 1)
+        self._user_moved(self._cursor + 1)
 
     def action_cursor_up(self) -> None:
-        self.move_cursor(row=self._cursor - 1)
+        self._user_moved(self._cursor - 1)
 
     def action_page_down(self) -> None:
-        self.move_cursor(row=self._cursor + max(self._rows_in_view() - 1, 1))
+        self._user_moved(self._cursor + max(self._rows_in_view() - 1, 1))
 
     def action_page_up(self) -> None:
-        self.move_cursor(row=self._cursor - max(self._rows_in_view() - 1, 1))
+        self._user_moved(self._cursor - max(self._rows_in_view() - 1, 1))
 
     def action_first(self) -> None:
-        self.move_cursor(row=0)
+        self._user_moved(0)
 
     def action_last(self) -> None:
-        self.move_cursor(row=self.row_count - 1)
+        self._user_moved(self.row_count - 1)
+
+    # -- rows hold their places while the user moves ----------------------------------------
+
+    @property
+    def holding(self) -> bool:
+        """The user moved in the last few seconds, or has marks: a poll does not re-sort the
+        rows under them (`TableRows.update(hold=True)`); the border says when news waits."""
+        return bool(self.marked) or time.monotonic() - self._moved_at < HOLD_AFTER_MOVE
+
+    def _user_moved(self, row: int | None = None) -> None:
+        self._moved_at = time.monotonic()
+        if self._let_go_timer is not None:
+            self._let_go_timer.stop()
+        self._let_go_timer = self.set_timer(HOLD_AFTER_MOVE, self._let_go, name="hold-rows")
+        if row is not None:
+            self.move_cursor(row=row)
+
+    def _let_go(self) -> None:
+        """Still, and nothing marked: what waited takes its place (the cursor's row kept)."""
+        if not self.holding and self.rows.held_back:
+            self._apply()
 
     def action_toggle_mark(self) -> None:
+        self._user_moved()
         sid = self.selected_id
         if sid is None:
             return
@@ -271,6 +302,7 @@ class SessionsTable(TablePaint, can_focus=True):
         if offset.y == 0:
             self._header_clicked(offset.x)
         else:
+            self._user_moved()
             self.move_cursor(row=int(self.scroll_y) + offset.y - 1, scroll=False)
         self.focus()
 
@@ -333,7 +365,9 @@ class SessionsTable(TablePaint, can_focus=True):
                 frozenset(self.quick),
                 self.inactive_days,
             ),
+            hold=self.holding,
         )
+        self.border_subtitle = HELD_HINT if rows.held_back else ""
         if self.marked:
             self.marked &= rows.views.keys()  # a marked session that ended is no longer marked
         self._layout = compute_layout(
