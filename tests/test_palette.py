@@ -64,3 +64,27 @@ def test_save_theme_replaces_the_line_and_refuses_odd_names(tmp_path: Path) -> N
     assert path.read_text().count("theme =") == 1 and load_theme(path) == "gruvbox"
     with pytest.raises(ConfigError):
         save_theme('x"\n[profiles.evil]', path)
+
+
+async def test_the_palette_lists_keys_once_and_saves_a_screenshot_where_it_can(
+    demo_service: DemoService, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/Pictures, no ~/Downloads
+    monkeypatch.setenv("XDG_PICTURES_DIR", str(tmp_path / "home" / "Pictures"))
+    app = demo_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Keys") == 1 and titles.count("Screenshot") == 1
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"screenshot")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: any(n.title == "Screenshot" for n in app.notices), "saved")
+    said = next(n for n in app.notices if n.title == "Screenshot")
+    folder = paths.state_dir() / "screenshots"
+    assert said.message.startswith(f"Saved to {folder}/session-tui-"), said.message
+    assert "[" not in said.message  # no markup
+    (saved,) = folder.glob("session-tui-*.svg")
+    assert saved.stat().st_mode & 0o777 == 0o600 and "<svg" in saved.read_text()[:200]

@@ -147,9 +147,37 @@ class SessionTuiApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from session_tui.ui.palette import app_commands
 
-        if screen is self.main:
-            yield from app_commands(self)
-        yield from super().get_system_commands(screen)
+        mine = screen is self.main
+        if mine:
+            yield from app_commands(self)  # its own "Keys" (the help)
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot" or (mine and command.title == "Keys"):
+                continue
+            yield command
+        yield SystemCommand(
+            "Screenshot",
+            "Save an SVG picture of the screen (in your pictures folder, or the state directory)",
+            self.action_save_screenshot,
+        )
+
+    def action_save_screenshot(self) -> None:
+        self.run_worker(self._save_screenshot(), group="screenshot", exit_on_error=False)
+
+    async def _save_screenshot(self) -> None:
+        from session_tui.ui.screenshot import save_svg
+
+        svg = self.export_screenshot()
+        try:
+            target = await asyncio.to_thread(save_svg, svg, datetime.now())
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            self.notify(
+                f"Could not save the screenshot: {exc.strerror or exc}{where}.",
+                title="Screenshot",
+                severity="error",
+            )
+            return
+        self.notify(f"Saved to {target}", title="Screenshot")
 
     def watch_theme(self, theme: str) -> None:
         """A theme chosen in the palette is kept in the config file for the next start."""
