@@ -39,3 +39,17 @@ def test_this_device_leads_the_online_rows_and_older_rows_go_by_the_minute() -> 
     )
     # Phone and laptop share a minute: the one active more recently goes first.
     assert order == ["tui", "web", "phone", "laptop", "old", "never"]
+
+
+def test_device_names_sort_in_natural_order() -> None:
+    names = ["worker 9775", "worker 977", "worker 9750", "Worker 10", "worker 2", "alpha"]
+    sessions = [_s(f"s{i}", timedelta(hours=1), name=n) for i, n in enumerate(names)]
+    views = ordered([ENRICH.view(s) for s in sessions], SortColumn.DEVICE, NOW)
+    assert [v.session.display_name for v in views] == [
+        "alpha",
+        "worker 2",
+        "Worker 10",
+        "worker 977",
+        "worker 9750",
+        "worker 9775",
+    ]

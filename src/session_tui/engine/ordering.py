@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,20 @@ class SortColumn(enum.Enum):
             if candidate.key in shown:
                 return candidate
         return self
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural(text: str) -> tuple[str | int, ...]:
+    """ "worker 977" < "worker 9750" < "worker 9775": numbers in text compare as numbers.
+
+    `re.split` with a group alternates text and digits, so two keys compare text with text and
+    number with number at every position."""
+    parts: list[str | int] = _DIGITS.split(text.casefold())
+    for index in range(1, len(parts), 2):
+        parts[index] = int(parts[index])
+    return tuple(parts)
 
 
 def _ip_key(text: str) -> tuple[int, int, str]:
@@ -102,7 +117,7 @@ def sort_key(
         expires = _aware(session.expires_at, _FOREVER)
         return (session.expires_at is None, expires, recent, sid)
     if column is SortColumn.DEVICE:
-        return (False, device_words(view).casefold(), recent, sid)
+        return (False, natural(device_words(view)), recent, sid)
     if column is SortColumn.LOCATION:
         where = short_place(view.place)
         place = (view.place.country_name or "").casefold()

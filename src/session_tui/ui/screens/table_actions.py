@@ -91,6 +91,8 @@ class TableActions:
                 return
             if extra.docked:
                 self.table.focus()
+            elif extra.screen.has_class("-narrow"):
+                extra.close()  # tabs over the table: back to the sessions, not the pane behind
             else:
                 extra.close(extra.front)
             self.refresh_bindings()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -53,19 +54,38 @@ class FeedEntry:
 
 def entry_text(entry: FeedEntry, *, multi: bool = False) -> Text:
     """Two lines: marker, severity word, time, device and place; then why (or "known ...")."""
+    badge, first, second = _entry_parts(entry, multi)
+    return Text.assemble(badge, first, "\n", "    ", second, end="")
+
+
+def entry_prompt(entry: FeedEntry, *, multi: bool = False) -> Table:
+    """`entry_text` as the feed shows it: where a line wraps, it goes on under its own text,
+    not under the badge (a hanging indent)."""
+    badge, first, second = _entry_parts(entry, multi)
+    grid = Table.grid()
+    grid.add_column(width=badge.cell_len, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(badge, first)
+    grid.add_row("", second)
+    return grid
+
+
+def _entry_parts(entry: FeedEntry, multi: bool) -> tuple[Text, Text, Text]:
+    """(the badges, the first line's text, the second line's text)."""
     from session_tui.tracking.events import SignIn  # loaded after start-up, with the feed
     from session_tui.tracking.wording import short_time
 
     event = entry.event
-    text = Text(end="")
+    badge = Text(end="")
     if event.is_alert:
-        text.append(" ▲ ALERT ", ALERT_BADGE)
+        badge.append(" ▲ ALERT ", ALERT_BADGE)
     else:
-        text.append(" · info  ", INFO_BADGE)
+        badge.append(" · info  ", INFO_BADGE)
     if entry.new:
-        text.append(" ")
-        text.append(" NEW ", NEW_BADGE)
-    text.append(" ")
+        badge.append(" ")
+        badge.append(" NEW ", NEW_BADGE)
+    badge.append(" ")
+    text = Text(end="")
     text.append(short_time(event.at), _DIM)
     text.append("  ")
     if multi:
@@ -78,19 +98,18 @@ def entry_text(entry: FeedEntry, *, multi: bool = False) -> Text:
         text.append(location)
     if event.session.is_current:
         text.append(" (this device)", _DIM)
-    text.append("\n")
-    text.append("    ")
+    why = Text(end="")
     reasons = event.reasons if isinstance(event, SignIn) else ()
     if reasons:
-        text.append("; ".join(plain(r, 120) for r in reasons), REASON_STYLE)
+        why.append("; ".join(plain(r, 120) for r in reasons), REASON_STYLE)
     else:
-        text.append("known device and place", _DIM)
-    text.append("  ·  ", _DIM)
+        why.append("known device and place", _DIM)
+    why.append("  ·  ", _DIM)
     if entry.active:
-        text.append("still signed in — enter to select it", _DIM)
+        why.append("still signed in — enter to select it", _DIM)
     else:
-        text.append("ended", _DIM)
-    return text
+        why.append("ended", _DIM)
+    return badge, text, why
 
 
 class AlertList(OptionList):
@@ -128,7 +147,7 @@ class AlertList(OptionList):
         ]
         self.clear_options()
         self.add_options(
-            Option(entry_text(e, multi=multi), id=str(i)) for i, e in enumerate(self.entries)
+            Option(entry_prompt(e, multi=multi), id=str(i)) for i, e in enumerate(self.entries)
         )
         if not self.entries:
             return

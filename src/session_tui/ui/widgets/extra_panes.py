@@ -119,16 +119,17 @@ class ExtraPanes(Vertical):
     def toggle(self, name: PaneName) -> bool:
         """`h` / `a`: open the pane, or close it; True when it is now open.
 
-        Docked, both panes are always open: the key moves the focus to the pane, or back to
-        the sessions when the focus is already there.
+        Pressed in the pane itself, the key keeps the user there: "h" means the history, and a
+        `/` after it must filter the history, not the table behind it. Escape (or tab) leaves.
+
+        Docked, both panes are always open: the key moves the focus to the pane.
 
         On a narrow screen a pane that is open but behind the other one comes to the front
         instead of closing, since that is what the user can see the key do.
         """
+        if self.focused() == name:
+            return True
         if self.docked:
-            if self.focused() == name:
-                self._focus_sessions()
-                return True
             self.pane(name).focus_rows()
             if name == "alerts" and self.bridge is not None:
                 self.bridge.pane_shown("alerts")  # looked at: the alerts are seen

@@ -25,6 +25,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from session_tui.enrich.geo import UNKNOWN
 from session_tui.enrich.text import plain
+from session_tui.enrich.times import MISSING
 from session_tui.model import EndReason
 from session_tui.ui import glyphs
 from session_tui.ui.widgets.keys import MOVE_KEYS
@@ -91,13 +92,18 @@ def history_cells(row: HistoryRow, account: str | None = None) -> list[Text]:
         _two(_line(device), _line(location, _DIM)),
         _two(
             _line(str(row.reason), REASON_STYLE.get(row.reason, "")),
-            _line(duration_text(row.signed_in, row.ended), _DIM),
+            _line(_lasted(duration_text(row.signed_in, row.ended)), _DIM),
         ),
         _two(
             _line(signed_in, _DIM if honest else ""),
             _line(when_text(row.ended)),
         ),
     ]
+
+
+def _lasted(duration: str) -> str:
+    """ "lasted 2 days", "lasted at least 4 h": the duration says what it is."""
+    return f"lasted {duration}" if duration and duration != MISSING else ""
 
 
 class HistoryTable(DataTable[Text]):
