@@ -37,6 +37,20 @@ def allow(method: str, allowed: str) -> None:
         raise ApiError(405, "method_not_allowed", f"Use {allowed} here.", {"Allow": allowed})
 
 
+MAX_CURSOR = 256  # the contract's `maxLength` of `since`
+
+
+def cursor_of(values: list[str] | None) -> str | None:
+    """The `since` asked for; 400 for one the contract rules out (any other is answered with
+    the full listing, as the contract says of cursors a server cannot answer)."""
+    if not values:
+        return None
+    cursor = values[-1]
+    if len(cursor) > MAX_CURSOR or not (cursor.isascii() and cursor.isprintable()):
+        raise ApiError(400, "invalid_request", "since must be a cursor this service gave out.")
+    return cursor
+
+
 def limit_of(values: list[str] | None) -> int:
     if not values:
         return HISTORY_DEFAULT_LIMIT

@@ -23,7 +23,14 @@ from typing import Any, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from session_tui.console import interruptible
-from session_tui.demo.requests import ApiError, allow, default_code, limit_of, session_ids_of
+from session_tui.demo.requests import (
+    ApiError,
+    allow,
+    cursor_of,
+    default_code,
+    limit_of,
+    session_ids_of,
+)
 from session_tui.demo.saved import SavedAccount
 from session_tui.demo.state import DemoState
 
@@ -84,20 +91,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request line is harmless, but a TUI must not get stderr noise."""
 
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
-    def do_PUT(self) -> None:
-        self._dispatch("PUT")
-
-    def do_PATCH(self) -> None:
-        self._dispatch("PATCH")
+    def __getattr__(self, name: str) -> Any:
+        """`do_GET`, `do_DELETE`, ... and every other method: http.server looks the method up
+        by name and says 501, "not implemented", where there is none. Here each gets an
+        answer: the contract's own, or 405 naming what the resource allows in `Allow`."""
+        method = name[3:]
+        if name.startswith("do_") and method.isascii() and method.isalpha() and method.isupper():
+            return lambda: self._dispatch(method)
+        raise AttributeError(name)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -150,7 +151,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(raw)
+        if self.command != "HEAD":  # an answer to HEAD has the headers of one, never a body
+            self.wfile.write(raw)
 
 
 class DemoService:
@@ -293,8 +295,8 @@ class DemoService:
         rest = path[len(API_PREFIX) :]
         if rest == "":
             allow(method, "GET")
-            since = parse_qs(parts.query).get("since")
-            changes = state.changes_since(since[-1]) if since else None
+            since = cursor_of(parse_qs(parts.query).get("since"))
+            changes = state.changes_since(since) if since is not None else None
             if changes is not None:
                 changed, ended, cursor = changes
                 return 200, {
