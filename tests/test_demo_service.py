@@ -336,3 +336,26 @@ def test_demo_answers_match_the_published_contract(demo_service: DemoService) ->
     broken = {**body["sessions"][0], "current": "yes"}
     assert not spec_validator("Session").is_valid(broken)
     assert not spec_validator("SessionList").is_valid({"sessions": []})
+
+
+def test_demo_server_serves_the_number_of_sessions_asked_for() -> None:
+    """`--demo-server --demo-sessions N`: the large account in a process of its own."""
+    script = Path(sys.executable).with_name("session-tui")
+    proc = subprocess.Popen(
+        [str(script), "--demo-server", "--demo-sessions", "500"],
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        token = proc.stdout.readline().split()[-1]
+        answer = httpx.get(f"{url}/v1/sessions", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and len(answer.json()["sessions"]) == 500
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo-server",
         action="store_true",
-        help="run only the demo service in the foreground and print its URL and token",
+        help="run only the demo service in the foreground and print its URL and token (the "
+        "kept demo account, or --demo-sessions N sessions)",
     )
     parser.add_argument(
         "--list-providers",
@@ -128,9 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             show(describe())
             return exit_codes.OK
         if args.demo_server:
-            from session_tui.demo.server import run_foreground
+            from session_tui.demo.foreground import run_foreground
 
-            return run_foreground()
+            return run_foreground(sessions=_demo_sessions(args), reset=args.demo_reset)
         return _run_app(args)
     except SessionTuiError as exc:
         say(str(exc))
@@ -168,6 +169,16 @@ def _command_in(argv: list[str]) -> tuple[str, list[str]] | None:
     if index < len(argv) and argv[index] in COMMANDS:
         return argv[index], argv[index + 1 :] + argv[:index]
     return None
+
+
+def _demo_sessions(args: argparse.Namespace) -> int | None:
+    from session_tui.errors import ConfigError
+    from session_tui.options import MAX_DEMO_SESSIONS
+
+    sessions: int | None = args.demo_sessions
+    if sessions is not None and not 1 <= sessions <= MAX_DEMO_SESSIONS:
+        raise ConfigError(f"--demo-sessions must be between 1 and {MAX_DEMO_SESSIONS:,}.")
+    return sessions
 
 
 def _command(name: str, argv: list[str]) -> int:

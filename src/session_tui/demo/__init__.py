@@ -4,7 +4,8 @@
 """
 
 from session_tui.demo.clock import ManualClock
-from session_tui.demo.server import DemoService, run_foreground
+from session_tui.demo.foreground import run_foreground
+from session_tui.demo.server import DemoService
 from session_tui.demo.state import DemoEnded, DemoSession, DemoState
 
 __all__ = [

@@ -19,10 +19,9 @@ from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from session_tui.console import interruptible
 from session_tui.demo.requests import (
     ApiError,
     allow,
@@ -359,37 +358,3 @@ class DemoService:
         if retry_after is not None:
             headers["Retry-After"] = f"{retry_after:g}"
         raise ApiError(status, code, message, headers)
-
-
-def run_foreground(
-    *,
-    seed: int | None = None,
-    port: int = 0,
-    live: bool = True,
-    token: str | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """`session-tui --demo-server`: serve the demo until Ctrl+C; the exit status."""
-    out = out or sys.stdout
-    service = DemoService(seed=seed, live=live, token=token, port=port)
-    service.start()
-    try:
-        print(f"session-tui demo service on {service.url}", file=out)
-        print(f"token: {service.token}", file=out)
-        print("try:", file=out)
-        print(
-            f"  curl -H 'Authorization: Bearer {service.token}' {service.url}/v1/sessions",
-            file=out,
-        )
-        print(
-            f"  SESSION_TUI_TOKEN=<the token> session-tui --provider rest --url {service.url}",
-            file=out,
-        )
-        print("Ctrl+C stops it.", file=out, flush=True)
-        with interruptible():  # even when started with SIGINT ignored (a background job)
-            threading.Event().wait()
-    except KeyboardInterrupt:
-        print("stopped.", file=out)
-    finally:
-        service.stop()
-    return 0
