@@ -107,6 +107,20 @@ def plain_uncached(value: str | None, max_len: int = 256) -> str:
     return text
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural(text: str) -> tuple[str | int, ...]:
+    """ "worker 977" < "worker 9750" < "worker 9775": numbers in text compare as numbers.
+
+    `re.split` with a group alternates text and digits, so two keys compare text with text and
+    number with number at every position."""
+    parts: list[str | int] = _DIGITS.split(text.casefold())
+    for index in range(1, len(parts), 2):
+        parts[index] = int(parts[index])
+    return tuple(parts)
+
+
 def cut_middle(value: str, width: int, marker: str = ELLIPSIS) -> str:
     """ "2003:e6:1f00:0:1901:1e2f:602c:1f5f" in 20 -> "2003:e6:1f00…602c:1f5f": the start and
     the end kept, for text whose both ends matter (an IPv6 address: its network and its host).

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import enum
-import ipaddress
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,28 +43,6 @@ class SortColumn(enum.Enum):
             if candidate.key in shown:
                 return candidate
         return self
-
-
-_DIGITS = re.compile(r"(\d+)")
-
-
-def natural(text: str) -> tuple[str | int, ...]:
-    """ "worker 977" < "worker 9750" < "worker 9775": numbers in text compare as numbers.
-
-    `re.split` with a group alternates text and digits, so two keys compare text with text and
-    number with number at every position."""
-    parts: list[str | int] = _DIGITS.split(text.casefold())
-    for index in range(1, len(parts), 2):
-        parts[index] = int(parts[index])
-    return tuple(parts)
-
-
-def _ip_key(text: str) -> tuple[int, int, str]:
-    try:
-        addr = ipaddress.ip_address(text)
-    except ValueError:
-        return (2, 0, text)
-    return (addr.version - 4, int(addr), text)  # IPv4 before IPv6, numeric within
 
 
 def _aware(when: datetime | None, default: datetime) -> datetime:
@@ -117,13 +93,13 @@ def sort_key(
         expires = _aware(session.expires_at, _FOREVER)
         return (session.expires_at is None, expires, recent, sid)
     if column is SortColumn.DEVICE:
-        return (False, natural(device_words(view)), recent, sid)
+        return (False, view.device_order, recent, sid)  # natural order, built off the UI thread
     if column is SortColumn.LOCATION:
         where = short_place(view.place)
         place = (view.place.country_name or "").casefold()
         return (not where, place, where.casefold(), recent, sid)
     if column is SortColumn.IP:
-        return (not view.ip, _ip_key(view.ip), recent, sid)
+        return (not view.ip, view.ip_order, recent, sid)
     raise ValueError(column)
 
 

@@ -54,6 +54,12 @@ class AccountState:
     next_poll_at: float = 0.0  # on call: event-loop time this account is next due (schedule.py)
     last_poll_at: float = float("-inf")  # event-loop time the last poll started
     changed_at: datetime | None = None  # when a poll last saw a session begin or end
+    # (the listing, its size, the current id, others, unsendable): asked several times per
+    # key press (R at 10,000 sessions), worked out once per listing. The listing itself is
+    # held, not its id(): a new dict may be born where a freed one was.
+    _split: tuple[dict[str, Session], int, str | None, list[Session], list[Session]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def name(self) -> str:
@@ -101,12 +107,21 @@ class AccountState:
     def others(self) -> list[Session]:
         """Every listed session except the one we are signed in with, and those that cannot
         be named to the server safely (`unsendable`): what "sign out all others" ends."""
-        current = self.current_id
-        return [
-            s
-            for s in self.sessions.values()
-            if not s.is_current and s.id != current and self.send_refusal(s.id) is None
-        ]
+        return list(self._others_and_unsendable()[0])
+
+    def _others_and_unsendable(self) -> tuple[list[Session], list[Session]]:
+        current, listing = self.current_id, self.sessions
+        cached = self._split
+        if cached is None or not (
+            cached[0] is listing and cached[1] == len(listing) and cached[2] == current
+        ):
+            others: list[Session] = []
+            unsendable: list[Session] = []
+            for s in listing.values():
+                if not s.is_current and s.id != current:
+                    (others if self.send_refusal(s.id) is None else unsendable).append(s)
+            cached = self._split = (listing, len(listing), current, others, unsendable)
+        return cached[3], cached[4]
 
     def send_refusal(self, session_id: str) -> str | None:
         """Why a revoke of this session is refused before anything is sent, or None."""
@@ -115,9 +130,4 @@ class AccountState:
 
     def unsendable(self) -> list[Session]:
         """Other sessions that stay, whatever is asked: their ids cannot be sent safely."""
-        current = self.current_id
-        return [
-            s
-            for s in self.sessions.values()
-            if s.id != current and not s.is_current and self.send_refusal(s.id) is not None
-        ]
+        return list(self._others_and_unsendable()[1])

@@ -111,16 +111,24 @@ class TableRows:
             self._held = None  # a new sort or filter is the user's own move: it applies
         elif self._held is None:
             self._held = self._all  # the order on screen now (never changed in place)
-        if query != self._query or current_id != self.current_id or window != self._window:
-            self._rows.clear()  # another order, filter or badge: every row anew
+        if current_id != self.current_id or window != self._window:
+            self._rows.clear()  # another badge or Online window: every row anew
+        before = self._query
+        requery = query != before and bool(self._rows)
         self._window = window
         self._query = query
         self.current_id = current_id
         views = views if isinstance(views, list) else list(views)
-        patched = self._rows and not query.reverse and self._patched(views, now, window)
+        patched = (
+            self._rows and not requery and not query.reverse and self._patched(views, now, window)
+        )
         self._input = views.copy()  # the caller may change its list before the next update
         if patched:
             return
+        if requery:
+            # Another sort or filter (s, S, i, u, /, escape): what a row's cells need stays,
+            # only its key (a new column) or its match (new text) is worked out again.
+            self._requery(before, now, window)
         old = self._rows
         rows: dict[str, _Row] = {}
         keys: dict[str, tuple[Any, ...]] = {}
@@ -339,6 +347,21 @@ class TableRows:
         key = sort_key(view, self._query.column, now, window)
         online = is_online(session.last_active_at, now, window)
         return _Row(view, online, key, bool(key[0]), row.shown, row.device, row.location, row.ip)
+
+    def _requery(self, before: Query, now: datetime, window: timedelta) -> None:
+        """The rows changed in place (10,000 new rows per key press kept the garbage
+        collector busy): a new column's key, or a new text's match."""
+        query = self._query
+        column = query.column != before.column
+        text = query.text if query.text != before.text else None
+        if not column and text is None:
+            return
+        for row in self._rows.values():
+            if column:
+                row.key = sort_key(row.view, query.column, now, window)
+                row.missing = bool(row.key[0])
+            if text is not None:
+                row.shown = not text or matches(row.view, text)
 
     def _row(self, view: SessionView, now: datetime, window: timedelta) -> _Row:
         query = self._query

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from session_tui.ui.dashboard import Dashboard
     from session_tui.ui.widgets.sessions_table import SessionsTable
 
-MAX_LISTED = 200  # sessions named one by one in the revoke-all dialog (it scrolls)
+MAX_LISTED = 40  # sessions named one by one in the revoke-all dialog (it scrolls)
 MAX_NAMED = 8  # sessions named in a notification
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.widgets import Input
+
 from session_tui.engine.ordering import SortColumn
 from session_tui.ui.widgets.extra_panes import PANES, PaneName
 
@@ -103,7 +105,8 @@ class TableActions:
             return
         if table.filtering:
             filter_input = self.filter_input
-            filter_input.value = ""
+            with filter_input.prevent(Input.Changed):  # one update of the table, below
+                filter_input.value = ""
             filter_input.remove_class("-active")
             table.quick.clear()
             table.set_filter("")
