@@ -97,8 +97,10 @@ def plain_uncached(value: str | None, max_len: int = 256) -> str:
         return ""
     if not isinstance(value, str):  # a provider bug should not become a crash in the table
         value = str(value)
-    text = _ESCAPES.sub("", value)
-    text = _clean_chars(text)
+    if value.isascii() and value.isprintable():
+        text = value  # the common case, at C speed: no escape (ESC is not printable), no control
+    else:
+        text = _clean_chars(_ESCAPES.sub("", value))
     text = " ".join(text.split())
     if max_len < 1:
         return ""

@@ -8,7 +8,7 @@ so the UI asks `enrich.times` for them on every redraw.
 
 from __future__ import annotations
 
-import ipaddress
+import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -17,7 +17,7 @@ from itertools import compress
 from operator import is_not
 
 from session_tui.enrich import naming
-from session_tui.enrich.device import DeviceInfo, DeviceType, device_of, parse_device
+from session_tui.enrich.device import DeviceInfo, DeviceType, device_of, expect, parse_device
 from session_tui.enrich.geo import GeoLocator, Place, flag
 from session_tui.enrich.text import plain
 from session_tui.model import Session
@@ -142,11 +142,16 @@ class Enricher:
                     missing = True
         if not missing:
             return ready  # type: ignore[return-value]  # none missing: every item is a SessionView (no copy on the hot path)
+        expect(sum(1 for v in ready if not isinstance(v, SessionView)))
         return [v if isinstance(v, SessionView) else self.view(v) for v in ready]
 
     def warm(self, sessions: Iterable[Session]) -> None:
         """Build these views now (on a worker thread), so the UI thread finds them ready."""
-        for session in sessions:
+        listed = sessions if isinstance(sessions, list) else list(sessions)
+        with self._lock:
+            missing = sum(1 for s in listed if s.id not in self._views)
+        expect(missing)
+        for session in listed:
             self.view(session)
 
     def _build(self, session: Session, before: SessionView | None) -> SessionView:
@@ -188,9 +193,11 @@ class Enricher:
 
 
 def ip_order(text: str) -> tuple[int, int, str]:
-    """An address's sort key: IPv4 before IPv6, numeric within; text that is not one last."""
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return (2, 0, text)
-    return (address.version - 4, int(address), text)
+    """An address's sort key: IPv4 before IPv6, numeric within; text that is not one last.
+    (`inet_pton`, in C: `ipaddress` would parse 10,000 addresses ten times slower.)"""
+    for rank, family in enumerate((socket.AF_INET, socket.AF_INET6)):
+        try:
+            return (rank, int.from_bytes(socket.inet_pton(family, text), "big"), text)
+        except (OSError, ValueError):
+            continue
+    return (2, 0, text)

@@ -70,6 +70,7 @@ UNKNOWN_PLACE = Place(None, None, "", None, None, UNKNOWN, "none")
 PRIVATE_PLACE = Place(None, None, "", None, None, PRIVATE_NETWORK, "none")
 
 
+@functools.lru_cache(maxsize=512)
 def _country(code: str | None) -> Any:
     if not code or len(code) != 2 or not code.isascii() or not code.isalpha():
         return None
@@ -92,6 +93,7 @@ def country_name(country_code: str | None) -> str | None:
     return getattr(country, "common_name", None) or country.name
 
 
+@functools.lru_cache(maxsize=4096)  # many sessions share a few places; a Place is immutable
 def _place(country_code: str | None, city: str | None, region: str | None, source: str) -> Place:
     code = country_code.upper() if country_code and _country(country_code) is not None else None
     name = country_name(code)

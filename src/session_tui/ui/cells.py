@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
@@ -20,7 +21,7 @@ from session_tui.engine.presentation import (
     primary_name,
     short_place,
 )
-from session_tui.enrich import DeviceType, SessionView
+from session_tui.enrich import DeviceType, SessionView, naming
 from session_tui.enrich.times import ago_text, expires_text, is_online, last_active_text
 from session_tui.ids import refused_reason
 from session_tui.text import cut_middle
@@ -75,17 +76,30 @@ def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) ->
     """Name (or browser on OS), then the rest of what we know, dimmed; a badge for our own,
     and a mark on the rows chosen with `space`."""
     text = _cell()
+    for part, style in _device_parts(view, is_current, marked):
+        text.append(part, style)
+    return text
+
+
+def device_width(view: SessionView, is_current: bool) -> int:
+    """The cells `device_cell` needs, with room for a mark: measured on the texts, without
+    building the cell (the table measures 10,000 of them for a first listing)."""
+    return sum(cell_len(part) for part, _ in _device_parts(view, is_current, True))
+
+
+def _device_parts(
+    view: SessionView, is_current: bool, marked: bool
+) -> list[tuple[str, Style | str]]:
+    parts: list[tuple[str, Style | str]] = []
     if marked:
-        text.append(glyphs.current().mark + " ", MARK_STYLE)
+        parts.append((glyphs.current().mark + " ", MARK_STYLE))
     if is_current:
-        text.append(THIS_DEVICE, BADGE_STYLE)
-        text.append(" ")
+        parts += [(THIS_DEVICE, BADGE_STYLE), (" ", "")]
     label = device_label(view)
-    primary = primary_name(view)
-    text.append(primary, CURRENT_STYLE if is_current else "")
+    primary = naming.primary_name(view.name, label, view.session.id)
+    parts.append((primary, CURRENT_STYLE if is_current else ""))
     if refused_reason(view.session.id) is not None:  # before the details: a cut keeps it
-        text.append("  ")
-        text.append(UNSAFE_ID, UNSAFE_STYLE)
+        parts += [("  ", ""), (UNSAFE_ID, UNSAFE_STYLE)]
     extra = []
     if label and label != primary:
         extra.append(label)
@@ -93,9 +107,8 @@ def device_cell(view: SessionView, is_current: bool, *, marked: bool = False) ->
     if type_word:
         extra.append(type_word)
     if extra:
-        text.append("  ")
-        text.append(" · ".join(extra), DIM_STYLE)
-    return text
+        parts += [("  ", ""), (" · ".join(extra), DIM_STYLE)]
+    return parts
 
 
 def location_cell(view: SessionView) -> Text:
@@ -107,6 +120,15 @@ def location_cell(view: SessionView) -> Text:
         text.append(view.place.flag + " ")
     text.append(where)
     return text
+
+
+def location_width(view: SessionView) -> int:
+    """The cells `location_cell` needs, measured on its texts."""
+    where = short_place(view.place)
+    if not where:
+        return cell_len(glyphs.missing())
+    flag = glyphs.flag(view.place.flag)
+    return cell_len(f"{view.place.flag} {where}") if flag else cell_len(where)
 
 
 def ip_cell(view: SessionView, width: int = IP_ROOM) -> Text:

@@ -370,8 +370,8 @@ class TableRows:
         key = sort_key(view, query.column, now, window)
         is_current = session.is_current or session.id == self.current_id
         # What the cells need: the device text with its badge and a mark's room, the place.
-        device = cell_len(cells.device_cell(view, is_current, marked=True).plain)
-        location = cell_len(cells.location_cell(view).plain)
+        device = cells.device_width(view, is_current)
+        location = cells.location_width(view)
         shown = matches(view, query.text)
         return _Row(
             view, online, key, bool(key[0]), shown, device, location, cell_len(view.ip or "-")
