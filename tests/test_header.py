@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ui_support import demo_app, header_line, settle, until
+from ui_support import demo_app, header_line, screen_characters, settle, until
 
 from session_tui.demo import DemoService
 
@@ -35,3 +35,23 @@ async def test_an_unreachable_server_cuts_the_error_before_the_account(
         top = header_line(app)
         assert "alex@example.com" in top and "stale" in top, top
         assert "Error" not in top  # no class name ("ConnectError")
+
+
+async def test_no_column_headings_until_the_first_listing() -> None:
+    """The headings' widths come from the rows: drawn before them they would jump once."""
+    import socket
+
+    from session_tui.providers.rest import RestProvider
+    from session_tui.ui.app import AppOptions, SessionTuiApp
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        app = SessionTuiApp([RestProvider(url, "token")], AppOptions(interval=600))
+        async with app.run_test(size=(120, 32)) as pilot:
+            await until(pilot, lambda: app.accounts[0].in_flight, "the first poll")
+            await pilot.pause()
+            assert app.main.table.awaiting_listing
+            lines = [line for line in screen_characters(app).splitlines() if "Loading" in line]
+            assert lines and "Device" not in screen_characters(app)

@@ -214,6 +214,11 @@ class MainScreen(SessionActions, TableActions, Screen[None]):
         table.has_expiry = account.can(Capability.EXPIRY)
         table.has_activity = account.can(Capability.ACTIVITY)
         table.stale = self._stale(now)
+        # Until the first listing, no column headings: their widths come from the rows, and
+        # headings drawn before would jump once the rows arrive.
+        table.awaiting_listing = (
+            account.polls == 0 and not account.sessions and account.error is None
+        )
         table.show(
             self._views(account),
             current_id=account.current_id,

@@ -41,6 +41,7 @@ class TablePaint(ScrollView):
     rows: TableRows
     marked: set[str]
     stale: bool
+    awaiting_listing: bool = True  # no listing yet: the heading line says so, no columns
     sort_column: SortColumn
     sort_reverse: bool
     _layout: Layout
@@ -87,7 +88,14 @@ class TablePaint(ScrollView):
         width = self.scrollable_content_region.width
         layout = tuple(self._layout)
         if y == 0:
-            return ("header", width, layout, self.sort_column, self.sort_reverse)
+            return (
+                "header",
+                width,
+                layout,
+                self.sort_column,
+                self.sort_reverse,
+                self.awaiting_listing,
+            )
         index = int(self.scroll_y) + y - 1
         order = self.rows.order
         if index >= len(order):
@@ -186,6 +194,8 @@ class TablePaint(ScrollView):
         if y == 0:
             self._painted[y] = (self._line_key(y), ())
             header = base + self.get_component_rich_style("sessions-table--header")
+            if self.awaiting_listing:
+                return Strip([Segment(" Loading sessions…", header)]).crop_extend(0, width, header)
             labels = [self._label(key) for key, _ in self._layout]
             return self._line(labels, header, None).crop_extend(0, width, header)
         index = int(self.scroll_y) + y - 1
