@@ -4,12 +4,14 @@ service over HTTP, and the real enrichment and tracking code on a large account.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,6 +71,21 @@ async def _painted(app: SessionTuiApp) -> None:
     await done.wait()
 
 
+@contextlib.asynccontextmanager
+async def large_app(
+    sessions: int, *, seed: int
+) -> AsyncIterator[tuple[DemoService, ManualClock, SessionTuiApp, Pilot[None]]]:
+    """The app on a frozen demo account of `sessions` (its clock moves only when told),
+    after its first listing has been painted and recorded."""
+    clock = ManualClock(START)
+    with DemoService(seed=seed, clock=clock, live=False, sessions=sessions) as service:
+        provider = RestProvider(service.url, service.token)
+        app = SessionTuiApp([provider], AppOptions(interval=3600, clock=clock))
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(pilot, lambda: app.accounts[0].polls and _idle(app))
+            yield service, clock, app, pilot
+
+
 async def poll_cost(sessions: int, share: float = 0.01) -> tuple[float, float]:
     """Main-thread CPU seconds of one poll that changes `share` of the sessions (started as
     the app's timer starts one, until idle and painted), and of a full rebuild of the table
@@ -111,27 +128,22 @@ async def poll_cost(sessions: int, share: float = 0.01) -> tuple[float, float]:
 async def key_latency(sessions: int, presses: int = 60) -> list[float]:
     """Seconds from a j/k press to the cursor having moved, each pressed while a poll that
     changes 1% of the sessions is under way."""
-    clock = ManualClock(START)
     rng = random.Random(5)
     latencies: list[float] = []
-    with DemoService(seed=2, clock=clock, live=False, sessions=sessions) as service:
-        provider = RestProvider(service.url, service.token)
-        app = SessionTuiApp([provider], AppOptions(interval=3600, clock=clock))
-        async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: app.accounts[0].polls and _idle(app))
-            table = app.main.table
-            for n in range(presses):
-                _touch(service, clock, sessions // 100, rng)
-                app.refresh_now()
-                await asyncio.sleep(rng.uniform(0, 0.25))  # somewhere inside the poll
-                key = "j" if n % 2 == 0 else "k"
-                before = table.cursor_row
-                start = time.perf_counter()
-                app.post_message(events.Key(key, key))  # as the terminal driver does
-                while table.cursor_row == before:
-                    await asyncio.sleep(0.001)
-                latencies.append(time.perf_counter() - start)
-                await _until(pilot, lambda: _idle(app))
+    async with large_app(sessions, seed=2) as (service, clock, app, pilot):
+        table = app.main.table
+        for n in range(presses):
+            _touch(service, clock, sessions // 100, rng)
+            app.refresh_now()
+            await asyncio.sleep(rng.uniform(0, 0.25))  # somewhere inside the poll
+            key = "j" if n % 2 == 0 else "k"
+            before = table.cursor_row
+            start = time.perf_counter()
+            app.post_message(events.Key(key, key))  # as the terminal driver does
+            while table.cursor_row == before:
+                await asyncio.sleep(0.001)
+            latencies.append(time.perf_counter() - start)
+            await _until(pilot, lambda: _idle(app))
     return latencies
 
 

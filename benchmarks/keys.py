@@ -7,19 +7,14 @@ import asyncio
 import gc
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from inproc import _idle, _painted, _until
+from inproc import _idle, _painted, _until, large_app
 from probes import percentile
 from textual import events
 
-from session_tui.demo import DemoService, ManualClock
-from session_tui.providers.rest import RestProvider
-from session_tui.ui.app import AppOptions, SessionTuiApp
+from session_tui.ui.app import SessionTuiApp
 from session_tui.ui.screens.confirm import ConfirmDialog
 
-START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-SIZE = (120, 32)
 KEYS = ("s", "S", "/text", "i", "u", "escape", "space", "R")
 
 
@@ -36,42 +31,35 @@ async def _press(app: SessionTuiApp, key: str, done: Callable[[], bool]) -> floa
 
 async def key_latencies(sessions: int, rounds: int) -> dict[str, list[float]]:
     """For each key of `KEYS`, `rounds` measurements (the app idle between them)."""
-    clock = ManualClock(START)
     found: dict[str, list[float]] = {key: [] for key in KEYS}
     # As `session-tui` starts the dashboard (cli._run_app): collection held off until the first
     # listing is on screen, then what start-up made frozen (ui/collection.py).
     gc.disable()
-    with DemoService(seed=3, clock=clock, live=False, sessions=sessions) as service:
-        provider = RestProvider(service.url, service.token)
-        app = SessionTuiApp([provider], AppOptions(interval=3600, clock=clock))
-        async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: app.accounts[0].polls and _idle(app))
-            table = app.main.table
-            for _ in range(rounds):
-                column = table.sort_column
-                found["s"].append(await _press(app, "s", lambda c=column: table.sort_column != c))
-                reverse = table.sort_reverse
-                found["S"].append(await _press(app, "S", lambda r=reverse: table.sort_reverse != r))
-                await _press(app, "slash", lambda: app.main.filter_input.has_focus)
-                for letter in "worke":
-                    await _press(app, letter, lambda: True)
-                found["/text"].append(await _press(app, "r", lambda: table.filter_text == "worker"))
-                await _press(app, "enter", lambda: table.has_focus)
-                found["escape"].append(await _press(app, "escape", lambda: table.filter_text == ""))
-                found["i"].append(await _press(app, "i", lambda: "inactive" in table.quick))
-                await _press(app, "i", lambda: "inactive" not in table.quick)
-                found["u"].append(await _press(app, "u", lambda: "unrecognised" in table.quick))
-                await _press(app, "u", lambda: "unrecognised" not in table.quick)
-                marked = len(table.marked)
-                found["space"].append(
-                    await _press(app, "space", lambda m=marked: len(table.marked) != m)
-                )
-                await _press(app, "escape", lambda: not table.marked)
-                found["R"].append(
-                    await _press(app, "R", lambda: isinstance(app.screen, ConfirmDialog))
-                )
-                await _press(app, "n", lambda: not isinstance(app.screen, ConfirmDialog))
-                await _until(pilot, lambda: _idle(app))
+    async with large_app(sessions, seed=3) as (_service, _clock, app, pilot):
+        table = app.main.table
+        for _ in range(rounds):
+            column = table.sort_column
+            found["s"].append(await _press(app, "s", lambda c=column: table.sort_column != c))
+            reverse = table.sort_reverse
+            found["S"].append(await _press(app, "S", lambda r=reverse: table.sort_reverse != r))
+            await _press(app, "slash", lambda: app.main.filter_input.has_focus)
+            for letter in "worke":
+                await _press(app, letter, lambda: True)
+            found["/text"].append(await _press(app, "r", lambda: table.filter_text == "worker"))
+            await _press(app, "enter", lambda: table.has_focus)
+            found["escape"].append(await _press(app, "escape", lambda: table.filter_text == ""))
+            found["i"].append(await _press(app, "i", lambda: "inactive" in table.quick))
+            await _press(app, "i", lambda: "inactive" not in table.quick)
+            found["u"].append(await _press(app, "u", lambda: "unrecognised" in table.quick))
+            await _press(app, "u", lambda: "unrecognised" not in table.quick)
+            marked = len(table.marked)
+            found["space"].append(
+                await _press(app, "space", lambda m=marked: len(table.marked) != m)
+            )
+            await _press(app, "escape", lambda: not table.marked)
+            found["R"].append(await _press(app, "R", lambda: isinstance(app.screen, ConfirmDialog)))
+            await _press(app, "n", lambda: not isinstance(app.screen, ConfirmDialog))
+            await _until(pilot, lambda: _idle(app))
     gc.enable()
     return found
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import random
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -272,23 +274,28 @@ def test_run_foreground_prints_url_and_token_and_stops_on_ctrl_c(inherited_ignor
     """Ctrl-C stops it however SIGINT was inherited: a background job, `nohup` and some CI
     systems start processes with it ignored."""
     code = "from session_tui.demo import run_foreground; raise SystemExit(run_foreground(seed=1))"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        text=True,
-        bufsize=1,
-        preexec_fn=lambda: _sigint(inherited_ignored),
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().split()[-1]
-        token = proc.stdout.readline().split()[-1]
+    argv = [sys.executable, "-c", code]
+    with _foreground(argv, lambda: _sigint(inherited_ignored)) as (proc, url, token):
         assert url.startswith("http://127.0.0.1:")
+        assert proc.stdout is not None
         assert "curl" in proc.stdout.readline() + proc.stdout.readline()
         response = httpx.get(f"{url}/v1/sessions", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+@contextlib.contextmanager
+def _foreground(
+    argv: list[str], preexec: Callable[[], None] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """The demo service in a process of its own: the process, its URL and its token."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, bufsize=1, preexec_fn=preexec)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        token = proc.stdout.readline().split()[-1]
+        yield proc, url, token
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -341,21 +348,12 @@ def test_demo_answers_match_the_published_contract(demo_service: DemoService) ->
 def test_demo_server_serves_the_number_of_sessions_asked_for() -> None:
     """`--demo-server --demo-sessions N`: the large account in a process of its own."""
     script = Path(sys.executable).with_name("session-tui")
-    proc = subprocess.Popen(
-        [str(script), "--demo-server", "--demo-sessions", "500"],
-        stdout=subprocess.PIPE,
-        text=True,
-        bufsize=1,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().split()[-1]
-        token = proc.stdout.readline().split()[-1]
+    with _foreground([str(script), "--demo-server", "--demo-sessions", "500"]) as (
+        proc,
+        url,
+        token,
+    ):
         answer = httpx.get(f"{url}/v1/sessions", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200 and len(answer.json()["sessions"]) == 500
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()

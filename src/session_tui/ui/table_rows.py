@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain
@@ -26,6 +26,7 @@ from session_tui.engine.ordering import SortColumn, sort_key
 from session_tui.enrich import DeviceType, SessionView
 from session_tui.enrich.times import as_utc, is_online
 from session_tui.ui import cells
+from session_tui.ui.table_order import online_until, same_widths, spliced
 
 
 def matches(view: SessionView, query: str) -> bool:
@@ -129,6 +130,11 @@ class TableRows:
             # Another sort or filter (s, S, i, u, /, escape): what a row's cells need stays,
             # only its key (a new column) or its match (new text) is worked out again.
             self._requery(before, now, window)
+        self._rebuild(views, now, window)
+
+    def _rebuild(self, views: list[SessionView], now: datetime, window: timedelta) -> None:
+        """The full pass: every row checked, changed ones made again, the order sorted."""
+        query = self._query
         old = self._rows
         rows: dict[str, _Row] = {}
         keys: dict[str, tuple[Any, ...]] = {}
@@ -152,7 +158,7 @@ class TableRows:
         self.rebuilt_rows = rebuilt
         self._rows = rows
         self._deadlines = [
-            (_online_until(row.view, window), sid) for sid, row in rows.items() if row.online
+            (online_until(row.view, window), sid) for sid, row in rows.items() if row.online
         ]
         heapq.heapify(self._deadlines)
         self.views = shown_views
@@ -204,7 +210,7 @@ class TableRows:
         if not touched and not removed:
             self._show(now, keep_needs=True)
             return True
-        same_widths = not removed and _same_widths(touched, get)
+        widths_kept = not removed and same_widths(touched, get)
         order = self._without([*touched, *removed])
         views_by_id = dict(self.views)
         for sid in removed:
@@ -214,14 +220,14 @@ class TableRows:
             rows[sid] = row
             views_by_id[sid] = row.view
             if row.online:
-                heapq.heappush(self._deadlines, (_online_until(row.view, window), sid))
+                heapq.heappush(self._deadlines, (online_until(row.view, window), sid))
 
         def key(sid: str) -> tuple[Any, ...]:
             return rows[sid].key
 
         self.views = views_by_id
-        self._all = _spliced(order, sorted(touched, key=key), key)
-        self._show(now, keep_needs=same_widths)
+        self._all = spliced(order, sorted(touched, key=key), key)
+        self._show(now, keep_needs=widths_kept)
         return True
 
     def _changed(self, views: list[SessionView], limit: int) -> list[SessionView]:
@@ -376,33 +382,3 @@ class TableRows:
         return _Row(
             view, online, key, bool(key[0]), shown, device, location, cell_len(view.ip or "-")
         )
-
-
-def _online_until(view: SessionView, window: timedelta) -> datetime:
-    """When this Online row stops being Online (Online rows have an activity time)."""
-    last = view.session.last_active_at
-    assert last is not None
-    return as_utc(last) + window
-
-
-def _spliced(order: list[str], coming: list[str], key: Callable[[str], Any]) -> list[str]:
-    """`coming` (sorted by `key`) put where each goes in `order`: the places found first, then
-    the order cut there once (inserting one by one moves the tail of 10,000 ids each time)."""
-    places = [bisect.bisect_right(order, key(sid), key=key) for sid in coming]
-    pieces: list[list[str]] = []
-    start = 0
-    for place, sid in zip(places, coming, strict=True):
-        pieces.append(order[start:place])
-        pieces.append([sid])
-        start = place
-    pieces.append(order[start:])
-    return list(chain.from_iterable(pieces))
-
-
-def _same_widths(touched: dict[str, _Row], get: Callable[[str], _Row | None]) -> bool:
-    """No touched row changed a cell whose text sets a column's width."""
-    widths = ("device", "location", "ip")
-    return all(
-        (old := get(sid)) is not None and all(getattr(old, w) == getattr(row, w) for w in widths)
-        for sid, row in touched.items()
-    )
