@@ -11,7 +11,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from session_tui.demo import DemoService
+from session_tui.demo import DemoService, DemoState
+from session_tui.demo.users import WatchedUsers
 
 CONTRACT = Path(__file__).resolve().parent.parent / "docs" / "session-api.yaml"
 TOKEN = "contract-properties-token"  # the demo's token for this test (it is made per run)
@@ -23,7 +24,10 @@ schema = schemathesis.openapi.from_path(CONTRACT, config=CONFIG)
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[DemoService]:
-    with DemoService(seed=23, sessions=60, token=TOKEN) as running:
+    users = WatchedUsers(
+        {"sam": (DemoState(seed=5, account=("sam", "Sam", "sam@example.com")), None)}, TOKEN
+    )
+    with DemoService(seed=23, sessions=60, token=TOKEN, users=users) as running:
         yield running
 
 

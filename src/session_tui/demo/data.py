@@ -17,6 +17,7 @@ from session_tui import __version__
 ACCOUNT_ID = "acc_7Qm2xK9d"
 ACCOUNT_EMAIL = "alex@example.com"
 ACCOUNT_NAME = "Alex Example"
+ACCOUNT_FIRST = ACCOUNT_NAME.split()[0]  # in the device names ("Alex's MacBook")
 
 CURRENT_USER_AGENT = f"session-tui/{__version__}"
 CURRENT_DEVICE_NAME = "session-tui (demo)"

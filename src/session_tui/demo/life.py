@@ -81,7 +81,7 @@ class AccountLife:
         sessions = {s.id: s for s in map(DemoSession.from_saved, saved["sessions"])}
         history = [DemoEnded.from_saved(e) for e in saved["history"]]
         current = saved["current_id"]
-        if current not in sessions:
+        if current != self.current_id and current not in sessions:
             raise ValueError("the saved account has no current session")
         version, internal, gauss = saved["random"]
         rng = random.Random()

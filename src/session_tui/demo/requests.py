@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 
 HISTORY_DEFAULT_LIMIT = 50
 HISTORY_MAX_LIMIT = 500
@@ -78,3 +79,18 @@ def session_ids_of(body: bytes) -> list[str] | None:
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise ApiError(400, "invalid_request", "session_ids must be a list of strings.")
     return ids
+
+
+def require_bearer(authorization: str | None, token: str) -> None:
+    """401 unless the request carries `token` as its bearer token (compared in constant time)."""
+    scheme, _, given = (authorization or "").partition(" ")
+    ok = scheme.lower() == "bearer" and secrets.compare_digest(
+        given.strip().encode("utf-8"), token.encode("utf-8")
+    )
+    if not ok:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Missing or invalid bearer token.",
+            {"WWW-Authenticate": 'Bearer realm="sessions"'},
+        )

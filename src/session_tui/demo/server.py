@@ -20,18 +20,13 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import urlsplit
 
-from session_tui.demo.requests import (
-    ApiError,
-    allow,
-    cursor_of,
-    default_code,
-    limit_of,
-    session_ids_of,
-)
+from session_tui.demo.requests import ApiError, default_code, require_bearer
+from session_tui.demo.routes import answer
 from session_tui.demo.saved import SavedAccount
 from session_tui.demo.state import DemoState
+from session_tui.demo.users import USERS_PREFIX, WatchedUsers
 
 API_PREFIX = "/v1/sessions"
 MAX_BODY = 64 * 1024
@@ -172,8 +167,11 @@ class DemoService:
         port: int = 0,
         sessions: int | None = None,
         saved: SavedAccount | None = None,
+        users: WatchedUsers | None = None,
     ) -> None:
-        """`saved` keeps the account in a file every run shares (`demo.saved`)."""
+        """`saved` keeps the account in a file every run shares (`demo.saved`); `users` are
+        other accounts an operator watches on call (`/v1/users/...`, `--demo --admin`)."""
+        self.users = users
         self.clock = clock
         self._saved = saved
 
@@ -282,6 +280,9 @@ class DemoService:
     ) -> tuple[int, Any]:
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
+        if self.users is not None and path.startswith(USERS_PREFIX):
+            self._injected_failure()
+            return self.users.answer(method, path, parts.query, authorization, body)
         if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
             raise ApiError(404, "not_found", "No such endpoint.")
         self._authenticate(authorization)
@@ -291,63 +292,10 @@ class DemoService:
             # The token's own session was ended (from elsewhere): the token dies with it.
             raise ApiError(401, "unauthorized", "This session has ended; sign in again.")
         state.touch(state.current_id)
-        rest = path[len(API_PREFIX) :]
-        if rest == "":
-            allow(method, "GET")
-            since = cursor_of(parse_qs(parts.query).get("since"))
-            changes = state.changes_since(since) if since is not None else None
-            if changes is not None:
-                changed, ended, cursor = changes
-                return 200, {
-                    "account": state.account_json(),
-                    "changes_only": True,
-                    "cursor": cursor,
-                    "sessions": [s.to_json(state.current_id) for s in changed],
-                    "ended": ended,
-                }
-            with state.lock:  # the cursor must say where exactly this listing stands
-                return 200, {
-                    "account": state.account_json(),
-                    "cursor": state.cursor(),
-                    "sessions": [s.to_json(state.current_id) for s in state.sessions()],
-                }
-        if rest == "/history":
-            allow(method, "GET")
-            limit = limit_of(parse_qs(parts.query).get("limit"))
-            past = state.history()[:limit]
-            return 200, {"sessions": [e.to_json() for e in past]}
-        if rest == "/revoke-others":
-            allow(method, "POST")
-            only = session_ids_of(body)
-            ended = state.revoke_others(only)
-            return 200, {"revoked": len(ended), "session_ids": ended}
-        session_id = unquote(rest[1:])
-        if "/" in rest[1:] or not session_id:
-            raise ApiError(404, "not_found", "No such endpoint.")
-        allow(method, "DELETE")
-        if session_id == state.current_id:
-            raise ApiError(
-                409,
-                "current_session",
-                "This is the session making the request; it cannot revoke itself. "
-                "Sign out instead.",
-            )
-        if not state.revoke(session_id):
-            raise ApiError(404, "not_found", "No active session with this id.")
-        return HTTPStatus.NO_CONTENT, None
+        return answer(state, state.current_id, method, path[len(API_PREFIX) :], parts.query, body)
 
     def _authenticate(self, authorization: str | None) -> None:
-        scheme, _, given = (authorization or "").partition(" ")
-        ok = scheme.lower() == "bearer" and secrets.compare_digest(
-            given.strip().encode("utf-8"), self.token.encode("utf-8")
-        )
-        if not ok:
-            raise ApiError(
-                401,
-                "unauthorized",
-                "Missing or invalid bearer token.",
-                {"WWW-Authenticate": 'Bearer realm="sessions"'},
-            )
+        require_bearer(authorization, self.token)
 
     def _injected_failure(self) -> None:
         with self._failures_lock:

@@ -38,8 +38,13 @@ class DemoState(AccountLife):
         clock: Callable[[], datetime] | None = None,
         live: bool = True,
         sessions: int | None = None,
+        account: tuple[str, str, str] | None = None,
     ) -> None:
-        """`sessions` makes a large account of that many sessions (`--demo-sessions N`)."""
+        """`sessions` makes a large account of that many sessions (`--demo-sessions N`).
+        `account` (id, display name, e-mail) makes another user's account, watched on call:
+        none of its sessions is ours (`current_id` is "")."""
+        self.account = account or (data.ACCOUNT_ID, data.ACCOUNT_NAME, data.ACCOUNT_EMAIL)
+        self._own = account is None
         self._rng = random.Random(seed)
         self._size = sessions or 0
         self._max_active = max(MAX_ACTIVE, self._size + 4)
@@ -118,11 +123,8 @@ class DemoState(AccountLife):
             return copies, ended, self._log.cursor()
 
     def account_json(self) -> dict[str, Any]:
-        return {
-            "id": data.ACCOUNT_ID,
-            "display_name": data.ACCOUNT_NAME,
-            "email": data.ACCOUNT_EMAIL,
-        }
+        account_id, name, email = self.account
+        return {"id": account_id, "display_name": name, "email": email}
 
     # -- changing --------------------------------------------------------------------------
 
@@ -205,6 +207,8 @@ class DemoState(AccountLife):
         def ago(minutes: int) -> datetime:
             return start - timedelta(minutes=minutes)
 
+        if not self._own:
+            return self._populate_theirs(start)
         berlin = data.PLACES["berlin4"]
         current = DemoSession(
             id=self._new_id(),
@@ -246,6 +250,26 @@ class DemoState(AccountLife):
             self._end(session.id, ago(ended_ago), reason)
         self._grow(start)
         return current.id
+
+    def _populate_theirs(self, start: datetime) -> str:
+        """Another user's account: some of the usual devices, at their own times."""
+        first_name = self.account[1].split()[0]
+        for seed in self._rng.sample(data.INITIAL, k=self._rng.randint(4, len(data.INITIAL))):
+            minutes = self._rng.randint(1, seed.active_minutes_ago + 30)
+            expires = seed.expires_in_minutes
+            device = seed.device
+            if device.device_name and device.device_name.startswith(f"{data.ACCOUNT_FIRST}'s"):
+                named = device.device_name.replace(data.ACCOUNT_FIRST, first_name, 1)
+                device = replace(device, device_name=named)  # "Sam's MacBook", not Alex's
+            self._add_from(
+                device,
+                seed.place,
+                seed.provider_location,
+                start - timedelta(minutes=seed.created_minutes_ago),
+                start - timedelta(minutes=minutes),
+                None if expires is None else start + timedelta(minutes=expires),
+            )
+        return ""
 
     def _grow(self, start: datetime) -> None:
         """Fill the account up to `sessions` with a realistic fleet (`data.fleet_member`)."""

@@ -7,7 +7,6 @@ a server may add to the contract without breaking us.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,9 +22,8 @@ from session_tui.errors import (
     ProviderError,
 )
 from session_tui.ids import url_segment
-from session_tui.model import Capability, EndedSession, EndReason, Location, Session
+from session_tui.model import Capability, EndedSession, Session
 from session_tui.providers.base import ProviderBase
-from session_tui.providers.fields import parse_time
 from session_tui.providers.http import (
     check_url,
     host_of,
@@ -37,30 +35,20 @@ from session_tui.providers.http import (
     send,
     server_busy,
 )
+from session_tui.providers.rest_wire import (
+    SESSIONS,
+    check_unique,
+    cursor_of,
+    ended_ids,
+    ended_of,
+    kind_of,
+    list_field,
+    opt_str,
+    sessions_of,
+)
 from session_tui.text import plain_uncached
 
-SESSIONS = "/v1/sessions"
-SESSION_FIELDS = frozenset(
-    {
-        "id",
-        "current",
-        "user_agent",
-        "device_name",
-        "ip",
-        "location",
-        "created_at",
-        "last_active_at",
-        "expires_at",
-    }
-)
-ENDED_FIELDS = (SESSION_FIELDS - {"current"}) | {"ended_at", "end_reason"}
-END_REASONS = {
-    "revoked": EndReason.REVOKED,
-    "expired": EndReason.EXPIRED,
-    "signed_out": EndReason.SIGNED_OUT,
-}
 MAX_SERVER_MESSAGE = 200
-MAX_CURSOR = 256  # an opaque position in the server's changes; longer ones are not kept
 MAX_MERGED = 100_000  # sessions a listing built from changes may add up to
 # However well the merges went, a listing is asked for whole at least this often (seconds): a
 # server's change log with a bug in it would otherwise leave us wrong for as long as we run.
@@ -75,6 +63,7 @@ class RestProvider(ProviderBase):
     """
 
     kind = "rest"
+    own_account = True  # our token is one of the listed sessions: exactly one is current
     bulk_answer_says_ended = True  # `revoked` (and `session_ids`) count only what ended
     revokes_in_body = True  # revoke-others names its sessions in `session_ids`
     capabilities = frozenset(
@@ -88,6 +77,7 @@ class RestProvider(ProviderBase):
         self.account = ""
         self.account_id: str | None = None
         self._token = token
+        self.path = SESSIONS  # where this account's sessions are (rest_admin: another user's)
         self._client = make_client(self.base_url, {"Authorization": f"Bearer {token}"})
         # The last listing's cursor (sent back as `?since=`) and that listing, by id: a
         # server that keeps a change log then answers with only what changed after it.
@@ -110,21 +100,21 @@ class RestProvider(ProviderBase):
         if last is None:
             self._full_at = now
         params = {"since": last[0]} if last is not None else None
-        body = await self._call("GET", SESSIONS, what="list sessions", params=params)
+        body = await self._call("GET", self.path, what="list sessions", params=params)
         if not isinstance(body, dict):
-            raise BadResponse(f"The session list should be a JSON object, got {_kind(body)}.")
+            raise BadResponse(f"The session list should be a JSON object, got {kind_of(body)}.")
         self._read_account(body.get("account"))
-        items = _list_field(body, "sessions", "")
+        items = list_field(body, "sessions", "")
         changes_only = body.get("changes_only", False)
         if not isinstance(changes_only, bool):
             raise BadResponse("Field 'changes_only' should be true or false.")
         if changes_only and last is None:
             raise BadResponse("The server sent only changes, to a request for everything.")
-        cursor = _cursor(body)
-        sessions = await offload(_sessions, items, size=len(items))
-        _check_unique(sessions)
+        cursor = cursor_of(body)
+        sessions = await offload(sessions_of, items, size=len(items))
+        check_unique(sessions)
         if changes_only and last is not None:
-            listed = self._merged(last[1], sessions, _ended_ids(body))
+            listed = self._merged(last[1], sessions, ended_ids(body))
         else:
             self._check_current(sessions)
             listed = {s.id: s for s in sessions}
@@ -138,7 +128,7 @@ class RestProvider(ProviderBase):
         """The listing the cursor was given with, these changes applied. The current session
         must be among them (making the request is its activity) and be the one it was."""
         current = [s.id for s in changed if s.is_current]
-        if current != [self._current_id] or self._current_id is None:
+        if self.own_account and (current != [self._current_id] or self._current_id is None):
             raise BadResponse(
                 "A changes-only listing must list the current session, and only it as current."
             )
@@ -162,7 +152,7 @@ class RestProvider(ProviderBase):
             raise BadResponse(
                 f"The server marks {len(current)} sessions as current; exactly one may be."
             )
-        if not current:
+        if not current and self.own_account:
             # We are signed in, so our own session is active and must be in the list, marked.
             # Without it the current-session guard would have nothing to protect.
             listed = "marked no session as current" if sessions else "listed no sessions at all"
@@ -172,18 +162,18 @@ class RestProvider(ProviderBase):
 
     async def _revoke_one(self, session_id: str, password: str | None) -> None:
         await self._call(
-            "DELETE", f"{SESSIONS}/{url_segment(session_id)}", what="revoke the session"
+            "DELETE", f"{self.path}/{url_segment(session_id)}", what="revoke the session"
         )
 
     async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
         body = await self._call(
             "POST",
-            f"{SESSIONS}/revoke-others",
+            f"{self.path}/revoke-others",
             what="revoke the other sessions",
             json={"session_ids": list(session_ids)},
         )
         if not isinstance(body, dict):
-            raise BadResponse(f"The revoke-others answer should be an object, got {_kind(body)}.")
+            raise BadResponse(f"The revoke-others answer should be an object, got {kind_of(body)}.")
         revoked = body.get("revoked")
         if isinstance(revoked, bool) or not isinstance(revoked, int) or revoked < 0:
             raise BadResponse("Field 'revoked' should be a non-negative integer.")
@@ -202,12 +192,12 @@ class RestProvider(ProviderBase):
         """The server's own record of ended sessions, newest first."""
         params = {"limit": str(limit)} if limit is not None else None
         body = await self._call(
-            "GET", f"{SESSIONS}/history", what="read the session history", params=params
+            "GET", f"{self.path}/history", what="read the session history", params=params
         )
         if not isinstance(body, dict):
-            raise BadResponse(f"The history should be a JSON object, got {_kind(body)}.")
-        items = _list_field(body, "sessions", "history.")
-        return [_ended(item, f"history.sessions[{i}]") for i, item in enumerate(items)]
+            raise BadResponse(f"The history should be a JSON object, got {kind_of(body)}.")
+        items = list_field(body, "sessions", "history.")
+        return [ended_of(item, f"history.sessions[{i}]") for i, item in enumerate(items)]
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -260,140 +250,11 @@ class RestProvider(ProviderBase):
 
     def _read_account(self, value: Any) -> None:
         if not isinstance(value, dict):
-            raise BadResponse(f"Field 'account' should be an object, got {_kind(value)}.")
+            raise BadResponse(f"Field 'account' should be an object, got {kind_of(value)}.")
         account_id = value.get("id")
         if not isinstance(account_id, str) or not account_id:
             raise BadResponse("Field 'account.id' should be a non-empty string.")
-        email = _opt_str(value, "email", "account.")
-        name = _opt_str(value, "display_name", "account.")
+        email = opt_str(value, "email", "account.")
+        name = opt_str(value, "display_name", "account.")
         self.account_id = account_id
         self.account = email or name or account_id
-
-
-# -- mapping ---------------------------------------------------------------------------------
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def _list_field(body: dict[str, Any], key: str, prefix: str) -> list[Any]:
-    value = body.get(key)
-    if not isinstance(value, list):
-        raise BadResponse(f"Field '{prefix}{key}' should be a list, got {_kind(value)}.")
-    return value
-
-
-def _opt_str(obj: dict[str, Any], key: str, prefix: str) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadResponse(f"Field '{prefix}{key}' should be a string, got {_kind(value)}.")
-    return value
-
-
-def _session(item: Any, where: str, *, current: bool) -> Session:
-    if not isinstance(item, dict):
-        raise BadResponse(f"{where} should be an object, got {_kind(item)}.")
-    session_id = item.get("id")
-    if not isinstance(session_id, str) or not session_id:
-        raise BadResponse(f"Field '{where}.id' should be a non-empty string.")
-    is_current = False
-    if current:
-        flag = item.get("current")
-        if not isinstance(flag, bool):
-            raise BadResponse(
-                f"Field '{where}.current' should be true or false, got {_kind(flag)}."
-            )
-        is_current = flag
-    prefix = f"{where}."
-    ip = _opt_str(item, "ip", prefix)
-    if ip is not None:
-        try:
-            ip = str(ipaddress.ip_address(ip))
-        except ValueError:
-            raise BadResponse(f"Field '{where}.ip' is not an IP address.") from None
-    known = SESSION_FIELDS if current else ENDED_FIELDS
-    return Session(
-        id=session_id,
-        is_current=is_current,
-        user_agent=_opt_str(item, "user_agent", prefix),
-        display_name=_opt_str(item, "device_name", prefix),
-        ip=ip,
-        location=_location(item.get("location"), f"{where}.location"),
-        created_at=parse_time(item.get("created_at"), f"{where}.created_at"),
-        last_active_at=parse_time(item.get("last_active_at"), f"{where}.last_active_at"),
-        expires_at=parse_time(item.get("expires_at"), f"{where}.expires_at"),
-        extras={k: v for k, v in item.items() if k not in known},
-    )
-
-
-def _location(value: Any, where: str) -> Location | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise BadResponse(f"Field '{where}' should be an object, got {_kind(value)}.")
-    prefix = f"{where}."
-    country = _opt_str(value, "country", prefix)
-    if country is not None:
-        if len(country) != 2 or not country.isascii() or not country.isalpha():
-            raise BadResponse(f"Field '{where}.country' should be an ISO 3166-1 alpha-2 code.")
-        country = country.upper()
-    location = Location(
-        city=_opt_str(value, "city", prefix) or None,
-        region=_opt_str(value, "region", prefix) or None,
-        country_code=country,
-        source="provider",
-    )
-    return None if location.is_empty else location
-
-
-def _ended(item: Any, where: str) -> EndedSession:
-    session = _session(item, where, current=False)
-    ended_at = parse_time(item.get("ended_at"), f"{where}.ended_at")
-    reason = item.get("end_reason")
-    if not isinstance(reason, str):
-        raise BadResponse(f"Field '{where}.end_reason' should be a string, got {_kind(reason)}.")
-    # The contract lets the list of reasons grow; one we do not know yet still ended it.
-    return EndedSession(
-        session=session,
-        ended_at=ended_at,
-        reason=END_REASONS.get(reason, EndReason.ENDED_ELSEWHERE),
-    )
-
-
-def _sessions(items: list[Any]) -> list[Session]:
-    return [_session(item, f"sessions[{i}]", current=True) for i, item in enumerate(items)]
-
-
-def _cursor(body: dict[str, Any]) -> str | None:
-    """The listing's cursor, to send back as `since`; one we could not send is not kept
-    (the next poll then asks for everything, as a server without cursors has it)."""
-    value = body.get("cursor")
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadResponse(f"Field 'cursor' should be a string, got {_kind(value)}.")
-    if not value or len(value) > MAX_CURSOR or not value.isascii() or not value.isprintable():
-        return None
-    return value
-
-
-def _ended_ids(body: dict[str, Any]) -> list[str]:
-    value = body.get("ended", [])
-    if not isinstance(value, list) or not all(isinstance(i, str) for i in value):
-        raise BadResponse("Field 'ended' should be a list of session ids.")
-    return value
-
-
-def _check_unique(sessions: list[Session]) -> None:
-    seen: set[str] = set()
-    for s in sessions:
-        if s.id in seen:
-            raise BadResponse(f"The server lists session {s.id[:40]!r} twice.")
-        seen.add(s.id)
