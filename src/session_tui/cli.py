@@ -101,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument(
         "--ascii",
         action="store_true",
-        help="ASCII only: country codes instead of flags, plain borders and markers "
-        "(automatic where the locale is not UTF-8, or TERM=linux)",
+        help="every character sent is ASCII: country codes instead of flags, plain borders and "
+        "markers, accents dropped, cuts ending in ~ (automatic where the locale is not UTF-8, "
+        "or TERM=linux)",
     )
     view.add_argument(
         "--on-alert",

@@ -90,7 +90,11 @@ def session_options(parser: argparse.ArgumentParser) -> None:
     account = parser.add_argument_group("account")
     account_options(account)
     admin = parser.add_argument_group("on-call mode (the server's admin API)")
-    admin.add_argument("--admin", action="store_true", help="use the server admin API")
+    admin.add_argument(
+        "--admin",
+        action="store_true",
+        help="use the server admin API (with --demo: watch the demo's users)",
+    )
     admin.add_argument(
         "--watch",
         action="append",
