@@ -367,7 +367,9 @@ class SessionsTable(TablePaint, can_focus=True):
             ),
             hold=self.holding,
         )
-        self.border_subtitle = HELD_HINT if rows.held_back else ""
+        hint = HELD_HINT if rows.held_back else ""
+        if self.border_subtitle != hint:  # setting it repaints the whole widget
+            self.border_subtitle = hint
         if self.marked:
             self.marked &= rows.views.keys()  # a marked session that ended is no longer marked
         self._layout = compute_layout(
