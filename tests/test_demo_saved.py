@@ -127,3 +127,17 @@ def test_an_unreadable_file_is_set_aside_and_a_new_account_made(tmp_path: Path, 
     assert state.current_id in state.session_ids()
     assert (tmp_path / "account.json.unreadable").exists()
     assert json.loads(path.read_text())["account"]["current_id"] == state.current_id
+
+
+def test_a_state_directory_that_cannot_be_written_leaves_the_demo_running(
+    tmp_path: Path,
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")  # no directory can be made below it, even by root
+    saved = SavedAccount(blocked / "demo" / "account.json")
+    with DemoService(saved=saved) as service:
+        answer = httpx.get(
+            f"{service.url}/v1/sessions", headers={"Authorization": f"Bearer {service.token}"}
+        )
+        assert answer.status_code == 200 and answer.json()["sessions"]
+    assert not saved.kept

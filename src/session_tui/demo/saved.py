@@ -41,8 +41,18 @@ class SavedAccount:
 
     def open(self, make: Callable[[], DemoState]) -> DemoState:
         """The saved account, or a new one made by `make` (and saved) when there is none or
-        the file cannot be read (then kept beside it as `account.json.unreadable`)."""
+        the file cannot be read (then kept beside it as `account.json.unreadable`). Where the
+        state directory cannot be used at all, the new account lives in memory (`kept` False)."""
         state = make()
+        try:
+            return self._open(state, make)
+        except OSError:
+            self.kept = False
+            return state
+
+    kept = True  # False: the file could not be used, the account lives for this run only
+
+    def _open(self, state: DemoState, make: Callable[[], DemoState]) -> DemoState:
         with self._locked():
             saved = self._read()
             if saved is not None:
@@ -60,8 +70,15 @@ class SavedAccount:
     @contextlib.contextmanager
     def turn(self, state: DemoState) -> Iterator[None]:
         """Around one request: what another process wrote is adopted first, and the account is
-        written back after, when it changed (the request, or time catching up)."""
-        with self._locked():
+        written back after, when it changed (the request, or time catching up). A file that
+        cannot be locked, read or written (a full disk, a read-only directory) leaves the
+        account in memory: the demo goes on, it is only not kept."""
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(self._locked())
+            except OSError:
+                yield
+                return
             if self._stamp() != self._seen:
                 saved = self._read()
                 if saved is not None:
@@ -72,7 +89,8 @@ class SavedAccount:
                 yield
             finally:
                 if state.revision != self._revision:
-                    self._write(state)
+                    with contextlib.suppress(OSError):
+                        self._write(state)
 
     def _known(self, state: DemoState) -> None:
         self._seen = self._stamp()
