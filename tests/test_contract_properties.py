@@ -33,8 +33,9 @@ def service() -> Iterator[DemoService]:
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
-    deadline=None,
+    max_examples=40,
+    derandomize=True,  # the same examples on every run: CI is reproducible (a seed from the
+    deadline=None,  # test's name); a random run found `session_ids` over the limit accepted
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_demo_service_keeps_the_contract(case: schemathesis.Case, service: DemoService) -> None:

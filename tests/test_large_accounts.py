@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from demo_fixtures import DEMO_NOW
 from ui_support import SIZE, demo_app, poll, settle, until
@@ -227,6 +228,32 @@ async def test_revoking_all_others_of_a_thousand_is_one_request() -> None:
             assert service.state.session_ids() == {service.current_id}
         finally:
             await provider.aclose()
+
+
+async def test_revoking_all_others_of_2500_keeps_to_the_contracts_1000_ids_a_request() -> None:
+    from session_tui.providers.rest import RestProvider
+
+    with DemoService(seed=6, clock=ManualClock(DEMO_NOW), live=False, sessions=2500) as service:
+        provider = RestProvider(service.url, service.token)
+        try:
+            listed = await provider.list_sessions()
+            others = [s.id for s in listed if not s.is_current]
+            service.requests.clear()
+            assert await provider.revoke_others(only=others) == 2499
+            assert list(service.requests) == [("POST", "/v1/sessions/revoke-others")] * 3
+            assert service.state.session_ids() == {service.current_id}
+            assert provider.last_ended is not None and set(provider.last_ended) == set(others)
+        finally:
+            await provider.aclose()
+
+
+def test_the_demo_refuses_more_ids_than_the_contract_allows(demo_service: DemoService) -> None:
+    answer = httpx.post(
+        f"{demo_service.url}/v1/sessions/revoke-others",
+        headers={"Authorization": f"Bearer {demo_service.token}"},
+        json={"session_ids": [f"ses_{i}" for i in range(1001)]},
+    )
+    assert answer.status_code == 400 and len(demo_service.state.session_ids()) > 1
 
 
 async def test_lines_repainted_alone_show_what_a_whole_repaint_shows() -> None:

@@ -64,6 +64,9 @@ def limit_of(values: list[str] | None) -> int:
     return limit
 
 
+MAX_REVOKE_IDS = 1000  # the contract's `maxItems` of `session_ids`
+
+
 def session_ids_of(body: bytes) -> list[str] | None:
     if not body.strip():
         return None
@@ -78,6 +81,8 @@ def session_ids_of(body: bytes) -> list[str] | None:
         return None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise ApiError(400, "invalid_request", "session_ids must be a list of strings.")
+    if len(ids) > MAX_REVOKE_IDS:
+        raise ApiError(400, "invalid_request", f"At most {MAX_REVOKE_IDS} session_ids at once.")
     return ids
 
 

@@ -29,7 +29,7 @@ from session_tui.demo.state import DemoState
 from session_tui.demo.users import USERS_PREFIX, WatchedUsers
 
 API_PREFIX = "/v1/sessions"
-MAX_BODY = 64 * 1024
+MAX_BODY = 4 * 1024 * 1024  # the contract allows 1,000 ids of up to 1,024 characters
 
 
 class _Server(ThreadingHTTPServer):

@@ -36,6 +36,7 @@ from session_tui.providers.http import (
     server_busy,
 )
 from session_tui.providers.rest_wire import (
+    MAX_REVOKE_IDS,
     SESSIONS,
     check_unique,
     cursor_of,
@@ -166,6 +167,27 @@ class RestProvider(ProviderBase):
         )
 
     async def _revoke_many(self, session_ids: list[str], password: str | None) -> int:
+        """In requests of at most MAX_REVOKE_IDS ids (the contract's limit). A request that
+        fails after others ended some is not an error: fewer ended than asked, and the engine
+        lists again to see which (never claiming what the server did not confirm)."""
+        revoked = 0
+        ended: list[str] | None = []
+        for start in range(0, len(session_ids), MAX_REVOKE_IDS):
+            chunk = session_ids[start : start + MAX_REVOKE_IDS]
+            try:
+                count, said = await self._revoke_chunk(chunk)
+            except ProviderError:
+                if not revoked:
+                    raise
+                self.last_ended = None  # the server's word covers only part: the listing tells
+                return revoked
+            revoked += count
+            ended = None if said is None or ended is None else [*ended, *said]
+        if ended is not None:
+            self.last_ended = tuple(ended)
+        return revoked
+
+    async def _revoke_chunk(self, session_ids: list[str]) -> tuple[int, list[str] | None]:
         body = await self._call(
             "POST",
             f"{self.path}/revoke-others",
@@ -184,9 +206,8 @@ class RestProvider(ProviderBase):
             raise BadResponse("Field 'session_ids' should be a list of strings.")
         if ended is not None and self._current_id is not None and self._current_id in ended:
             raise BadResponse("The server says it ended the current session; it must not.")
-        if ended is not None:
-            self.last_ended = tuple(i for i in ended if i in set(session_ids))
-        return revoked
+        asked = set(session_ids)
+        return revoked, None if ended is None else [i for i in ended if i in asked]
 
     async def history(self, limit: int | None = None) -> list[EndedSession]:
         """The server's own record of ended sessions, newest first."""

@@ -13,6 +13,7 @@ from session_tui.model import EndedSession, EndReason, Location, Session
 from session_tui.providers.fields import parse_time
 
 SESSIONS = "/v1/sessions"
+MAX_REVOKE_IDS = 1000  # `session_ids` in one revoke-others request, at most (`maxItems`)
 MAX_CURSOR = 256  # an opaque position in the server's changes; longer ones are not kept
 SESSION_FIELDS = frozenset(
     {
