@@ -620,3 +620,26 @@ async def test_rows_hold_their_places_while_the_user_moves(demo_service: DemoSer
         await until(pilot, lambda: t.visible_ids != before, "the rows to take their places")
         assert t.visible_ids.index(bottom) < len(before) - 1
         assert t.selected_id == under_cursor and not t.border_subtitle
+
+
+async def test_a_kept_dialog_asks_each_question_afresh(demo_service: DemoService) -> None:
+    """The confirm dialogs are composed once and kept: each opening shows only its question."""
+    app = make_app(demo_service)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
+        first = app.screen
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "the dialog to close")
+        await pilot.press("j", "space")  # one marked session: R now asks about it alone
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog again")
+        dialog = app.screen
+        assert dialog is first  # kept, not composed again
+        assert isinstance(dialog, ConfirmDialog)
+        question = str(dialog.query_one("#dialog-question", Static).render())
+        listed = str(dialog.query_one("#dialog-lines-text", Static).render()).splitlines()
+        assert "this session" in question and len(listed) == 1
+        assert app.focused is dialog.query_one("#cancel", Button)
+        await pilot.press("n")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rich.segment import Segments
 from textual.app import App, SystemCommand
@@ -143,6 +144,13 @@ class SessionTuiApp(App[None]):
         message, title = glyphs.shown(message), glyphs.shown(title)  # no flags under --ascii
         self.notices.append(Notice(message, title, severity))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def kept_screen(self, name: str, make: Callable[[], Screen[Any]]) -> Screen[Any]:
+        """A screen composed once and kept (installed) for the app's life: `make` builds it
+        the first time. Opening it again costs a repaint, not a compose and a restyle."""
+        if not self.is_screen_installed(name):
+            self.install_screen(make(), name=name)
+        return self.get_screen(name)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from session_tui.ui.palette import app_commands

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from session_tui.engine import events as ev
 from session_tui.engine.core import Engine, EngineOptions, utc_now
@@ -21,6 +21,9 @@ from session_tui.enrich import Enricher
 from session_tui.enrich.times import DEFAULT_ONLINE_WINDOW
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 
 @dataclass
@@ -88,3 +91,5 @@ class Dashboard(Protocol):
     ) -> RevokeAttempt: ...
 
     async def rename(self, account: AccountState, session_id: str, name: str) -> None: ...
+
+    def kept_screen(self, name: str, make: Callable[[], Screen[Any]]) -> Screen[Any]: ...
