@@ -72,7 +72,7 @@ if __name__ == "__main__":
     import sys
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    results = asyncio.run(key_latencies(count, 5))
+    results = asyncio.run(key_latencies(count, int(sys.argv[2]) if len(sys.argv) > 2 else 5))
     for key, values in results.items():
         shown = " ".join(f"{v * 1000:.0f}" for v in values)
         print(f"{key:8} p95 {p95(values) * 1000:6.0f} ms  ({shown})")
