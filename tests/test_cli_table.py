@@ -69,6 +69,25 @@ def test_a_pipe_gets_every_cell_whole_between_tabs(monkeypatch: pytest.MonkeyPat
     assert out.getvalue().splitlines()[1].split("\t") == list(ROWS[0])
 
 
+def test_hostile_cells_stay_one_aligned_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    out = Terminal()
+    hostile = (
+        "e\u0301te\u0301 \x1b[31mred\x1b[0m \u202eevil\nline",
+        "Z\u0351\u0352\u0353a",
+        "x",
+        "—",
+        "—",
+        "ses_1",
+    )
+    print_table(HEADINGS, [hostile, ROWS[1]], out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and "\x1b" not in out.getvalue() and "\u202e" not in out.getvalue()
+    assert cell_width(lines[1][: lines[1].index("ses_")]) == cell_width(
+        lines[2][: lines[2].index("ses_")]
+    )
+
+
 def test_cut_middle_keeps_both_ends() -> None:
     shortened = cut_middle("2003:e6:1f00:0:1901:1e2f:602c:1f5f", 20)
     assert shortened == "2003:e6:1f…602c:1f5f"

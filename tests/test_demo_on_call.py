@@ -70,3 +70,9 @@ async def test_the_on_call_dashboard_forces_a_sign_out_by_keys() -> None:
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
             await pilot.press("y")
             await until(pilot, lambda: not sam.session_ids(), "the sign-out")
+
+
+def test_a_watched_user_goes_into_the_url_as_one_encoded_segment() -> None:
+    provider = RestAdminProvider("http://127.0.0.1:9", "token", "../admin?x=1#y")
+    assert provider.path == "/v1/users/%2E%2E%2Fadmin%3Fx%3D1%23y/sessions"
+    assert provider.account == "../admin?x=1#y"  # shown through plain(), like any account

@@ -26,7 +26,7 @@ from session_tui.engine.state import Connection
 from session_tui.providers.rest import RestProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
 from session_tui.ui.cells import device_words
-from session_tui.ui.screens.confirm import ConfirmDialog
+from session_tui.ui.screens.confirm import ConfirmDialog, Question
 from session_tui.ui.screens.help import HelpScreen
 from session_tui.ui.screens.main import MainScreen
 from session_tui.ui.widgets.sessions_table import SessionsTable
@@ -405,15 +405,14 @@ async def test_password_field_takes_y_and_n_as_letters(demo_service: DemoService
 
         from rich.text import Text
 
-        app.push_screen(
-            ConfirmDialog(
-                title="t",
-                question=Text("q?"),
-                confirm_label="Go",
-                action=action,
-                password_for="@alice:example.org",
-            )
+        ask = Question(
+            title="t",
+            question=Text("q?"),
+            confirm_label="Go",
+            action=action,
+            password_for="@alice:example.org",
         )
+        app.push_screen(ConfirmDialog(ask))
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the dialog")
         await pilot.press("enter")  # empty password: asks for it, stays open
         await pilot.pause()

@@ -182,8 +182,15 @@ def _fitted(lines: list[list[str]], whole: list[bool], floors: list[int], room: 
 
 
 def cell_width(text: str) -> int:
-    """Columns a terminal gives the text: two for wide (East Asian, emoji) characters."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Columns a terminal gives the text: two for wide (East Asian, emoji) characters, none
+    for a combining mark (it sits on the letter before it)."""
+    return sum(_char_width(c) for c in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
 
 
 def _pad(text: str, width: int) -> str:

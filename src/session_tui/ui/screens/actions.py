@@ -17,7 +17,7 @@ from session_tui.enrich import SessionView
 from session_tui.enrich.text import plain
 from session_tui.model import Capability, Session
 from session_tui.ui import cells, glyphs
-from session_tui.ui.screens.confirm import ConfirmDialog
+from session_tui.ui.screens.confirm import ConfirmDialog, Question
 from session_tui.ui.screens.rename import RenameDialog
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class SessionActions:
             question=question,
             note=note,
             confirm_label="Revoke",
-            id="confirm-revoke",
+            dialog_id="confirm-revoke",
         )
 
     def _scope(self) -> tuple[list[Session], str | None]:
@@ -189,7 +189,7 @@ class SessionActions:
             lines=lines,
             note=note,
             confirm_label="Sign out",
-            id="confirm-revoke-all",
+            dialog_id="confirm-revoke-all",
         )
 
     def _in_table_order(self, sessions: list[Session]) -> list[SessionView]:
@@ -207,21 +207,21 @@ class SessionActions:
         self,
         account: AccountState,
         action: Callable[[str | None], Awaitable[RevokeAttempt]],
+        *,
+        dialog_id: str,
         **dialog: Any,
     ) -> None:
         """The confirm dialog of a revocation: the password when the server wants one, and
         the outcome to `_revoked`."""
-        password_for = self._password_for(account)
-        self.push_dialog(
-            self._kept_dialog(action=action, password_for=password_for, **dialog), self._revoked
-        )
+        ask = Question(action=action, password_for=self._password_for(account), **dialog)
+        self.push_dialog(self._kept_dialog(ask, id=dialog_id), self._revoked)
 
-    def _kept_dialog(self, *, id: str, **question: Any) -> Screen[Any]:
+    def _kept_dialog(self, ask: Question[Any], *, id: str) -> Screen[Any]:
         """The confirm dialog `id`, composed once and kept (`kept_screen`): opening a kept
         one is ~15 ms, composing and styling a new one ~85 (R at 10,000 sessions)."""
-        kept = self.tui.kept_screen(id, lambda: ConfirmDialog(id=id, **question))
+        kept = self.tui.kept_screen(id, lambda: ConfirmDialog(ask, id=id))
         if isinstance(kept, ConfirmDialog):
-            kept.refill(**question)
+            kept.refill(ask)
         return kept
 
     def _password_for(self, account: AccountState) -> str | None:
@@ -343,7 +343,7 @@ class SessionActions:
         else:  # alive but refused (Better Auth's "not fresh"): the provider's own words
             title = "Sign in again"
             question = Text(plain(account.error or "The server wants a new sign-in.", 400))
-        return ConfirmDialog(
+        ask = Question(
             title=title,
             question=question,
             note=Text("Sign in again with your password, or cancel to stop polling."),
@@ -351,5 +351,5 @@ class SessionActions:
             action=action,
             password_for=plain(account.name, 80) or "your account",
             danger=False,
-            id="sign-in",
         )
+        return ConfirmDialog(ask, id="sign-in")

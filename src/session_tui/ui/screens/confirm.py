@@ -10,6 +10,7 @@ been used; it is never stored, logged or put in a message.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from rich.text import Text
@@ -26,6 +27,20 @@ ResultT = TypeVar("ResultT")
 
 WRONG_PASSWORD = "Wrong password. Try again, or cancel."
 NEED_PASSWORD = "Enter your password to confirm."
+
+
+@dataclass(frozen=True)
+class Question(Generic[ResultT]):
+    """What a confirm dialog asks, and what confirming does (`action(password)`)."""
+
+    title: str
+    question: Text
+    confirm_label: str
+    action: Callable[[str | None], Awaitable[ResultT]]
+    lines: Sequence[Text] = ()
+    note: Text | None = None
+    password_for: str | None = None  # who the password is asked for; None: no password
+    danger: bool = True
 
 
 class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
@@ -51,59 +66,21 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         Binding("pageup", "scroll_lines(-5)", show=False),
     ]
 
-    def __init__(
-        self,
-        *,
-        title: str,
-        question: Text,
-        lines: Sequence[Text] = (),
-        note: Text | None = None,
-        confirm_label: str,
-        action: Callable[[str | None], Awaitable[ResultT]],
-        password_for: str | None = None,
-        danger: bool = True,
-        id: str | None = None,
-    ) -> None:
+    def __init__(self, ask: Question[ResultT], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._busy = False
-        self._set(title, question, lines, note, confirm_label, action, password_for, danger)
+        self._ask = ask
 
-    def refill(
-        self,
-        *,
-        title: str,
-        question: Text,
-        lines: Sequence[Text] = (),
-        note: Text | None = None,
-        confirm_label: str,
-        action: Callable[[str | None], Awaitable[ResultT]],
-        password_for: str | None = None,
-        danger: bool = True,
-    ) -> None:
+    def refill(self, ask: Question[ResultT]) -> None:
         """Ask another question with this dialog: opening a dialog kept composed (an
         installed screen) is ~15 ms where composing and styling a new one is ~85."""
-        self._set(title, question, lines, note, confirm_label, action, password_for, danger)
+        self._ask = ask
         if self.is_mounted:
             self._show()
 
-    def _set(
-        self,
-        title: str,
-        question: Text,
-        lines: Sequence[Text],
-        note: Text | None,
-        confirm_label: str,
-        action: Callable[[str | None], Awaitable[ResultT]],
-        password_for: str | None,
-        danger: bool,
-    ) -> None:
-        self._title, self._question, self._lines, self._note = title, question, list(lines), note
-        self._confirm_label, self._action = confirm_label, action
-        self._password_for, self._danger = password_for, danger
-
     @property
     def asks_password(self) -> bool:
-        return self._password_for is not None
+        return self._ask.password_for is not None
 
     def compose(self) -> ComposeResult:
         # Every part, shown or hidden by `_show`: the same dialog asks other questions later.
@@ -130,26 +107,27 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
 
     def _show(self) -> None:
         """Put this question's parts on screen, hide the others, and start afresh."""
+        ask = self._ask
         self._busy = False
-        self.query_one("#dialog-title", Static).update(Text(self._title, style="bold"))
-        self.query_one("#dialog-question", Static).update(self._question)
+        self.query_one("#dialog-title", Static).update(Text(ask.title, style="bold"))
+        self.query_one("#dialog-question", Static).update(ask.question)
         listed = self.query_one("#dialog-lines", VerticalScroll)
-        listed.display = bool(self._lines)
-        lines = Text("\n", no_wrap=True, overflow="ellipsis").join(self._lines)
+        listed.display = bool(ask.lines)
+        lines = Text("\n", no_wrap=True, overflow="ellipsis").join(ask.lines)
         self.query_one("#dialog-lines-text", Static).update(lines)
         listed.scroll_to(y=0, animate=False)
         note = self.query_one("#dialog-note", Static)
-        note.display = self._note is not None
-        note.update(self._note or "")
+        note.display = ask.note is not None
+        note.update(ask.note or "")
         label = self.query_one("#dialog-password-label", Static)
         field = self.query_one("#dialog-password", Input)
         label.display = field.display = self.asks_password
-        label.update(Text.assemble("Password for ", (self._password_for or "", "bold")))
+        label.update(Text.assemble("Password for ", (ask.password_for or "", "bold")))
         field.value = ""
         self.query_one("#dialog-error", Static).update("")
         confirm = self.query_one("#confirm", Button)
-        confirm.label = self._confirm_label
-        confirm.variant = "error" if self._danger else "primary"
+        confirm.label = ask.confirm_label
+        confirm.variant = "error" if ask.danger else "primary"
         for button in self.query(Button):
             button.disabled = False
         field.disabled = False
@@ -167,7 +145,7 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         """How many of the listed lines are below the list's visible part."""
         listed = self.query_one("#dialog-lines", VerticalScroll)
         seen = int(listed.scroll_y) + listed.scrollable_content_region.height
-        return max(0, len(self._lines) - seen)
+        return max(0, len(self._ask.lines) - seen)
 
     def _count_hidden(self) -> None:
         hidden = self.hidden_lines
@@ -176,7 +154,7 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         more.update(Text(f"and {hidden} more (↓ to scroll)" if hidden else "", style="dim"))
 
     def action_scroll_lines(self, step: int) -> None:
-        if self._lines:
+        if self._ask.lines:
             listed = self.query_one("#dialog-lines", VerticalScroll)
             listed.scroll_to(y=listed.scroll_y + step, animate=False)
 
@@ -251,7 +229,7 @@ class ConfirmDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         password = self._password()
         self._set_busy(True)
         try:
-            result = await self._action(password)
+            result = await self._ask.action(password)
         except WrongPassword:
             self._set_busy(False)
             self._clear_password()

@@ -223,7 +223,8 @@ class SessionsTable(TablePaint, can_focus=True):
     def get_cell(self, session_id: str, column: str) -> Text:
         """The cell as painted (for tests), built like `render_line` builds it."""
         view = self.rows.views[session_id]
-        return self._cell(column, view, self._is_current(view))
+        width = dict(self._layout).get(column, 0)
+        return self._cell(column, view, self._is_current(view), width)
 
     def header_text(self, column: str) -> str:
         """A column's header as painted ("Device ▼" when sorted by it)."""

@@ -121,13 +121,14 @@ class TablePaint(ScrollView):
             )
         return tuple(t.plain for t, key in zip(texts, keys, strict=True) if key in TIME_COLUMNS)
 
-    def _cell(self, key: str, view: SessionView, is_current: bool) -> Text:
+    def _cell(self, key: str, view: SessionView, is_current: bool, width: int = 0) -> Text:
+        """Column `key`'s cell; `width` is the column's (the IP is shortened to fit it)."""
         if key == "device":
             text = cells.device_cell(view, is_current, marked=view.session.id in self.marked)
         elif key == "location":
             text = cells.location_cell(view)
         elif key == "ip":
-            text = cells.ip_cell(view, dict(self._layout)["ip"])
+            text = cells.ip_cell(view, width or cells.IP_ROOM)
         elif key == "last_active":
             text = cells.last_active_cell(view, self._now, self._window, live=not self.stale)
         elif key == "signed_in":
@@ -212,6 +213,6 @@ class TablePaint(ScrollView):
             style += cursor
             post = Style(color=cursor.color, bold=cursor.bold)
         is_current = self._is_current(view)
-        texts = [self._cell(key, view, is_current) for key, _ in self._layout]
+        texts = [self._cell(key, view, is_current, width) for key, width in self._layout]
         self._painted[y] = (self._line_key(y), self._time_texts(y, texts))
         return self._line(texts, style, post).crop_extend(0, width, style)
