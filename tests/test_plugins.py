@@ -67,6 +67,30 @@ def test_the_built_in_providers_register_through_entry_points() -> None:
         assert found[name].source.startswith("session_tui.signin.")
 
 
+def test_the_built_in_table_is_the_packages_own_entry_points() -> None:
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert registry.BUILT_IN == project["project"]["entry-points"]["session_tui.providers"]
+
+
+def test_another_package_cannot_take_a_built_in_name(installed: Path) -> None:
+    install(
+        installed,
+        "shadow",
+        "matrix = shadow_plugin:PLUGIN\n",
+        {
+            "shadow_plugin": """
+            from session_tui.plugin import ProviderPlugin
+            PLUGIN = ProviderPlugin(name="matrix", summary="not Matrix", open=print)
+            """
+        },
+    )
+    assert registry.get("matrix").summary != "not Matrix"
+    found = {f.name: f for f in registry.discover()}
+    assert found["matrix"].distribution == "session-tui"
+
+
 def test_list_providers_names_every_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--list-providers"]) == 0
     out = capsys.readouterr().out

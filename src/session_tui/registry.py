@@ -3,18 +3,47 @@
 The built-in providers are entry points of this package too, so the code that opens them is
 the code that opens anyone's plugin. A plugin that fails to import is reported by name (in
 `--list-providers` and when asked for), never allowed to break the others.
+
+A built-in name always means the built-in provider: another package cannot take `matrix` (a
+package that shadowed it would be handed the user's Matrix password). So `get` opens a built-in
+one straight from `BUILT_IN` without reading every installed package's metadata: importing
+`importlib.metadata` and scanning the entry points was ~20 ms of every start.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import entry_points
+from typing import Any
 
 from session_tui.errors import ConfigError
 from session_tui.plugin import ProviderPlugin
 
 ENTRY_POINT_GROUP = "session_tui.providers"
+
+# This package's own registrations, as pyproject.toml lists them (a test holds the two equal).
+BUILT_IN: dict[str, str] = {
+    "demo": "session_tui.signin.demo:DEMO",
+    "rest": "session_tui.signin.demo:REST",
+    "matrix": "session_tui.signin.matrix:PLUGIN",
+    "allauth": "session_tui.signin.allauth:PLUGIN",
+    "better-auth": "session_tui.signin.better_auth:PLUGIN",
+    "keycloak": "session_tui.signin.keycloak:PLUGIN",
+    "home-assistant": "session_tui.signin.home_assistant:PLUGIN",
+    "kratos": "session_tui.signin.kratos:PLUGIN",
+    "auth0": "session_tui.signin.auth0:PLUGIN",
+    "clerk": "session_tui.signin.clerk:PLUGIN",
+    "authentik": "session_tui.signin.authentik:PLUGIN",
+    "okta": "session_tui.signin.okta:PLUGIN",
+}
+DISTRIBUTION = "session-tui"
+
+
+def _entry_points(**select: str) -> Any:
+    from importlib.metadata import entry_points
+
+    return entry_points(group=ENTRY_POINT_GROUP, **select)
 
 
 @dataclass(frozen=True)
@@ -28,24 +57,39 @@ class Found:
     problem: str | None = None
 
 
-def _load(ep) -> Found:
+def _load(ep: Any) -> Found:
     dist = ep.dist.name if ep.dist is not None else None
+    return _checked(ep.name, ep.value, dist, ep.load)
+
+
+def _built_in(name: str) -> Found:
+    source = BUILT_IN[name]
+
+    def load() -> object:
+        module, _, attribute = source.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    return _checked(name, source, DISTRIBUTION, load)
+
+
+def _checked(name: str, source: str, dist: str | None, load: Any) -> Found:
     try:
-        plugin = ep.load()
+        plugin = load()
     except Exception as exc:  # someone else's package: say what broke, keep the rest
-        return Found(ep.name, ep.value, dist, None, f"failed to load: {type(exc).__name__}")
+        return Found(name, source, dist, None, f"failed to load: {type(exc).__name__}")
     if not isinstance(plugin, ProviderPlugin):
-        return Found(ep.name, ep.value, dist, None, "is not a session_tui.plugin.ProviderPlugin")
-    if plugin.name != ep.name:
-        return Found(ep.name, ep.value, dist, None, f"calls itself {plugin.name!r}")
-    return Found(ep.name, ep.value, dist, plugin)
+        return Found(name, source, dist, None, "is not a session_tui.plugin.ProviderPlugin")
+    if plugin.name != name:
+        return Found(name, source, dist, None, f"calls itself {plugin.name!r}")
+    return Found(name, source, dist, plugin)
 
 
 @cache
 def discover() -> tuple[Found, ...]:
-    """Every registered provider, sorted by name; the first registration of a name wins."""
-    seen: dict[str, Found] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    """Every registered provider, sorted by name: the built-in ones, then for any other name
+    its first registration."""
+    seen: dict[str, Found] = {name: _built_in(name) for name in BUILT_IN}
+    for ep in _entry_points():
         if ep.name not in seen:
             seen[ep.name] = _load(ep)
     return tuple(seen[name] for name in sorted(seen))
@@ -58,17 +102,15 @@ def names() -> list[str]:
 def get(name: str) -> ProviderPlugin:
     # Only the named plugin is loaded (each one imports its provider's code); the others are
     # loaded to list them when the name is unknown.
-    ep = next(iter(entry_points(group=ENTRY_POINT_GROUP, name=name)), None)
-    if ep is not None:  # the first registration of a name wins, as in `discover`
-        found = _load(ep)
+    if name in BUILT_IN:
+        found = _built_in(name)
+    else:
+        ep = next(iter(_entry_points(name=name)), None)
+        found = _load(ep) if ep is not None else None  # the first registration wins
+    if found is not None:
         if found.plugin is None:
             raise ConfigError(f"The provider {name!r} ({found.source}) {found.problem}.")
         return found.plugin
-    for found in discover():
-        if found.name == name:
-            if found.plugin is None:
-                raise ConfigError(f"The provider {name!r} ({found.source}) {found.problem}.")
-            return found.plugin
     known = ", ".join(names()) or "none"
     raise ConfigError(
         f"Unknown provider {name!r} (installed: {known}; see session-tui --list-providers)."
