@@ -71,7 +71,7 @@ def test_the_built_in_table_is_the_packages_own_entry_points() -> None:
     import tomllib
 
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
-    assert registry.BUILT_IN == project["project"]["entry-points"]["session_tui.providers"]
+    assert project["project"]["entry-points"]["session_tui.providers"] == registry.BUILT_IN
 
 
 def test_another_package_cannot_take_a_built_in_name(installed: Path) -> None:

@@ -16,13 +16,24 @@ SCRIPT = textwrap.dedent(
     """
     import asyncio, json, sys
     from session_tui.demo import DemoService
+    from session_tui.engine.core import Engine
     from session_tui.providers.rest import RestProvider
     from session_tui.ui.app import SessionTuiApp
     from session_tui.ui.widgets.sessions_table import SessionsTable
 
-    LATER = ("session_tui.tracking", "sqlite3", "rich._emoji_codes")
+    LATER = (
+        "session_tui.tracking", "sqlite3", "rich._emoji_codes", "tomllib",
+        "session_tui.signin",
+    )
     found = {}
     show = SessionsTable.show
+    release = Engine.release_tracking
+
+    def released(self):
+        found.setdefault("painted", sorted(m for m in sys.modules if m.startswith(LATER)))
+        return release(self)
+
+    Engine.release_tracking = released
 
     def spy(self, views, **kwargs):
         views = list(views)
@@ -61,6 +72,7 @@ def test_the_history_loads_after_the_first_listing_is_on_screen() -> None:
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["first"] == [], "imported before the first listing was shown"
+    assert found["painted"] == [], "imported before the first listing was painted"
     assert found["recorded"], "the first listing was never recorded in the history"
     assert "session_tui.tracking.store" in found["after"]
 

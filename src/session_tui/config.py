@@ -28,7 +28,6 @@ Flags on the command line win over the profile. Unknown keys are errors, because
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +137,8 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
         return {}
     except OSError as exc:
         raise ConfigError(f"Cannot read {where}: {exc.strerror}.") from exc
+    import tomllib  # only when there is a file: most starts have none (~2 ms)
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -165,11 +166,15 @@ def load_theme(path: Path | None = None) -> str | None:
     """The top-level `theme = "NAME"` (a Textual theme), or None."""
     where = path if path is not None else paths.config_file()
     try:
-        data = tomllib.loads(where.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        text = where.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # none, or load_profiles reports it; a theme is not worth failing for
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None  # load_profiles reports a broken file; a theme is not worth failing for
     theme = data.get("theme")
     return theme if isinstance(theme, str) and theme else None
 

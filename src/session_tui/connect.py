@@ -17,7 +17,6 @@ from session_tui.errors import ConfigError
 from session_tui.options import MAX_DEMO_SESSIONS, account_options, number
 from session_tui.plugin import DeviceSignIn, OpenAccounts, OpenRequest, Prompt, Reconnect
 from session_tui.providers.base import SessionProvider
-from session_tui.signin.common import terminal_prompt
 
 __all__ = ["OpenAccounts", "Reconnect", "logout_main", "open_accounts", "resolve_choices"]
 
@@ -89,7 +88,7 @@ def open_accounts(
     if choices.watch and not choices.admin:
         # Silently showing your own sessions instead of the watched accounts' would mislead.
         raise ConfigError("--watch is for on-call mode: add --admin (or `admin = true`).")
-    opened = plugin.open(OpenRequest(choices, env, prompt or terminal_prompt, device))
+    opened = plugin.open(OpenRequest(choices, env, prompt or _terminal_prompt, device))
     if choices.read_only:
         _make_read_only(opened)
     if choices.name:
@@ -151,4 +150,11 @@ def logout_main(argv: list[str], env: Mapping[str, str] | None = None) -> int:
     plugin = registry.get(choices.provider)
     if plugin.logout is None:
         raise ConfigError(f"--provider {plugin.name} stores no sign-in; nothing to log out.")
-    return plugin.logout(OpenRequest(choices, env or {}, terminal_prompt))
+    return plugin.logout(OpenRequest(choices, env or {}, _terminal_prompt))
+
+
+def _terminal_prompt(text: str) -> str:
+    # The sign-in code is loaded when a password is asked for, not on every start.
+    from session_tui.signin.common import terminal_prompt
+
+    return terminal_prompt(text)

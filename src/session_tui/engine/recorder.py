@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from session_tui.enrich.geo import GeoLocator
     from session_tui.tracking.events import Event
     from session_tui.tracking.hooks import AlertCommands, HookResult
-    from session_tui.tracking.service import TrackingService
+    from session_tui.tracking.service import PollResult, TrackingService
 
 log = logging.getLogger(__name__)
 
@@ -328,8 +328,6 @@ class Recorder:
         self._emit(ev.TrackingFailed(what, plain(str(exc), 200) or type(exc).__name__))
 
     async def _observe(self, key: int) -> None:
-        from session_tui.engine.recording import record_poll
-
         await self.ready.wait()  # the first table first; the history can wait for it
         try:
             async with self._lock:  # taken on the loop, so the listing is the newest one
@@ -337,9 +335,15 @@ class Recorder:
                 if self._closed:
                     raise _closed()
                 provider = account.provider
-                result, unseen = await asyncio.to_thread(
-                    record_poll, self.service, provider, sessions, at
-                )
+
+                def record() -> tuple[PollResult, int]:
+                    # Imported and opened here, on the thread: ~15 ms of the loop's time
+                    # otherwise, at start-up, before the first table was painted.
+                    from session_tui.engine.recording import record_poll
+
+                    return record_poll(self.service, provider, sessions, at)
+
+                result, unseen = await asyncio.to_thread(record)
         except Exception as exc:
             self._trouble("Recording the session history", exc)
             return

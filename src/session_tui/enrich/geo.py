@@ -17,7 +17,6 @@ import pathlib
 from dataclasses import dataclass
 from typing import Any
 
-import iptocc
 import pycountry
 
 from session_tui.enrich.text import plain
@@ -167,6 +166,8 @@ class GeoLocator:
         if self._reader is not None:
             code, city, region = self._city_lookup(addr)
         if code is None:
+            import iptocc  # not at start-up: most servers say where their sessions are
+
             code = iptocc.country_code(str(addr))
         return _place(code, city, region, "lookup")
 
