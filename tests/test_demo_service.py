@@ -357,3 +357,27 @@ def test_demo_server_serves_the_number_of_sessions_asked_for() -> None:
         assert answer.status_code == 200 and len(answer.json()["sessions"]) == 500
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize("count", [0, 1, 499, 500, 501, 1234])
+def test_a_streamed_listing_is_the_json_object_it_stands_for(count: int) -> None:
+    from session_tui.demo.answers import Streamed
+
+    items = [{"id": f"s{i}", "name": 'Zoë "quoted" \u2028 <b>'} for i in range(count)]
+    head = {"account": {"email": "a@example.com"}, "cursor": "c1"}
+    text = b"".join(Streamed(head, "sessions", items, lambda i: {**i, "n": 1}).chunks())
+    assert json.loads(text) == {**head, "sessions": [{**i, "n": 1} for i in items]}
+
+
+def test_a_large_listing_is_sent_in_chunks_and_read_whole() -> None:
+    """The demo encodes a large listing as it sends it (its peak memory is one batch)."""
+    with DemoService(seed=DEMO_SEED, live=False, sessions=1_200) as service, api(service) as c:
+        got = c.get("/v1/sessions")
+        assert got.headers["transfer-encoding"] == "chunked"
+        assert "content-length" not in got.headers
+        body = got.json()
+        assert len(body["sessions"]) == 1_200
+        assert {s["id"] for s in body["sessions"]} == service.state.session_ids()
+        assert sum(s["current"] for s in body["sessions"]) == 1
+        again = c.get("/v1/sessions").json()  # the connection is good for the next request
+        assert again["sessions"] == body["sessions"]

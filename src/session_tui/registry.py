@@ -40,10 +40,12 @@ BUILT_IN: dict[str, str] = {
 DISTRIBUTION = "session-tui"
 
 
-def _entry_points(**select: str) -> Any:
+def _entry_points(name: str | None = None) -> Any:
     from importlib.metadata import entry_points
 
-    return entry_points(group=ENTRY_POINT_GROUP, **select)
+    if name is None:
+        return entry_points(group=ENTRY_POINT_GROUP)
+    return entry_points(group=ENTRY_POINT_GROUP, name=name)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def names() -> list[str]:
 def get(name: str) -> ProviderPlugin:
     # Only the named plugin is loaded (each one imports its provider's code); the others are
     # loaded to list them when the name is unknown.
+    found: Found | None
     if name in BUILT_IN:
         found = _built_in(name)
     else:

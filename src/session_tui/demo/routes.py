@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from session_tui.demo.answers import Streamed
 from session_tui.demo.requests import (
     ApiError,
     allow,
@@ -49,7 +50,7 @@ def answer(
     return HTTPStatus.NO_CONTENT, None
 
 
-def _listing(state: DemoState, current: str | None, since: str | None) -> dict[str, Any]:
+def _listing(state: DemoState, current: str | None, since: str | None) -> dict[str, Any] | Streamed:
     changes = state.changes_since(since) if since is not None else None
     if changes is not None:
         changed, ended, cursor = changes
@@ -61,8 +62,6 @@ def _listing(state: DemoState, current: str | None, since: str | None) -> dict[s
             "ended": ended,
         }
     with state.lock:  # the cursor must say where exactly this listing stands
-        return {
-            "account": state.account_json(),
-            "cursor": state.cursor(),
-            "sessions": [s.to_json(current) for s in state.sessions()],
-        }
+        head = {"account": state.account_json(), "cursor": state.cursor()}
+        listed = state.sessions()  # copies: encoded after the lock is let go
+    return Streamed(head, "sessions", listed, lambda s: s.to_json(current))

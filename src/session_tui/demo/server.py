@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from session_tui.demo.answers import Streamed
 from session_tui.demo.requests import ApiError, default_code, require_bearer
 from session_tui.demo.routes import answer
 from session_tui.demo.saved import SavedAccount
@@ -137,16 +138,26 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length)
 
     def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        raw = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        streamed = isinstance(payload, Streamed)
+        raw = b"" if streamed else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(raw)))
+        if streamed:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(raw)))
         self.send_header("Cache-Control", "no-store")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD":  # an answer to HEAD has the headers of one, never a body
+        if self.command == "HEAD":  # an answer to HEAD has the headers of one, never a body
+            return
+        if not streamed:
             self.wfile.write(raw)
+            return
+        for chunk in payload.chunks():
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
 
 
 class DemoService:
