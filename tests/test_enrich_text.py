@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.text import Text
 
 from session_tui.enrich.text import plain
@@ -90,3 +92,8 @@ def test_every_output_character_is_printable() -> None:
     raw = "".join(chr(c) for c in range(0x00, 0x250)) + "\u200e\u200f\u061c\u2060"
     out = plain(raw, max_len=10_000)
     assert all(ch.isprintable() for ch in out)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60))
+def test_printable_ascii_has_its_spaces_collapsed_and_nothing_else_changed(value: str) -> None:
+    assert plain(value, 100) == " ".join(value.split())

@@ -98,10 +98,14 @@ def plain_uncached(value: str | None, max_len: int = 256) -> str:
     if not isinstance(value, str):  # a provider bug should not become a crash in the table
         value = str(value)
     if value.isascii() and value.isprintable():
-        text = value  # the common case, at C speed: no escape (ESC is not printable), no control
+        # The common case, at C speed: no escape (ESC is not printable), no control, and no
+        # whitespace but spaces. Text with nothing to collapse is kept, not copied (10,000
+        # sessions' fields: ~1.3 MiB).
+        text = value
+        if "  " in text or text[:1] == " " or text[-1:] == " ":
+            text = " ".join(text.split())
     else:
-        text = _clean_chars(_ESCAPES.sub("", value))
-    text = " ".join(text.split())
+        text = " ".join(_clean_chars(_ESCAPES.sub("", value)).split())
     if max_len < 1:
         return ""
     if len(text) > max_len:

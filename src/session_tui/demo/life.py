@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -165,7 +166,7 @@ class AccountLife:
         # A big account has about one session in a hundred active at each burst.
         burst = max(self._rng.randint(1, 2), len(others) // 100)
         for sid in self._rng.sample(others, k=min(len(others), burst)):
-            self._sessions[sid].last_active_at = moment
+            self._sessions[sid] = replace(self._sessions[sid], last_active_at=moment)
             self._log.changed(sid)
 
     def _signin(self, moment: datetime) -> None:
@@ -176,7 +177,8 @@ class AccountLife:
         session = self._add_from(device, place_key, self._rng.random() < 0.5, moment, moment, None)
         if device.lifetime_minutes is not None:
             low, high = device.lifetime_minutes
-            session.expires_at = moment + timedelta(minutes=self._rng.randint(low, high))
+            expires = moment + timedelta(minutes=self._rng.randint(low, high))
+            self._sessions[session.id] = replace(session, expires_at=expires)
             self._log.changed(session.id)
 
     # -- internals -------------------------------------------------------------------------

@@ -75,7 +75,7 @@ class DemoState(AccountLife):
             return now
 
     def sessions(self) -> list[DemoSession]:
-        """Active sessions (copies), most recently active first."""
+        """Active sessions, most recently active first."""
         with self._lock:
             self.catch_up(self._now())
             ordered = sorted(
@@ -83,7 +83,7 @@ class DemoState(AccountLife):
                 key=lambda s: s.last_active_at or datetime.min.replace(tzinfo=UTC),
                 reverse=True,
             )
-            return [replace(s, extra=dict(s.extra)) for s in ordered]
+            return ordered  # values, never changed in place: no copies needed
 
     def session_ids(self) -> set[str]:
         """The ids of the active sessions (without copying 10,000 sessions to learn them)."""
@@ -118,9 +118,7 @@ class DemoState(AccountLife):
             if found is None:
                 return None
             changed, ended = found
-            found_sessions = [self._sessions[sid] for sid in changed]
-            copies = [replace(s, extra=dict(s.extra)) for s in found_sessions]
-            return copies, ended, self._log.cursor()
+            return [self._sessions[sid] for sid in changed], ended, self._log.cursor()
 
     def account_json(self) -> dict[str, Any]:
         account_id, name, email = self.account
@@ -176,7 +174,8 @@ class DemoState(AccountLife):
             now = self._now()
             self.catch_up(now)
             if session_id in self._sessions:
-                self._sessions[session_id].last_active_at = when or now
+                session = self._sessions[session_id]
+                self._sessions[session_id] = replace(session, last_active_at=when or now)
                 self._log.changed(session_id)
 
     def remove_session(self, session_id: str, reason: str = "signed_out") -> bool:
