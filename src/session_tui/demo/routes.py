@@ -63,5 +63,5 @@ def _listing(state: DemoState, current: str | None, since: str | None) -> dict[s
         }
     with state.lock:  # the cursor must say where exactly this listing stands
         head = {"account": state.account_json(), "cursor": state.cursor()}
-        listed = state.sessions()  # copies: encoded after the lock is let go
+        listed = state.sessions()  # values, never changed in place: encoded after the lock
     return Streamed(head, "sessions", listed, lambda s: s.to_json(current))
