@@ -142,6 +142,12 @@ def test_bots(ua: str, browser: str) -> None:
         ("libwww-perl/6.72", "libwww-perl 6.72"),
         ("GuzzleHttp/7", "Guzzle 7"),
         ("Dart/3.2 (dart:io)", "Dart 3.2"),
+        ("reqwest/0.12.4", "reqwest 0.12"),
+        ("RestSharp/110.2.0.0", "RestSharp 110.2"),
+        (
+            "Mozilla/5.0 (Windows NT; Windows NT 10.0; en-US) WindowsPowerShell/5.1.22621.2506",
+            "PowerShell 5.1",
+        ),
     ],
 )
 def test_api_clients(ua: str, client: str) -> None:

@@ -47,6 +47,33 @@ def test_private_networks(geo: GeoLocator, ip: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("ip", "label"),
+    [
+        ("10.0.0.0", "Private network"),  # a range's first and last address are in it
+        ("10.255.255.255", "Private network"),
+        ("172.31.255.255", "Private network"),
+        ("172.32.0.0", "a country"),  # one past the end is not
+        ("172.15.255.255", "a country"),  # nor one before the start
+        ("100.127.255.255", "Private network"),
+        ("100.128.0.0", "a country"),
+        ("198.51.100.0", "Unknown"),
+        ("198.51.100.255", "Unknown"),
+        ("198.51.101.0", "a country"),
+        ("2001:db8::", "Unknown"),
+        ("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "Unknown"),
+        ("fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "Private network"),
+        ("fc00::", "Private network"),
+    ],
+)
+def test_special_ranges_end_where_they_end(geo: GeoLocator, ip: str, label: str) -> None:
+    place = geo.locate(ip)
+    if label == "a country":
+        assert place.country_code is not None
+    else:
+        assert place.label == label
+
+
+@pytest.mark.parametrize(
     "ip",
     [
         "192.0.2.1",

@@ -1,8 +1,9 @@
 """Finding providers: every plugin in the `session_tui.providers` entry-point group.
 
 The built-in providers are entry points of this package too, and the code that loads and checks
-them (`_checked`) is the code that loads and checks anyone's plugin. A plugin that fails to import is reported by name (in
-`--list-providers` and when asked for), never allowed to break the others.
+them (`_checked`) is the code that loads and checks anyone's plugin. A plugin that fails to
+import is reported by name (in `--list-providers` and when asked for), never allowed to break
+the others.
 
 A built-in name always means the built-in provider: another package cannot take `matrix` (a
 package that shadowed it would be handed the user's Matrix password). So `get` opens a built-in

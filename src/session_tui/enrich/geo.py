@@ -118,11 +118,34 @@ def _parse_ip(ip: str) -> _IPAddress | None:
     return addr
 
 
+def _spans(
+    nets: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
+) -> dict[int, tuple[tuple[int, int], ...]]:
+    """The networks as (first, last) address numbers by IP version: comparing two ints is
+    several times cheaper than `addr in net`, and every new address of a large account is
+    checked against each network (a third of describing 10,000 sessions' places)."""
+    return {
+        version: tuple(
+            (int(n.network_address), int(n.broadcast_address)) for n in nets if n.version == version
+        )
+        for version in (4, 6)
+    }
+
+
+_DOCUMENTATION_SPANS = _spans(_DOCUMENTATION)
+_PRIVATE_SPANS = _spans(_PRIVATE)
+
+
+def _within(addr: _IPAddress, spans: dict[int, tuple[tuple[int, int], ...]]) -> bool:
+    number = int(addr)
+    return any(first <= number <= last for first, last in spans[addr.version])
+
+
 def classify(addr: _IPAddress) -> Place | None:
     """The fixed answer for addresses that have no country, or None for a public address."""
-    if any(addr in net for net in _DOCUMENTATION if net.version == addr.version):
+    if _within(addr, _DOCUMENTATION_SPANS):
         return UNKNOWN_PLACE
-    if any(addr in net for net in _PRIVATE if net.version == addr.version):
+    if _within(addr, _PRIVATE_SPANS):
         return PRIVATE_PLACE
     # Multicast, reserved, unspecified, benchmarking, IETF protocol ranges, ...
     if addr.is_multicast or addr.is_reserved or addr.is_unspecified or not addr.is_global:
