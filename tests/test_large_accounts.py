@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -285,3 +286,74 @@ async def test_young_collections_are_rarer_while_the_app_runs_and_as_they_were_a
         await settle(pilot, app)
         assert gc.get_threshold() == (max(YOUNG_AFTER, before[0]), *before[1:])
     assert gc.get_threshold() == before
+
+
+async def test_a_large_first_listing_shows_its_most_recent_rows_while_the_rest_are_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The 200 most recently active come first, marked as loading; nothing can be revoked
+    until the whole listing is in; then every row is there."""
+    from ui_support import screen_characters
+
+    from session_tui.engine.polling import PREVIEW_ROWS
+
+    rest_may_go = threading.Event()
+    warm = Enricher.warm
+
+    def held(self: Enricher, sessions: object) -> None:
+        listed = list(sessions)  # type: ignore[call-overload]
+        if len(listed) > PREVIEW_ROWS:
+            rest_may_go.wait(30)
+        warm(self, listed)
+
+    monkeypatch.setattr(Enricher, "warm", held)
+    with DemoService(seed=4, clock=ManualClock(DEMO_NOW), live=False, sessions=2500) as service:
+        app = demo_app(service)
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.main.table
+            try:
+                await until(pilot, lambda: table.row_count == PREVIEW_ROWS, "the first rows")
+                assert "the 200 most recent of 2,500; reading the rest…" in screen_characters(app)
+                assert table.visible_ids[0] == service.current_id
+                # The details pane knows it too, though the account has no listing yet.
+                details = r"This device\s*session-tui \(demo\) \(API client"
+                assert re.search(details, screen_characters(app))
+                newest = sorted(
+                    (s for s in service.state.sessions() if s.id != service.current_id),
+                    key=lambda s: s.last_active_at,
+                    reverse=True,
+                )
+                assert table.visible_ids[1] == newest[0].id
+                await pilot.press("j", "r")
+                await until(
+                    pilot,
+                    lambda: any("still being read" in n.message for n in app.notices),
+                    "the refusal",
+                )
+                assert app.screen is app.main  # no dialog
+            finally:
+                rest_may_go.set()
+            await settle(pilot, app)
+            assert table.row_count == 2500
+            assert "reading the rest" not in screen_characters(app)
+            assert service.state.session_ids() >= set(table.visible_ids)
+
+
+@pytest.mark.parametrize(("sessions", "told"), [(10, 0), (2500, 1)])
+async def test_a_large_answer_is_announced_once_while_it_arrives(
+    monkeypatch: pytest.MonkeyPatch, sessions: int, told: int
+) -> None:
+    """Past 256 KiB the engine is told (it builds the parser a large listing needs while the
+    rest of the answer arrives), once per answer."""
+    from session_tui.providers import http
+    from session_tui.providers.rest import RestProvider
+
+    calls: list[int] = []
+    monkeypatch.setattr(http.LIMITS, "large_answer", lambda: calls.append(1))
+    with DemoService(seed=6, clock=ManualClock(DEMO_NOW), live=False, sessions=sessions) as svc:
+        provider = RestProvider(svc.url, svc.token)
+        try:
+            assert len(await provider.list_sessions()) == sessions
+        finally:
+            await provider.aclose()
+    assert len(calls) == told

@@ -27,6 +27,7 @@ from typing import Any
 from session_tui import __version__, paths
 from session_tui.enrich import device
 from session_tui.enrich.device import DeviceInfo, DeviceType
+from session_tui.providers import http
 
 FILE_NAME = "devices.json"
 MAX_FILE_BYTES = 1024 * 1024  # MAX_REMEMBERED descriptions fit in far less
@@ -104,7 +105,9 @@ def load(path: Path | None = None) -> int:
 
 def prepare() -> None:
     """Before the first poll: the descriptions of earlier runs, or, with none, the parser
-    built on a thread while the first request is in flight."""
+    built on a thread while the first request is in flight; and, should an answer turn out
+    large, the parser a large listing needs built while the rest of it arrives."""
+    http.LIMITS.large_answer = device.build_large_in_background
     if not load():
         device.build_in_background()
 

@@ -42,7 +42,8 @@ class SessionsListed:
 
 @dataclass(frozen=True, slots=True)
 class AccountChanged:
-    """The account's state changed outside a poll (signing in again, a revocation)."""
+    """The account's state changed outside a poll (signing in again, a revocation), or a
+    large first listing's preview is ready (`AccountState.preview`)."""
 
     account: AccountState
 

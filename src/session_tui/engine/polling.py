@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import heapq
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 
 from session_tui.engine import device_memory
 from session_tui.engine.state import AccountState, Connection
+from session_tui.enrich import device
 from session_tui.errors import AuthExpired, NotAdmin, ProviderError, RateLimited, ServerBusy
 from session_tui.model import Session
 
@@ -23,10 +25,16 @@ DEFAULT_RATE_LIMIT_WAIT = 30.0  # seconds, when a 429 does not say how long
 BACKOFF_CAP = 60.0  # seconds: a server that comes back is noticed within a minute
 JITTER = 0.2  # +-20 %, so many clients (or watched accounts) do not retry in step
 OFFLOAD_SESSIONS = 200  # listings longer than this are reconciled on a worker thread
+# A first listing longer than this shows its most recently active PREVIEW_ROWS first, while
+# the rest are described (10,000 new user agents and places take ~0.5 s): `AccountState.preview`.
+PREVIEW_AFTER = 2_000
+PREVIEW_ROWS = 200
 
 # Called on the worker thread with the sessions that are new or changed since the last poll
 # (the dashboard builds their views there, so the UI thread only looks them up).
 Prepare = Callable[[Iterable["Session"]], object]
+# Called on the event loop when `account.preview` changed (the front end shows it).
+Previewed = Callable[[AccountState], None]
 
 
 def reconcile(
@@ -144,6 +152,7 @@ async def poll(
     can_sign_in: bool,
     interval: float = 5.0,
     prepare: Prepare | None = None,
+    previewed: Previewed | None = None,
 ) -> PollReport:
     """List the account's sessions once and record the outcome in `account`.
 
@@ -160,14 +169,19 @@ async def poll(
         return _failed(account, exc, interval, now, loop_time, can_sign_in=can_sign_in)
     if provider is not account.provider:
         return PollReport(PollKind.STALE)
+    if account.polls == 0 and len(sessions) > PREVIEW_AFTER and previewed is not None:
+        await _preview(account, sessions, prepare, previewed)
     # Large listings, and every first one (its views are all new, and building the user-agent
     # parser may still be under way), are reconciled and prepared on a worker thread.
-    if len(sessions) > OFFLOAD_SESSIONS or account.polls == 0:
-        merged = await asyncio.to_thread(_reconciled, account.sessions, sessions, prepare)
-        if provider is not account.provider:
-            return PollReport(PollKind.STALE)
-    else:
-        merged = _reconciled(account.sessions, sessions, prepare)
+    try:
+        if len(sessions) > OFFLOAD_SESSIONS or account.polls == 0:
+            merged = await asyncio.to_thread(_reconciled, account.sessions, sessions, prepare)
+            if provider is not account.provider:
+                return PollReport(PollKind.STALE)
+        else:
+            merged = _reconciled(account.sessions, sessions, prepare)
+    finally:
+        account.preview = []  # the listing replaces it (or the poll failed: nothing is shown)
     # After the thread: a revocation may have finished while it ran.
     listed = drop_revoked(account, list(merged.values()), seq)
     before = account.sessions
@@ -183,6 +197,26 @@ async def poll(
     account.retry_at = None
     account.resume_at = 0.0
     return PollReport(PollKind.OK, sessions=listed)
+
+
+async def _preview(
+    account: AccountState, sessions: list[Session], prepare: Prepare | None, previewed: Previewed
+) -> None:
+    """Describe the most recently active sessions of a large first listing and hand them to
+    the front end, which shows them (marked as loading) while the rest are described."""
+    first = heapq.nlargest(PREVIEW_ROWS, sessions, key=_recent_first)
+    if prepare is not None:
+        # The whole listing follows: the parser it needs (`expect`), not the one for a few.
+        device.expect(len(sessions))
+        await asyncio.to_thread(prepare, first)
+    account.preview = first
+    account.preview_of = len(sessions)
+    previewed(account)
+
+
+def _recent_first(session: Session) -> tuple[bool, float]:
+    seen = session.last_active_at or session.created_at
+    return (session.is_current, seen.timestamp() if seen is not None else float("-inf"))
 
 
 def _failed(

@@ -153,6 +153,7 @@ class Scheduler:
                 can_sign_in=self._can_sign_in(),
                 interval=self.interval,
                 prepare=self._prepare,
+                previewed=lambda previewed: self._emit(ev.AccountChanged(previewed)),
             )
             self._tell(account, report, record)
         finally:

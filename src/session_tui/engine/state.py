@@ -54,6 +54,10 @@ class AccountState:
     next_poll_at: float = 0.0  # on call: event-loop time this account is next due (schedule.py)
     last_poll_at: float = float("-inf")  # event-loop time the last poll started
     changed_at: datetime | None = None  # when a poll last saw a session begin or end
+    # A large first listing's most recently active sessions, shown while the rest are being
+    # described (`polling.PREVIEW_AFTER`); never acted on, and empty once `sessions` is set.
+    preview: list[Session] = field(default_factory=list)
+    preview_of: int = 0  # how many sessions that first listing has
     # (the listing, its size, the current id, others, unsendable): asked several times per
     # key press (R at 10,000 sessions), worked out once per listing. The listing itself is
     # held, not its id(): a new dict may be born where a freed one was.

@@ -187,6 +187,13 @@ def _warm_up() -> None:
     _parser().parse("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
 
 
+def build_large_in_background() -> None:
+    """A large listing is arriving (`http.Limits.large_answer`): the native resolver, now."""
+    if _large is None and not _parser_lock.locked():
+        expect(LARGE_AFTER + 1)
+        threading.Thread(target=_parser, name="ua-parser", daemon=True).start()
+
+
 def build_in_background() -> None:
     """Build the parser (and compile the regexes browsers need) on a thread while the first
     request is in flight; at most once."""

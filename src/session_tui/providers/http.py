@@ -204,6 +204,16 @@ class Limits:
     max_body: int = 4 * 1024 * 1024
     deadline: float = 30.0
     proxy: str | None = None  # --proxy: for https requests only
+    # Called when an answer passes LARGE_ANSWER: the engine readies a large listing's parser.
+    large_answer: Callable[[], None] | None = None
+
+
+LARGE_ANSWER = 256 * 1024
+
+
+def _grown(before: int, size: int) -> None:
+    if before <= LARGE_ANSWER < size and LIMITS.large_answer is not None:
+        LIMITS.large_answer()
 
 
 LIMITS = Limits()
@@ -281,6 +291,7 @@ async def send(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any)
                 size += len(chunk)
                 if size > limit:
                     raise _too_large(host, limit)
+                _grown(size - len(chunk), size)
                 chunks.append(chunk)
             return _whole(response, b"".join(chunks))
     except TimeoutError:
@@ -305,6 +316,7 @@ def send_sync(client: httpx.Client, method: str, path: str, **kwargs: Any) -> ht
                 size += len(chunk)
                 if size > limit:
                     raise _too_large(host, limit)
+                _grown(size - len(chunk), size)
                 if time.monotonic() - started > deadline:
                     raise NoAnswer(f"{host} did not answer within {deadline:g} s.")
                 chunks.append(chunk)

@@ -5,12 +5,11 @@ the own-account provider (`rest.py`) and the on-call one (`rest_admin.py`)."""
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from session_tui.errors import BadResponse
 from session_tui.model import EndedSession, EndReason, Location, Session
-from session_tui.providers.fields import parse_time
+from session_tui.providers.fields import canonical_ip, parse_time
 
 SESSIONS = "/v1/sessions"
 MAX_REVOKE_IDS = 1000  # `session_ids` in one revoke-others request, at most (`maxItems`)
@@ -78,7 +77,7 @@ def session_of(item: Any, where: str, *, current: bool) -> Session:
     ip = opt_str(item, "ip", prefix)
     if ip is not None:
         try:
-            ip = str(ipaddress.ip_address(ip))
+            ip = canonical_ip(ip)
         except ValueError:
             raise BadResponse(f"Field '{where}.ip' is not an IP address.") from None
     known = SESSION_FIELDS if current else ENDED_FIELDS

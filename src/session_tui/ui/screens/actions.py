@@ -65,6 +65,14 @@ class SessionActions:
         never = account.updated_at is None and account.connection is not Connection.SIGNED_OUT
         if not (failing or never):
             return False
+        if account.preview and not failing:
+            self.notify(
+                f"The {account.preview_of:,} sessions are still being read; revoking works "
+                "once they are all in, in a moment.",
+                title="Not sent",
+                severity="warning",
+            )
+            return True
         why = "asked to wait" if account.connection is Connection.RATE_LIMITED else "not answering"
         self.notify(
             f"The server is {why}, so nothing can be sent to it now; the rows are the last good "

@@ -205,7 +205,8 @@ class MainScreen(SessionActions, TableActions, Screen[None]):
         return False
 
     def _views(self, account: AccountState) -> list[SessionView]:
-        return self.tui.enricher.views(account.sessions.values())
+        # A large first listing's most recent sessions while the rest are described.
+        return self.tui.enricher.views(account.sessions.values() or account.preview)
 
     def _show_account(self, reset: bool = False) -> None:
         account = self.account
@@ -214,10 +215,14 @@ class MainScreen(SessionActions, TableActions, Screen[None]):
         table.has_expiry = account.can(Capability.EXPIRY)
         table.has_activity = account.can(Capability.ACTIVITY)
         table.stale = self._stale(now)
+        table.preview_of = account.preview_of if account.preview and not account.sessions else 0
         # Until the first listing, no column headings: their widths come from the rows, and
         # headings drawn before would jump once the rows arrive.
         table.awaiting_listing = (
-            account.polls == 0 and not account.sessions and account.error is None
+            account.polls == 0
+            and not account.sessions
+            and not account.preview
+            and account.error is None
         )
         table.show(
             self._views(account),
@@ -253,7 +258,8 @@ class MainScreen(SessionActions, TableActions, Screen[None]):
             hint = ""
         self.details.show(
             view,
-            is_current=view is not None and view.session.id == account.current_id,
+            is_current=view is not None
+            and (view.session.is_current or view.session.id == account.current_id),
             now=self.tui.now(),
             window=self.tui.options.online_window,
             account=account.name if self.multi else None,

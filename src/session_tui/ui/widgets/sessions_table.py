@@ -369,6 +369,8 @@ class SessionsTable(TablePaint, can_focus=True):
             hold=self.holding,
         )
         hint = HELD_HINT if rows.held_back else ""
+        if self.preview_of:
+            hint = f"the {len(rows.views)} most recent of {self.preview_of:,}; reading the rest…"
         if self.border_subtitle != hint:  # setting it repaints the whole widget
             self.border_subtitle = hint
         if self.marked:

@@ -42,6 +42,7 @@ class TablePaint(ScrollView):
     marked: set[str]
     stale: bool
     awaiting_listing: bool = True  # no listing yet: the heading line says so, no columns
+    preview_of: int = 0  # showing the first rows of a large first listing of this many
     sort_column: SortColumn
     sort_reverse: bool
     _layout: Layout
