@@ -19,13 +19,15 @@ def parse_time(value: Any, field: str) -> datetime | None:
         raise BadResponse(
             f"Field {field!r} should be an RFC 3339 time, got {type(value).__name__}."
         )
+    if "z" in value:  # RFC 3339 allows a lower-case "z"; Python 3.11 reads only "Z" itself
+        value = value.replace("z", "+00:00")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise BadResponse(f"Field {field!r} is not an RFC 3339 time.") from exc
     if parsed.tzinfo is None:
         raise BadResponse(f"Field {field!r} has no time zone.")
-    return parsed.astimezone(UTC)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
 def from_epoch_ms(value: Any, field: str) -> datetime | None:
