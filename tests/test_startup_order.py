@@ -2,7 +2,8 @@
 imported when, in a fresh interpreter: not by the clock, which these machines make noisy.
 
 The history (SQLite, the store, the alert rules) and rich's emoji table are not needed for the
-first frame; they used to be a fifth of the time to it. The history must still be recorded.
+first frame; they used to be a fifth of the time to it. The history must still be recorded. The
+History and Alerts panes are built when first opened (at 80x24 they are not docked).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ SCRIPT = textwrap.dedent(
 
     LATER = (
         "session_tui.tracking", "sqlite3", "rich._emoji_codes", "tomllib",
-        "session_tui.signin",
+        "session_tui.signin", "session_tui.ui.widgets.history_pane",
+        "session_tui.ui.widgets.alert_feed", "textual.widgets._tabs",
     )
     found = {}
     show = SessionsTable.show

@@ -57,6 +57,8 @@ def history_row(app: SessionTuiApp, session_id: str) -> tuple[str, str] | None:
 
 async def open_history(pilot: Pilot[None], app: SessionTuiApp) -> None:
     await pilot.press("h")
+    panes = app.main.extra_panes
+    await until(pilot, lambda: panes.built and panes.is_open("history"), "the history to open")
     await until(pilot, lambda: idle(app), "the history to load")
     await pilot.pause()
 
@@ -297,13 +299,15 @@ async def test_tab_goes_round_sessions_history_and_alerts_at_80x24(
     app = demo_app(demo_service)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        table, tabs = app.main.table, app.main.query_one("#view-tabs", Tabs)
-        hist = app.main.query_one("#history", HistoryPane)
+        table = app.main.table
         seen = []
         for _ in range(3):
             await pilot.press("tab")
             await pilot.pause()
+            # The panes are built by the first key that needs them (not at start).
+            tabs = app.main.query_one("#view-tabs", Tabs)
             seen.append((tabs.active if tabs.region.height else "table", app.focused))
+        hist = app.main.query_one("#history", HistoryPane)
         assert [where for where, _ in seen] == ["tab-history", "tab-alerts", "table"]
         assert seen[0][1] is history(app) and seen[2][1] is table
         assert hist.region.width == 0 and table.region.width > 0
@@ -317,9 +321,10 @@ async def test_narrow_terminals_show_history_as_a_tab(demo_service: DemoService)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         table, panes = app.main.table, app.main.query_one("#extra", ExtraPanes)
-        tabs = app.main.query_one("#view-tabs", Tabs)
         assert table.region.width > 0 and not panes.display
+        assert not panes.built  # built on first use, not at start (issue 23: start-up)
         await open_history(pilot, app)
+        tabs = app.main.query_one("#view-tabs", Tabs)
         hist = app.main.query_one("#history", HistoryPane)
         assert hist.region.width >= 76 and table.region.width == 0  # in the table's place
         assert tabs.region.height > 0 and tabs.active == "tab-history"

@@ -6,19 +6,24 @@ On a wide terminal both panes fit under the sessions table, side by side when bo
 screen gets the class `-extra-open` while a pane is open, which the stylesheet uses to hide the
 table on narrow screens. This widget only shows and hides; the app's tracking view (a
 `PaneSource`) fills the panes.
+
+The panes are built the first time one is needed (`h`, `a`, tab, or a terminal large enough to
+dock them), not at start: most runs never open them, and building them (their modules, their
+widgets, their layout) was ~25 ms of every start before the first row could show.
 """
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from textual import on
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Tab, Tabs
 
-from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList, FeedEntry
-from session_tui.ui.widgets.history_pane import HistoryPane, HistoryTable
+if TYPE_CHECKING:
+    from textual.widgets import Tabs
+
+    from session_tui.ui.widgets.alert_feed import AlertFeed, AlertList, FeedEntry
+    from session_tui.ui.widgets.history_pane import HistoryPane, HistoryTable
 
 PaneName = Literal["history", "alerts"]
 
@@ -45,17 +50,46 @@ class ExtraPanes(Vertical):
         super().__init__(id=id)
         self.open: list[PaneName] = []  # open panes, the front (last opened) one last
         self.docked = False  # a large terminal: both panes always open, under the table
+        self._built = False
+        self._after_build: list[Callable[[], object]] | None = None  # while being built
 
-    def compose(self) -> ComposeResult:
-        yield Tabs(
+    @property
+    def built(self) -> bool:
+        """Whether the panes exist yet (they are built on first use: see the module's doc)."""
+        return self._built
+
+    def _build_then(self, then: Callable[[], object]) -> None:
+        """Build the tab strip and both panes, then do `then` (a key that needed them)."""
+        if self._after_build is not None:
+            self._after_build.append(then)
+            return
+        self._after_build = [then]
+        from textual.widgets import Tab, Tabs
+
+        from session_tui.ui.widgets.alert_feed import AlertFeed
+        from session_tui.ui.widgets.history_pane import HistoryPane
+
+        tabs = Tabs(
             Tab("Sessions", id="tab-sessions"),
             Tab("History", id="tab-history"),
             Tab("Alerts", id="tab-alerts"),
             id="view-tabs",
         )
-        with Horizontal(id="extra-panes"):
-            yield HistoryPane(id="history", classes="pane extra-pane")
-            yield AlertFeed(id="alerts", classes="pane extra-pane")
+        panes = Horizontal(
+            HistoryPane(id="history", classes="pane extra-pane"),
+            AlertFeed(id="alerts", classes="pane extra-pane"),
+            id="extra-panes",
+        )
+        mounting = self.mount_all([tabs, panes])
+
+        async def built() -> None:
+            await mounting
+            self._built = True
+            waiting, self._after_build = self._after_build or [], None
+            for step in waiting:
+                step()
+
+        self.call_later(built)
 
     @property
     def bridge(self) -> PaneSource | None:
@@ -64,10 +98,14 @@ class ExtraPanes(Vertical):
 
     @property
     def history(self) -> HistoryPane:
+        from session_tui.ui.widgets.history_pane import HistoryPane
+
         return self.query_one("#history", HistoryPane)
 
     @property
     def alerts(self) -> AlertFeed:
+        from session_tui.ui.widgets.alert_feed import AlertFeed
+
         return self.query_one("#alerts", AlertFeed)
 
     def pane(self, name: PaneName) -> HistoryPane | AlertFeed:
@@ -75,6 +113,8 @@ class ExtraPanes(Vertical):
 
     def focused(self) -> PaneName | None:
         """The pane that has the focus, if one has."""
+        if not self._built:
+            return None
         for name in PANES:
             if self.pane(name).has_focus_within:
                 return name
@@ -110,11 +150,20 @@ class ExtraPanes(Vertical):
             self.open = [*(n for n in PANES if n not in self.open), *self.open]
         else:
             self.open.clear()
-        self._apply()
-        if docked and self.bridge is not None:
-            self.bridge.pane_docked()
-        if not docked and self.has_focus_within:
+        self._apply()  # before the panes exist too: their room is kept, the table never jumps
+        if docked:
+            if self._built:
+                self._filled()
+            else:
+                self._build_then(self._filled)
+        elif self.has_focus_within:
             self._focus_sessions()
+
+    def _filled(self) -> None:
+        """Docked: both panes are on screen; the bridge fills them."""
+        self._apply()
+        if self.docked and self.bridge is not None:
+            self.bridge.pane_docked()
 
     def toggle(self, name: PaneName) -> bool:
         """`h` / `a`: open the pane, or close it; True when it is now open.
@@ -127,6 +176,9 @@ class ExtraPanes(Vertical):
         On a narrow screen a pane that is open but behind the other one comes to the front
         instead of closing, since that is what the user can see the key do.
         """
+        if not self._built:
+            self._build_then(lambda: self.toggle(name))
+            return True  # nothing was open: it opens
         if self.focused() == name:
             return True
         if self.docked:
@@ -145,6 +197,9 @@ class ExtraPanes(Vertical):
 
     def show(self, name: PaneName) -> None:
         """Open the pane (or bring it to the front), focus it and ask the bridge for its data."""
+        if not self._built:
+            self._build_then(lambda: self.show(name))
+            return
         if name in self.open:
             self.open.remove(name)
         self.open.append(name)
@@ -167,12 +222,18 @@ class ExtraPanes(Vertical):
             self.pane(self.front).focus_rows()
 
     def _apply(self) -> None:
+        if not self._built:  # nothing to show or hide yet; the classes still say what is open
+            self.set_class(bool(self.open), "-open")
+            self.screen.set_class(bool(self.open), OPEN_CLASS)
+            return
         for name in PANES:
             pane = self.pane(name)
             pane.set_class(name in self.open, "-open")
             pane.set_class(name == self.front, "-front")
         self.set_class(bool(self.open), "-open")
         self.screen.set_class(bool(self.open), OPEN_CLASS)
+        from textual.widgets import Tabs
+
         tabs = self.query_one("#view-tabs", Tabs)
         with self.prevent(Tabs.TabActivated):
             tabs.active = f"tab-{self.front}" if self.front else "tab-sessions"
@@ -184,10 +245,13 @@ class ExtraPanes(Vertical):
 
     # -- events -------------------------------------------------------------------------------
 
-    @on(Tabs.TabActivated, "#view-tabs")
-    def _tab(self, event: Tabs.TabActivated) -> None:
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tabs.id != "view-tabs":
+            return
         event.stop()
         tab_id = event.tab.id if event.tab is not None else None
+        if tab_id != event.tabs.active:
+            return  # stale: the strip's first activation, queued while a pane was opened
         if tab_id == "tab-history" and self.front != "history":
             self.show("history")
         elif tab_id == "tab-alerts" and self.front != "alerts":
@@ -195,16 +259,15 @@ class ExtraPanes(Vertical):
         elif tab_id == "tab-sessions" and self.open:
             self.close()
 
-    @on(HistoryTable.Chosen)
-    def _history_chosen(self, event: HistoryTable.Chosen) -> None:
+    # Handlers by name (`on_<widget>_<message>`), so this module need not import the panes.
+    def on_history_table_chosen(self, event: HistoryTable.Chosen) -> None:
         event.stop()
         from session_tui.ui.screens.ended import EndedSessionScreen
 
         account = event.item.account if event.multi else None
         self.app.push_screen(EndedSessionScreen(event.item.row, account))
 
-    @on(AlertList.Chosen)
-    def _chosen(self, event: AlertList.Chosen) -> None:
+    def on_alert_list_chosen(self, event: AlertList.Chosen) -> None:
         event.stop()
         bridge = self.bridge
         if bridge is not None and bridge.alert_chosen(event.entry):
