@@ -47,7 +47,7 @@ def start_up(env: dict[str, str], runs: int) -> None:
         ("session-tui on the embedded demo (a later start)", app_argv()),
     ):
         print(_line(what, median_start(argv, env, runs), bare, "seconds"), flush=True)
-    never = first_starts(env, runs)
+    never, _beside = first_starts(env, runs, beside=bare_argv())
     print(_line("session-tui, its very first start (empty cache)", never, bare, "seconds"))
 
 

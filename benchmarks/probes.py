@@ -8,6 +8,7 @@ The in-process probes drive the real app through Textual's pilot on the real dem
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import pty
 import select
@@ -80,11 +81,26 @@ def start_in_pty(
 def median_start(
     argv: Sequence[str], env: dict[str, str], runs: int, linger: float = 0.0
 ) -> Started:
-    results = [start_in_pty(argv, env=env, linger=linger) for _ in range(runs)]
-    return Started(
-        statistics.median(r.seconds for r in results),
-        statistics.median(r.rss_mib for r in results),
-    )
+    return interleaved_starts({"only": (argv, env)}, runs, linger)["only"]
+
+
+def interleaved_starts(
+    commands: dict[str, tuple[Sequence[str], dict[str, str]]], runs: int, linger: float = 0.0
+) -> dict[str, Started]:
+    """The median start of each command, measured in turns (one of each per round): a machine
+    that gets busier half-way through a run then slows all of them alike, not only the ones
+    measured last, and the ratios between them hold."""
+    found: dict[str, list[Started]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (argv, env) in commands.items():
+            found[name].append(start_in_pty(argv, env=env, linger=linger))
+    return {
+        name: Started(
+            statistics.median(r.seconds for r in results),
+            statistics.median(r.rss_mib for r in results),
+        )
+        for name, results in found.items()
+    }
 
 
 def primed(env: dict[str, str]) -> None:
@@ -95,15 +111,21 @@ def primed(env: dict[str, str]) -> None:
         raise RuntimeError("the priming start wrote no devices.json")
 
 
-def first_starts(env: dict[str, str], runs: int) -> Started:
-    """Starts of an app that has never run: each with a cache directory of its own."""
-    results = []
+def first_starts(env: dict[str, str], runs: int, beside: Sequence[str]) -> tuple[Started, Started]:
+    """Starts of an app that has never run (each with a cache directory of its own), in turns
+    with starts of `beside` (the floor it is compared with): both medians."""
+    results: list[Started] = []
+    floors: list[Started] = []
     for _ in range(runs):
+        floors.append(start_in_pty(beside, env=env))
         with tempfile.TemporaryDirectory() as cache:
             results.append(start_in_pty(app_argv(), env={**env, "SESSION_TUI_CACHE_DIR": cache}))
-    return Started(
-        statistics.median(r.seconds for r in results),
-        statistics.median(r.rss_mib for r in results),
+    return tuple(  # type: ignore[return-value]  # two, always
+        Started(
+            statistics.median(r.seconds for r in found),
+            statistics.median(r.rss_mib for r in found),
+        )
+        for found in (results, floors)
     )
 
 
@@ -116,8 +138,10 @@ def bare_argv() -> list[str]:
 
 
 def percentile(values: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `share` of the values at
+    or below it (of 20, the p95 is the 19th; of 12 or fewer, the largest)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    return ordered[max(0, min(len(ordered), math.ceil(share * len(ordered))) - 1)]
 
 
 @dataclass(frozen=True)
