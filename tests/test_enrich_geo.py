@@ -1,18 +1,15 @@
 """GeoLocator: offline country lookup, fixed answers for special ranges, provider wins, City DB.
 
-maxminddb only reads, so `_write_mmdb` below builds a tiny City database from the MaxMind DB
-format description (search tree + data section + metadata): enough to test the reader path
+The City database is a tiny real one (`mmdb_files.write_mmdb`): the reader path is tested
 against a real file without shipping one.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import pathlib
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
+from mmdb_files import write_mmdb
 
 from session_tui.enrich.geo import GeoLocator, Place, country_name, flag
 from session_tui.errors import ConfigError
@@ -176,94 +173,10 @@ def test_bad_city_db_is_a_config_error(tmp_path: pathlib.Path) -> None:
         GeoLocator(tmp_path)  # a directory
 
 
-@dataclass(frozen=True)
-class _U:
-    """An unsigned integer of a given MaxMind DB type: libmaxminddb checks metadata types."""
-
-    value: int
-    type_: int  # 5 = uint16, 6 = uint32, 9 = uint64
-
-
-def _encode(value: Any) -> bytes:
-    """One value in the MaxMind DB data-section encoding (strings, uints, maps, arrays)."""
-
-    def control(type_: int, size: int) -> bytes:
-        assert size < 29
-        if type_ <= 7:
-            return bytes([(type_ << 5) | size])
-        return bytes([size, type_ - 7])
-
-    if isinstance(value, str):
-        raw = value.encode()
-        assert len(raw) < 29
-        return control(2, len(raw)) + raw
-    if isinstance(value, dict):
-        return control(7, len(value)) + b"".join(_encode(k) + _encode(v) for k, v in value.items())
-    if isinstance(value, list):
-        return control(11, len(value)) + b"".join(_encode(v) for v in value)
-    if isinstance(value, _U):
-        raw = value.value.to_bytes(8, "big").lstrip(b"\x00")
-        return control(value.type_, len(raw)) + raw
-    raise TypeError(value)
-
-
-def _write_mmdb(path: pathlib.Path, records: dict[str, dict[str, Any]]) -> None:
-    """An IPv4 database with 24-bit records mapping each network in `records` to its data."""
-    data = b""
-    offsets: dict[str, int] = {}
-    for net, record in records.items():
-        offsets[net] = len(data)
-        data += _encode(record)
-
-    # nodes[i] = [left, right]; an entry is ("node", index), ("data", offset) or None
-    nodes: list[list[tuple[str, int] | None]] = [[None, None]]
-    for net, offset in offsets.items():
-        network = ipaddress.ip_network(net)
-        bits = int(network.network_address)
-        node = 0
-        for depth in range(network.prefixlen):
-            bit = (bits >> (31 - depth)) & 1
-            if depth == network.prefixlen - 1:
-                nodes[node][bit] = ("data", offset)
-                break
-            entry = nodes[node][bit]
-            if entry is None:
-                nodes.append([None, None])
-                entry = ("node", len(nodes) - 1)
-                nodes[node][bit] = entry
-            node = entry[1]
-
-    count = len(nodes)
-
-    def record(entry: tuple[str, int] | None) -> bytes:
-        if entry is None:
-            value = count
-        elif entry[0] == "node":
-            value = entry[1]
-        else:
-            value = count + 16 + entry[1]
-        return value.to_bytes(3, "big")
-
-    tree = b"".join(record(left) + record(right) for left, right in nodes)
-    metadata = {
-        "binary_format_major_version": _U(2, 5),
-        "binary_format_minor_version": _U(0, 5),
-        "build_epoch": _U(1_700_000_000, 9),
-        "database_type": "Test-City",
-        "description": {"en": "session-tui test"},
-        "ip_version": _U(4, 5),
-        "languages": ["en"],
-        "node_count": _U(count, 6),
-        "record_size": _U(24, 5),
-    }
-    path.write_bytes(tree + b"\x00" * 16 + data + b"\xab\xcd\xefMaxMind.com" + _encode(metadata))
-
-
 @pytest.fixture
 def city_db(tmp_path: pathlib.Path) -> pathlib.Path:
-    path = tmp_path / "city.mmdb"
-    _write_mmdb(
-        path,
+    return write_mmdb(
+        tmp_path / "city.mmdb",
         {
             "81.2.69.0/24": {
                 "city": {"names": {"en": "London"}},
@@ -278,7 +191,6 @@ def city_db(tmp_path: pathlib.Path) -> pathlib.Path:
             "5.5.5.0/24": {"city": "not a dict"},  # malformed record
         },
     )
-    return path
 
 
 def test_city_db_gives_city_and_region(city_db: pathlib.Path) -> None:

@@ -20,6 +20,9 @@ class Location:
     region: str | None = None
     country_code: str | None = None  # ISO 3166-1 alpha-2, upper case
     source: str = "provider"  # "provider" or "lookup"
+    # Where the server says the session is (authentik, Okta): checked by enrich.points.
+    latitude: float | None = None
+    longitude: float | None = None
 
     @property
     def is_empty(self) -> bool:

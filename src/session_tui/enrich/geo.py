@@ -19,8 +19,9 @@ from typing import Any
 
 import pycountry
 
+from session_tui.enrich.mmdb import lookup, open_database, parse_address
+from session_tui.enrich.points import GeoPoint, Precision, country_point, valid_point
 from session_tui.enrich.text import plain
-from session_tui.errors import ConfigError
 from session_tui.model import Location
 
 PRIVATE_NETWORK = "Private network"
@@ -63,6 +64,9 @@ class Place:
     region: str | None
     label: str  # "Berlin, Germany", "Germany", "Private network", "Unknown"
     source: str  # "provider" | "lookup" | "none"
+    # Coordinates the server gave, or the City database's for a city; else `point_of` stands
+    # the country's point in for it (coarse).
+    point: GeoPoint | None = None
 
 
 UNKNOWN_PLACE = Place(None, None, "", None, None, UNKNOWN, "none")
@@ -92,8 +96,19 @@ def country_name(country_code: str | None) -> str | None:
     return getattr(country, "common_name", None) or country.name
 
 
+def point_of(place: Place) -> GeoPoint | None:
+    """Where the place is on Earth: its own point, else its country's (coarse), else None."""
+    return place.point or country_point(place.country_code, place.label)
+
+
 @functools.lru_cache(maxsize=4096)  # many sessions share a few places; a Place is immutable
-def _place(country_code: str | None, city: str | None, region: str | None, source: str) -> Place:
+def _place(
+    country_code: str | None,
+    city: str | None,
+    region: str | None,
+    source: str,
+    at: tuple[object, object, Precision, float] | None = None,
+) -> Place:
     code = country_code.upper() if country_code and _country(country_code) is not None else None
     name = country_name(code)
     city = plain(city, _FIELD_LEN) or None
@@ -104,18 +119,8 @@ def _place(country_code: str | None, city: str | None, region: str | None, sourc
     label = ", ".join(parts) if parts else UNKNOWN
     if not (code or city or region):
         return Place(None, None, "", None, None, UNKNOWN, source)
-    return Place(code, name, flag(code), city, region, label, source)
-
-
-def _parse_ip(ip: str) -> _IPAddress | None:
-    text = ip.strip().removeprefix("[").removesuffix("]")
-    try:
-        addr = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped
-    return addr
+    point = valid_point(at[0], at[1], at[2], label, at[3]) if at is not None else None
+    return Place(code, name, flag(code), city, region, label, source, point)
 
 
 def _spans(
@@ -160,7 +165,7 @@ class GeoLocator:
         self._reader: Any = None
         self.city_db = city_db
         if city_db is not None:
-            self._reader = _open_city_db(city_db)
+            self._reader = open_database(city_db, "city database")
         self._cached = functools.lru_cache(maxsize=4096)(self._locate)
 
     def locate(self, ip: str | None, given: Location | None = None) -> Place:
@@ -177,38 +182,61 @@ class GeoLocator:
     def _locate(self, ip: str | None, given: Location | None) -> Place:
         if given is not None and not given.is_empty:
             source = given.source if given.source in ("provider", "lookup") else "provider"
-            return _place(given.country_code, given.city, given.region, source)
+            at = None
+            if given.latitude is not None and given.longitude is not None:
+                at = (given.latitude, given.longitude, Precision.SERVER, 0.0)
+            return _place(given.country_code, given.city, given.region, source, at)
         if not ip or not isinstance(ip, str):
             return UNKNOWN_PLACE
-        addr = _parse_ip(ip)
+        addr = parse_address(ip)
         if addr is None:
             return UNKNOWN_PLACE
         if (fixed := classify(addr)) is not None:
             return fixed
-        city = region = code = None
+        found = _CityRecord()
         if self._reader is not None:
-            code, city, region = self._city_lookup(addr)
+            found = self._city_lookup(addr)
+        code = found.code
         if code is None:
             import iptocc  # not at start-up: most servers say where their sessions are
 
             code = iptocc.country_code(str(addr))
-        return _place(code, city, region, "lookup")
+        return _place(code, found.city, found.region, "lookup", found.at)
 
-    def _city_lookup(self, addr: _IPAddress) -> tuple[str | None, str | None, str | None]:
-        """Country, city and region from the City database; a bad record counts as no record."""
-        try:
-            record = self._reader.get(str(addr))
-        except (ValueError, OSError, RuntimeError):  # IPv6 in an IPv4-only file, corrupt data
-            return None, None, None
-        if not isinstance(record, dict):
-            return None, None, None
-        code = _dig(record, "country", "iso_code")
-        city = _dig(record, "city", "names", "en")
-        subdivisions = record.get("subdivisions")
-        region = None
-        if isinstance(subdivisions, list) and subdivisions:
-            region = _dig(subdivisions[0], "names", "en")
-        return code, city, region
+    def _city_lookup(self, addr: _IPAddress) -> _CityRecord:
+        """What the City database says; a bad record counts as no record. Both layouts: the
+        nested one of GeoLite2 ("city": {"names": {"en": ...}}, "location": {...}) and the
+        flat one of DB-IP's builds ("city", "country_code", "state1", "latitude", ...)."""
+        record = lookup(self._reader, addr)
+        if record is None:
+            return _CityRecord()
+        where: object
+        if "country_code" in record or "state1" in record:
+            city = _dig(record, "city")
+            region, code, where = _dig(record, "state1"), _dig(record, "country_code"), record
+        else:
+            code = _dig(record, "country", "iso_code")
+            city = _dig(record, "city", "names", "en")
+            subdivisions = record.get("subdivisions")
+            region = None
+            if isinstance(subdivisions, list) and subdivisions:
+                region = _dig(subdivisions[0], "names", "en")
+            where = record.get("location")
+        at = None
+        # A record with no city is the database's guess at a country: not a city's point.
+        if city and isinstance(where, dict):
+            radius = where.get("accuracy_radius")
+            radius_km = float(radius) if isinstance(radius, int) and 0 < radius <= 1000 else 0.0
+            at = (where.get("latitude"), where.get("longitude"), Precision.CITY, radius_km)
+        return _CityRecord(code, city, region, at)
+
+
+@dataclass(frozen=True, slots=True)
+class _CityRecord:
+    code: str | None = None
+    city: str | None = None
+    region: str | None = None
+    at: tuple[object, object, Precision, float] | None = None
 
 
 def _dig(record: Any, *keys: str) -> str | None:
@@ -217,21 +245,3 @@ def _dig(record: Any, *keys: str) -> str | None:
             return None
         record = record.get(key)
     return record if isinstance(record, str) else None
-
-
-def _open_city_db(path: pathlib.Path) -> Any:
-    import maxminddb
-
-    try:
-        return maxminddb.open_database(str(path))
-    except FileNotFoundError:
-        raise ConfigError(f"The city database {path} does not exist.") from None
-    except IsADirectoryError:
-        raise ConfigError(f"The city database {path} is a directory, not an .mmdb file.") from None
-    except PermissionError:
-        raise ConfigError(f"The city database {path} cannot be read (permission denied).") from None
-    except (maxminddb.InvalidDatabaseError, ValueError, OSError) as exc:
-        reason = plain(str(exc), 120) or type(exc).__name__
-        raise ConfigError(
-            f"The city database {path} is not a MaxMind-format .mmdb file ({reason})."
-        ) from None

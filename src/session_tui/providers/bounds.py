@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from session_tui.ids import id_problem, stand_in
-from session_tui.model import Location, Session
+from session_tui.model import Session
 
 # The longest each untrusted field may be once it has crossed the provider boundary. Nothing
 # longer is ever useful on screen, and everything after this point (caches, the history store,
@@ -47,11 +47,8 @@ def bounded(session: Session) -> Session:
         return session  # the common case, on every poll: nothing to cut, nothing to copy
     location = session.location
     if location is not None:
-        location = Location(
-            city=_cut(location.city, MAX_TEXT),
-            region=_cut(location.region, MAX_TEXT),
-            country_code=location.country_code,
-            source=location.source,
+        location = replace(
+            location, city=_cut(location.city, MAX_TEXT), region=_cut(location.region, MAX_TEXT)
         )
     extras = session.extras if len(repr(session.extras)) <= MAX_EXTRAS else {}
     return replace(

@@ -58,6 +58,11 @@ def session_to_dict(session: Session) -> dict[str, Any]:
             "region": loc.region,
             "country_code": loc.country_code,
             "source": loc.source,
+            **(
+                {"latitude": loc.latitude, "longitude": loc.longitude}
+                if loc.latitude is not None and loc.longitude is not None
+                else {}
+            ),
         },
         "created_at": opt_time_to_text(session.created_at),
         "last_active_at": opt_time_to_text(session.last_active_at),
@@ -69,6 +74,12 @@ def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _opt_float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
 def session_from_dict(data: dict[str, Any]) -> Session:
     loc = data.get("location")
     location = None
@@ -78,6 +89,8 @@ def session_from_dict(data: dict[str, Any]) -> Session:
             region=_opt_str(loc.get("region")),
             country_code=_opt_str(loc.get("country_code")),
             source=_opt_str(loc.get("source")) or "provider",
+            latitude=_opt_float(loc.get("latitude")),
+            longitude=_opt_float(loc.get("longitude")),
         )
     return Session(
         id=str(data.get("id", "")),
