@@ -75,7 +75,9 @@ def test_list_csv_and_the_plain_table(demo_service: DemoService) -> None:
     assert csv_out[0].startswith("account,id,current,name,device,")
     assert len(csv_out) == 1 + len(demo_service.state.session_ids())
     table = cli("list", *flags, env=env).stdout.splitlines()
-    assert table[0].split("\t") == ["DEVICE", "LOCATION", "IP", "LAST ACTIVE", "EXPIRES", "ID"]
+    assert table[0].split("\t") == [
+        "DEVICE", "LOCATION", "IP", "LAST ACTIVE", "EXPIRES", "RISK", "ID",
+    ]  # fmt: skip
     [ours] = [line for line in table if line.startswith("This device: ")]
     assert ours.endswith(demo_service.current_id)
 
@@ -291,9 +293,9 @@ def test_exit_codes_for_a_dead_token_and_an_unreachable_server(demo_service: Dem
 
 def test_help_names_the_commands_and_each_has_an_example() -> None:
     top = cli("--help").stdout
-    assert "{list,revoke,watch,history,audit,logout,config}" in top
+    assert "{list,revoke,trust,watch,history,audit,logout,config}" in top
     assert "exit codes: 0 ok, 1 usage" in top
-    for command in ("list", "revoke", "watch", "history", "config"):
+    for command in ("list", "revoke", "trust", "watch", "history", "config"):
         text = cli(command, "--help").stdout
         assert "examples:" in text and f"session-tui {command}" in text
         assert "--provider" in text and "--read-only" in text

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from test_tracking_support import CURL, FakeClock, session
 
 from session_tui import paths
+from session_tui.enrich.risk import LEARNING_DAYS
 from session_tui.model import EndReason
 from session_tui.tracking.database import IMPORTED_SUFFIX
 from session_tui.tracking.service import TrackingService, account_key
@@ -37,7 +38,7 @@ def test_accounts_of_a_profile_share_the_file_not_their_rows() -> None:
     service = TrackingService("work", clock=clock)
     service.observe(ALICE, [session("a1"), session("a2")])
     service.observe(BOB, [session("b1")])
-    clock.advance(minutes=1)
+    clock.advance(days=LEARNING_DAYS)  # past the learning period: a new device alerts
     alice = service.observe(ALICE, [session("a1"), session("a3", CURL, IP_JP)])
     bob = service.observe(BOB, [])
     assert sorted(e.session_id for e in alice.events) == ["a2", "a3"]

@@ -182,3 +182,30 @@ def test_the_servers_coordinates_win() -> None:
     fallback = point_of(geo.locate("91.64.46.189", bad))
     assert fallback is not None and fallback.precision is Precision.COUNTRY
     assert point_of(geo.locate("10.0.0.1")) is None  # a private network is nowhere
+
+
+def test_datasets_say_their_age_and_warn_when_old() -> None:
+    from session_tui.enrich.networks import Dataset
+
+    fresh = Dataset("ranges 1", date(2026, 10, 5), "test data")
+    assert fresh.describe(date(2026, 12, 6)) == (
+        "ranges 1 (test data), built 2026-10-05 (62 days ago)"
+    )
+    old = fresh.describe(date(2027, 4, 4))  # 181 days
+    assert "older than 180 days" in old and fresh.stale(date(2027, 4, 4))
+    assert not fresh.stale(date(2027, 4, 3))
+    assert "build date unknown" in Dataset("x", None, "y").describe(date(2026, 12, 6))
+
+
+def test_config_show_names_the_risk_data(tmp_path: pathlib.Path) -> None:
+    from test_commands import cli
+
+    asn = write_mmdb(tmp_path / "asn.mmdb", {"91.64.0.0/16": {"autonomous_system_number": 1}})
+    done = cli("config", "show", "--json", "--asn-db", str(asn))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)["risk data"]
+    assert data["network kinds"].startswith("iporigin 1.1.2 (Tor, VPN and hosting ranges, MIT)")
+    assert "built 2026-10-05" in data["network kinds"]
+    assert data["asn database"].startswith(f"{asn} (a MaxMind-format ASN database), built ")
+    assert data["city database"].startswith("not set")
+    assert "public domain" in data["country points"]

@@ -21,6 +21,7 @@ from test_tracking_support import (
     session,
 )
 
+from session_tui.enrich.risk import LEARNING_DAYS
 from session_tui.model import EndReason
 from session_tui.tracking import schema as schema_module
 from session_tui.tracking.codec import session_to_dict, time_to_text
@@ -146,15 +147,15 @@ def test_upgrade_v1_to_v2_on_a_real_file(tmp_path: Path) -> None:
         # The devices and countries on file became known: neither is an alert now.
         events = tracker.observe([firefox, session("b", CURL, "200.147.67.9")])
         assert [(e.session_id, e.severity) for e in events] == [("b", Severity.INFO)]
-        # A genuinely new one still is.
-        clock.advance(seconds=5)
+        # A genuinely new one still is, once the account's learning period is over.
+        clock.advance(days=LEARNING_DAYS)
         events = tracker.observe(
             [firefox, session("b", CURL, "200.147.67.9"), session("c", CHROME_WINDOWS, IP_DE)]
         )
         assert [(e.session_id, e.severity) for e in events] == [("c", Severity.ALERT)]
     conn = sqlite3.connect(db)
     try:
-        assert schema_version(conn) == SCHEMA_VERSION == 3
+        assert schema_version(conn) == SCHEMA_VERSION == 4
     finally:
         conn.close()
 

@@ -33,9 +33,12 @@ async def test_poll_revoke_and_history_on_the_demo(demo_service, demo_provider) 
         result = service.observe(demo_provider, await demo_provider.list_sessions())
         (sign_in,) = result.events
         assert isinstance(sign_in, SignIn) and sign_in.session_id == new_id
-        # The demo account already uses curl (in Australia), but never from Japan.
+        # The demo account already uses curl (in Australia), but never from Japan, nor its
+        # network; and its latest sign-in was in Berlin, seconds before.
         assert result.alerts == [sign_in] and result.unseen_alerts == 1
-        assert sign_in.rules == (AlertRule.NEW_COUNTRY,)
+        assert set(sign_in.rules) == {
+            AlertRule.IMPOSSIBLE_TRAVEL, AlertRule.NEW_COUNTRY, AlertRule.NEW_NETWORK
+        }  # fmt: skip
         assert sign_in.location == "🇯🇵 Tokyo, Japan"
         assert "API client: curl" in sign_in.summary
 

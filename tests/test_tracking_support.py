@@ -57,3 +57,11 @@ def session(
         created_at=created,
         expires_at=expires,
     )
+
+
+def learned(prefix: str = "a") -> list[Session]:
+    """A first listing large enough to end the learning period (`enrich.risk`): after it, a
+    new device or country alerts at once. One Firefox in Germany."""
+    from session_tui.enrich.risk import LEARNING_SIGN_INS
+
+    return [session(f"{prefix}{i}") for i in range(LEARNING_SIGN_INS)]

@@ -7,7 +7,16 @@ import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 
-from test_tracking_support import CHROME_WINDOWS, CURL, IP_BR, IP_GB, T0, FakeClock, session
+from test_tracking_support import (
+    CHROME_WINDOWS,
+    CURL,
+    IP_BR,
+    IP_GB,
+    T0,
+    FakeClock,
+    learned,
+    session,
+)
 
 from session_tui import paths
 from session_tui.model import EndedSession, EndReason
@@ -46,10 +55,10 @@ def test_sign_in_while_away_is_reported_with_an_honest_time(tmp_path) -> None:
     clock = FakeClock()
     db = tmp_path / "h.sqlite3"
     with Tracker("alice", db, clock=clock) as first:
-        first.observe([session("a")])
+        first.observe(learned())
     clock.advance(hours=3)
     with Tracker("alice", db, clock=clock) as second:
-        (event,) = second.observe([session("a"), session("z", CURL, IP_BR)])
+        (event,) = second.observe([*learned(), session("z", CURL, IP_BR)])
     assert isinstance(event, SignIn)
     assert event.signed_in == TimeRange(T0, T0 + timedelta(hours=3))
     assert event.signed_in.label(HM) == "between 12:00 and 15:00"
@@ -154,7 +163,7 @@ def test_a_sign_in_only_the_servers_history_knows_alerts_when_new(tmp_path) -> N
     when it came from a new device or country; quiet when nothing about it was new."""
     clock = FakeClock()
     with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
-        tracker.observe([session("a")])
+        tracker.observe(learned())
         clock.advance(minutes=5)
         api = [
             EndedSession(session("same", created=T0 + timedelta(minutes=1)), T0, EndReason.REVOKED),
@@ -199,12 +208,12 @@ def test_events_round_trip_and_json_has_no_raw_controls(tmp_path) -> None:
     clock = FakeClock()
     hostile = "[bold red]x\x1b]8;;http://evil\x07click\x1b]8;;\x07\nnext"
     with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
-        tracker.observe([session("a")])
+        tracker.observe(learned())
         clock.advance(seconds=5)
         sneaky = replace(
             session("b", CURL, IP_BR, name=hostile), extras={"access_token": "syt_secret_value"}
         )
-        (event,) = tracker.observe([session("a"), sneaky])
+        (event,) = tracker.observe([*learned(), sneaky])
         (stored,) = tracker.events()
     assert stored.event_id == event.event_id is not None
     assert stored.rules == event.rules and stored.severity is event.severity

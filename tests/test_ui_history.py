@@ -26,6 +26,7 @@ from ui_support import CURL_UA, JAPAN_IP, SIZE, demo_app, idle, poll, settle, un
 from session_tui import paths
 from session_tui.demo import DemoService
 from session_tui.engine import recording
+from session_tui.enrich.risk import LEARNING_SIGN_INS
 from session_tui.providers.matrix import MatrixProvider
 from session_tui.providers.synapse_admin import SynapseAdminProvider
 from session_tui.ui.app import AppOptions, SessionTuiApp
@@ -396,6 +397,10 @@ async def test_matrix_new_login_alerts_and_its_revocation_is_history_and_audit(
 ) -> None:
     phone, _ = synapse.login(alice, device_name="iPhone", ip="198.51.100.7")
     _, token = synapse.login(alice, device_name="TUI", ip="192.0.2.55")
+    # Enough sign-ins that the account is past its learning period (issue 24): a new country
+    # alerts at once.
+    for n in range(LEARNING_SIGN_INS - 2):
+        synapse.login(alice, device_name=f"laptop {n}", ip="198.51.100.8")
     provider = MatrixProvider(synapse.base_url, token, user_id=alice.user_id)
     app = SessionTuiApp([provider], AppOptions(interval=600, profile=alice.user_id))
     async with app.run_test(size=(160, 40)) as pilot:

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 # name: one line for `session-tui --help`
 COMMANDS: dict[str, str] = {
     "list": "print the active sessions (a table, --json or --csv)",
-    "revoke": "revoke sessions by id, or --all-others",
+    "revoke": "revoke sessions by id, --all-others or --risky",
+    "trust": 'say "this was me" for sessions: their risk clears (--undo takes it back)',
     "watch": "print sign-ins, endings, alerts and connection changes as they happen",
     "history": "print the ended sessions session-tui has seen",
     "audit": "print the audit trail of revocations",
@@ -236,6 +237,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             interval=number(accounts.interval, "--interval"),
             online_window=timedelta(minutes=number(args.online_window, "--online-window")),
             city_db=args.city_db or accounts.city_db,
+            asn_db=args.asn_db or accounts.asn_db,
             retention=timedelta(days=number(accounts.retention_days, "--retention-days")),
             bell=not args.no_bell,
             on_alert=args.on_alert,

@@ -49,6 +49,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "interval": (int, float),
     "allow_insecure_http": bool,
     "city_db": str,
+    "asn_db": str,
     "retention_days": (int, float),
     "read_only": bool,
 }
@@ -104,7 +105,7 @@ def _profile(name: str, table: Any, where: Path, text: str = "") -> Profile:
     retention = table.get("retention_days")
     if retention is not None and retention <= 0:
         raise fail("retention_days", "retention_days must be positive.")
-    city_db = table.get("city_db")
+    city_db, asn_db = table.get("city_db"), table.get("asn_db")
     return Profile(
         name=name,
         provider=provider,
@@ -118,6 +119,7 @@ def _profile(name: str, table: Any, where: Path, text: str = "") -> Profile:
         interval=float(interval) if interval is not None else None,
         allow_insecure_http=table.get("allow_insecure_http", False),
         city_db=Path(city_db).expanduser() if city_db else None,
+        asn_db=Path(asn_db).expanduser() if asn_db else None,
         retention_days=float(retention) if retention is not None else None,
         read_only=table.get("read_only", False),
     )

@@ -32,6 +32,7 @@ _VALUE_FLAGS = (
     "user",
     "interval",
     "city_db",
+    "asn_db",
     "retention_days",
     "demo_sessions",
 )
@@ -95,6 +96,7 @@ def open_accounts(
         opened.profile = choices.name
     opened.interval = choices.interval
     opened.city_db = choices.city_db
+    opened.asn_db = choices.asn_db
     opened.retention_days = choices.retention_days
     return opened
 

@@ -120,6 +120,12 @@ def polling_options(view: argparse._ArgumentGroup) -> None:
         "--city-db", type=Path, metavar="FILE", help="a MaxMind-format City database (.mmdb)"
     )
     view.add_argument(
+        "--asn-db",
+        type=Path,
+        metavar="FILE",
+        help="a MaxMind-format ASN database (.mmdb): networks by name, for risk signals",
+    )
+    view.add_argument(
         "--online-window",
         type=float,
         default=None,

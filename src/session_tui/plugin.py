@@ -52,6 +52,7 @@ class OpenAccounts:
     reconnect: Reconnect | None = None
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     city_db: Path | None = None  # from the profile, when the command line gave none
+    asn_db: Path | None = None  # likewise
     retention_days: float | None = None  # history kept this long (profile or flag)
     read_only: bool = False  # the providers are ReadOnlyProviders: nothing can be changed
 

@@ -26,6 +26,7 @@ class Profile:
     interval: float | None = None
     allow_insecure_http: bool = False
     city_db: Path | None = None
+    asn_db: Path | None = None
     retention_days: float | None = None
     read_only: bool = False
     demo_sessions: int | None = None  # --demo-sessions only (not a config file key)

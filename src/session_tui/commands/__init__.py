@@ -8,6 +8,7 @@ import importlib
 _MODULES = {
     "list": "listing",
     "revoke": "revoking",
+    "trust": "trusting",
     "watch": "watching",
     "history": "history",
     "config": "config_show",

@@ -89,6 +89,7 @@ def open_run(
         retention=timedelta(days=number(opened.retention_days, "--retention-days")),
         on_alert=on_alert,
         city_db=args.city_db or opened.city_db,
+        asn_db=args.asn_db or opened.asn_db,
     )
     return Run(opened, Engine(opened.providers, options), window)
 
@@ -107,7 +108,8 @@ def exit_code_of(report: PollReport) -> int:
 
 def record(view: SessionView, run: Run, account: AccountState, at: datetime) -> dict[str, Any]:
     """One session as the stable, plain record `list` prints (`presentation.session_record`)."""
-    return session_record(view, account.name, at, run.online_window)
+    risk = account.risks.get(view.session.id)
+    return session_record(view, account.name, at, run.online_window, risk)
 
 
 def one_account(run: Run, command: str) -> AccountState:

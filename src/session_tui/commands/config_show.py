@@ -13,12 +13,14 @@ import json
 import os
 import stat
 import sys
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from session_tui import exit_codes, paths
 from session_tui.commands.common import command_parser
 from session_tui.connect import resolve_choices
 from session_tui.console import json_text, show
+from session_tui.enrich.datasets import described
 from session_tui.errors import ConfigError
 from session_tui.options import CLIENT_SECRET_ENV, LIMITS, PASSWORD_ENV, TOKEN_ENV, Parser
 
@@ -79,6 +81,7 @@ def effective(args: Any) -> dict[str, dict[str, Any]]:
             "credentials": _credentials(),
             "audit log": str(paths.audit_file()),
         },
+        "risk data": described(choices.city_db, choices.asn_db, datetime.now(UTC).date()),
     }
 
 
@@ -100,6 +103,7 @@ _DEFAULTS: dict[str, Default] = {
     "retention_days": Default(LIMITS["--retention-days"][0]),
     "demo_sessions": Default(None, "the demo's own account"),
     "city_db": Default(None, "none: countries only, from the server or the IP"),
+    "asn_db": Default(None, "none: networks by address block (/24, /48)"),
 }
 
 

@@ -44,6 +44,7 @@ def parser() -> Parser:
         [
             "session-tui revoke ses_8c2f ses_91ab",
             "session-tui revoke --all-others --yes",
+            "session-tui revoke --risky   # the sessions `list --risky` prints, never this one",
             "session-tui list --json | jq -r '.[] | select(.country_code == \"RU\") | .id' "
             "| xargs session-tui revoke --yes",
             "session-tui revoke --admin --watch @bob:example.org --all-others --provider matrix "
@@ -52,6 +53,11 @@ def parser() -> Parser:
     )
     p.add_argument("ids", nargs="*", metavar="ID", help="the sessions to revoke")
     p.add_argument("--all-others", action="store_true", help="every session but the current one")
+    p.add_argument(
+        "--risky",
+        action="store_true",
+        help="every session with a risk (as `list --risky` shows them), never the current one",
+    )
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     return p
 
@@ -63,8 +69,8 @@ def main(
     ask_password: Callable[[str], str] | None = None,
 ) -> int:
     args = parser().parse_args(argv)
-    if bool(args.ids) == bool(args.all_others):
-        raise ConfigError("revoke takes session ids, or --all-others (not both, not neither).")
+    if sum((bool(args.ids), args.all_others, args.risky)) != 1:
+        raise ConfigError("revoke takes session ids, --all-others or --risky (one of them).")
     interactive = sys.stdin.isatty()
     if not args.yes and ask is None and not interactive:
         raise ConfigError("No terminal to confirm on: add --yes to revoke without asking.")
@@ -95,34 +101,14 @@ async def _revoke(
         if report.kind is not PollKind.OK:
             say(f"{account.name}: {report.message}")
             return exit_code_of(report)
-        listed = {s.id: s for s in report.sessions}
-        current = account.current_id
-        code = exit_codes.OK
-        if args.all_others:
-            targets = account.others()
-            for session in account.unsendable():
-                _refuse(run, account, session)
-                code = exit_codes.REFUSED
-        else:
-            targets = []
-            for sid in dict.fromkeys(_as_listed(arg, listed) for arg in args.ids):
-                if sid == current:
-                    say(
-                        f"{sid} is the session session-tui is signed in with (This device); "
-                        "it is never revoked from here."
-                    )
-                    code = exit_codes.REFUSED
-                elif sid not in listed:
-                    say(f"{sid}: {account.name} has no such active session.")
-                    code = max(code, exit_codes.PARTIAL)
-                elif account.send_refusal(sid) is not None:
-                    _refuse(run, account, listed[sid])
-                    code = exit_codes.REFUSED
-                else:
-                    targets.append(listed[sid])
+        targets, code = _targets(run, account, args, {s.id: s for s in report.sessions})
         if not targets:
             if code == exit_codes.OK:
-                show("There are no other sessions to sign out.")
+                show(
+                    "No other session has a risk: nothing to sign out."
+                    if args.risky
+                    else "There are no other sessions to sign out."
+                )
             # Only ids the server does not list: a wrong argument, and nothing was sent.
             return code if code != exit_codes.PARTIAL else exit_codes.USAGE
         if not args.yes and not _confirmed(run, account.name, targets, ask):
@@ -139,6 +125,38 @@ async def _revoke(
         return exit_codes.OK if code == exit_codes.OK else exit_codes.PARTIAL
     finally:
         await run.engine.aclose()
+
+
+def _targets(
+    run: Run, account: AccountState, args: Any, listed: dict[str, Session]
+) -> tuple[list[Session], int]:
+    """What to revoke, and the exit code so far: every other session (or every risky one),
+    or the ids given; the current session and ids that cannot be sent are refused aloud."""
+    code = exit_codes.OK
+    if args.all_others or args.risky:
+        targets = [s for s in account.others() if not args.risky or account.risky(s.id)]
+        for session in account.unsendable():
+            if not args.risky or account.risky(session.id):
+                _refuse(run, account, session)
+                code = exit_codes.REFUSED
+        return targets, code
+    targets = []
+    for sid in dict.fromkeys(_as_listed(arg, listed) for arg in args.ids):
+        if sid == account.current_id:
+            say(
+                f"{sid} is the session session-tui is signed in with (This device); "
+                "it is never revoked from here."
+            )
+            code = exit_codes.REFUSED
+        elif sid not in listed:
+            say(f"{sid}: {account.name} has no such active session.")
+            code = max(code, exit_codes.PARTIAL)
+        elif account.send_refusal(sid) is not None:
+            _refuse(run, account, listed[sid])
+            code = exit_codes.REFUSED
+        else:
+            targets.append(listed[sid])
+    return targets, code
 
 
 async def _decided_by_a_poll(

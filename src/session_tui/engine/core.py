@@ -32,6 +32,7 @@ from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutco
 from session_tui.engine.scheduler import Scheduler
 from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich import Enricher, GeoLocator
+from session_tui.enrich.networks import NetworkLookup
 from session_tui.errors import AuthExpired, ProviderError
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
@@ -64,6 +65,7 @@ class EngineOptions:
     retention: timedelta = timedelta(days=90)  # history and sign-ins kept this long
     on_alert: str | None = None  # a command run for each alert, the event as JSON on stdin
     city_db: Path | None = None  # a MaxMind-format City database, for city names
+    asn_db: Path | None = None  # a MaxMind-format ASN database, for networks
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     hold_tracking: bool = False  # the history waits for `release_tracking()` (first paint)
 
@@ -84,6 +86,7 @@ class Engine:
         self.accounts = [AccountState(provider) for provider in providers]
         self.reconnect = reconnect
         self.geo = GeoLocator(options.city_db)
+        self.networks = NetworkLookup(options.asn_db)
         self.enricher = Enricher(self.geo)
         device_memory.prepare()
         self._subscribers: list[ev.Subscriber] = []
@@ -91,7 +94,12 @@ class Engine:
             options.profile, options.retention, options.clock, options.on_alert
         )
         self.recorder = Recorder(
-            self.accounts, settings, self.emit, self.geo, ready=not options.hold_tracking
+            self.accounts,
+            settings,
+            self.emit,
+            self.geo,
+            networks=self.networks,
+            ready=not options.hold_tracking,
         )
         self.scheduler = Scheduler(
             self.accounts,
@@ -207,6 +215,16 @@ class Engine:
             self.emit(ev.AccountChanged(account))
             self.poll_now(account)
         return attempt
+
+    async def trust(self, account: AccountState, session_ids: Sequence[str], *, undo: bool) -> int:
+        """ "This was me" for these listed sessions (or, `undo`, taken back): kept in the
+        history and the audit trail; their risk clears and the screen is told. How many of
+        the ids were listed (an id not listed is not trusted: nothing is known of it)."""
+        listed = [account.sessions[i] for i in dict.fromkeys(session_ids) if i in account.sessions]
+        if listed:
+            await self.recorder.trust(account, listed, undo=undo)
+            self.emit(ev.AccountChanged(account))
+        return len(listed)
 
     async def rename(self, account: AccountState, session_id: str, name: str) -> None:
         """Rename a session on the server; audited whether it worked or not. Raises what the

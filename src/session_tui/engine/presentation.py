@@ -14,6 +14,7 @@ from typing import Any
 
 from session_tui.enrich import Place, SessionView, naming
 from session_tui.enrich.geo import UNKNOWN
+from session_tui.enrich.risk import NO_RISK, Risk, RiskCode
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import DEFAULT_ONLINE_WINDOW, is_online
 
@@ -50,7 +51,35 @@ FIELDS = (
     "last_active_at",
     "expires_at",
     "online",
+    "risk",  # {"level": none|low|medium|high, "reasons": [{code, text, weight, ...evidence}]}
 )
+
+# A risk's strongest reason in a word or two, for the Risk column and `list`; a contract, with
+# plain-ASCII forms for `--ascii` (ui.glyphs) being these same words.
+RISK_BADGES = {
+    RiskCode.IMPOSSIBLE_TRAVEL: "travel",
+    RiskCode.HOSTING_NETWORK: "hosting",
+    RiskCode.NEW_COUNTRY: "new place",
+    RiskCode.NEW_DEVICE: "new device",
+    RiskCode.NEW_NETWORK: "new network",
+}
+
+
+def risk_badge(risk: Risk | None) -> str:
+    """ "high: travel", "medium: VPN", "low: new device"; "" for no risk."""
+    if risk is None or not risk.reasons:
+        return ""
+    top = risk.reasons[0]
+    if top.code is RiskCode.ANONYMOUS_NETWORK:
+        word = "Tor" if top.evidence.get("kind") == "tor" else "VPN"
+    else:
+        word = RISK_BADGES[top.code]
+    return f"{risk.level.value}: {word}"
+
+
+def risk_record(risk: Risk | None) -> dict[str, Any]:
+    """The `risk` field of `list --json` and `watch --json`: none when nothing is known."""
+    return (risk or NO_RISK).to_json()
 
 
 def short_place(place: Place) -> str:
@@ -110,7 +139,11 @@ def online(view: SessionView, now: datetime, window: timedelta = DEFAULT_ONLINE_
 
 
 def session_record(
-    view: SessionView, account: str, at: datetime, window: timedelta = DEFAULT_ONLINE_WINDOW
+    view: SessionView,
+    account: str,
+    at: datetime,
+    window: timedelta = DEFAULT_ONLINE_WINDOW,
+    risk: Risk | None = None,
 ) -> dict[str, Any]:
     """One session as the stable, plain record `list` and `watch` print (every string safe)."""
     from session_tui.tracking.codec import rfc3339  # not at the dashboard's start-up
@@ -136,4 +169,5 @@ def session_record(
         "last_active_at": rfc3339(session.last_active_at),
         "expires_at": rfc3339(session.expires_at),
         "online": online(view, at, window),
+        "risk": risk_record(risk),
     }

@@ -36,6 +36,7 @@ from session_tui.model import Capability, Session
 
 if TYPE_CHECKING:
     from session_tui.enrich.geo import GeoLocator
+    from session_tui.enrich.networks import NetworkLookup
     from session_tui.tracking.events import Event
     from session_tui.tracking.hooks import AlertCommands, HookResult
     from session_tui.tracking.service import PollResult, TrackingService
@@ -56,12 +57,14 @@ class Recorder:
         emit: Callable[[ev.EngineEvent], None],
         locator: GeoLocator,
         *,
+        networks: NetworkLookup | None = None,
         ready: bool = True,
     ) -> None:
         self.accounts = accounts
         self.settings = settings
         self._emit = emit
         self._locator = locator
+        self._networks = networks
         self.ready = asyncio.Event()
         if ready:
             self.ready.set()
@@ -88,6 +91,7 @@ class Recorder:
                     retention=self.settings.retention,
                     clock=self.settings.clock,
                     locator=self._locator,
+                    networks=self._networks,
                 )
             return self._service
 
@@ -129,6 +133,7 @@ class Recorder:
         result, unseen = await self._off_thread(
             lambda: record_poll(self.service, account.provider, sessions, at)
         )
+        account.risks = result.risks
         self._after_poll(account, result.events, unseen, result.unseen_alerts)
         return result.events
 
@@ -142,6 +147,19 @@ class Recorder:
             self._trouble("Writing the audit log", exc)
         except Exception as exc:
             self._trouble("Recording the revocation", exc)
+        self._emit(ev.HistoryChanged())
+
+    async def trust(self, account: AccountState, sessions: list[Session], *, undo: bool) -> None:
+        """ "This was me" (or its undoing) into the history and the audit trail; the account's
+        risks as judged after it. Raises what recording raised (the caller says it failed)."""
+        from session_tui.engine.recording import record_trust
+
+        provider, listed = account.provider, list(account.sessions.values())
+        risks = await self._off_thread(
+            lambda: record_trust(self.service, provider, sessions, listed, undo=undo)
+        )
+        if account.provider is provider:
+            account.risks = risks
         self._emit(ev.HistoryChanged())
 
     async def record_rename(
@@ -347,6 +365,8 @@ class Recorder:
         except Exception as exc:
             self._trouble("Recording the session history", exc)
             return
+        if account.provider is provider:  # not an account signed in again meanwhile
+            account.risks = result.risks
         self._after_poll(account, result.events, unseen, result.unseen_alerts)
 
     def _after_poll(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, attempt_error
+from session_tui.enrich.risk import Risk
 from session_tui.model import Capability, EndedSession, Session
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking.audit import AuditAction, AuditRecord
@@ -28,6 +29,20 @@ def record_poll(
     """One successful poll into the account's history: its events, and the unseen alerts."""
     result = service.observe(provider, sessions, at=at)
     return result, service.unseen_alerts()
+
+
+def record_trust(
+    service: TrackingService,
+    provider: SessionProvider,
+    sessions: Sequence[Session],
+    listed: Sequence[Session],
+    *,
+    undo: bool,
+) -> dict[str, Risk]:
+    """ "This was me" (or its undoing) into the history and the audit trail; the risks of the
+    `listed` sessions as judged after it."""
+    service.trust(provider, sessions, undo=undo)
+    return service.tracker(provider).risks(listed)
 
 
 def record_attempt(service: TrackingService, attempt: RevokeAttempt) -> AuditRecord:

@@ -9,6 +9,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from session_tui.enrich.risk import Risk
 from session_tui.enrich.text import plain
 from session_tui.ids import refused_reason
 from session_tui.model import Capability, Session
@@ -58,6 +59,9 @@ class AccountState:
     # described (`polling.PREVIEW_AFTER`); never acted on, and empty once `sessions` is set.
     preview: list[Session] = field(default_factory=list)
     preview_of: int = 0  # how many sessions that first listing has
+    # Each listed session's risk (`enrich.risk`), by id, as the history last judged it; a
+    # session not in it (not recorded yet, or no history kept) has none known.
+    risks: dict[str, Risk] = field(default_factory=dict)
     # (the listing, its size, the current id, others, unsendable): asked several times per
     # key press (R at 10,000 sessions), worked out once per listing. The listing itself is
     # held, not its id(): a new dict may be born where a freed one was.
@@ -104,6 +108,11 @@ class AccountState:
         return self.stale or (
             self.updated_at is not None and self.waiting(now, interval) is not None
         )
+
+    def risky(self, session_id: str) -> bool:
+        """The session has a known risk (low, medium or high): `list --risky`, the filter."""
+        risk = self.risks.get(session_id)
+        return risk is not None and bool(risk.reasons)
 
     def can(self, capability: Capability) -> bool:
         return capability in self.provider.capabilities

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import pathlib
+from datetime import UTC, date, datetime
 from typing import Any
 
 from session_tui.enrich.text import plain
@@ -46,6 +47,17 @@ def open_database(path: pathlib.Path, what: str) -> Any:
         raise ConfigError(
             f"The {what} {path} is not a MaxMind-format .mmdb file ({reason})."
         ) from None
+
+
+def built(reader: Any) -> date | None:
+    """When the opened database was built (its metadata's build epoch), or None."""
+    try:
+        epoch = reader.metadata().build_epoch
+    except Exception:  # a reader without metadata: no date rather than no app
+        return None
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch <= 0:
+        return None
+    return datetime.fromtimestamp(epoch, UTC).date()
 
 
 def lookup(reader: Any, addr: IPAddress) -> dict[str, Any] | None:

@@ -50,6 +50,9 @@ _KINDS = {
 }
 
 
+STALE_AFTER_DAYS = 180  # older offline data is shown with a warning: ranges move
+
+
 @dataclass(frozen=True, slots=True)
 class Dataset:
     """Offline data a verdict came from, for the details pane and `config show`."""
@@ -60,6 +63,20 @@ class Dataset:
 
     def age_days(self, today: date) -> int | None:
         return (today - self.built).days if self.built is not None else None
+
+    def stale(self, today: date) -> bool:
+        age = self.age_days(today)
+        return age is not None and age > STALE_AFTER_DAYS
+
+    def describe(self, today: date) -> str:
+        """ "iporigin 1.1.2, built 2026-10-05 (62 days ago)", with a warning when stale."""
+        if self.built is None:
+            return f"{self.name} ({self.source}), build date unknown"
+        age = self.age_days(today)
+        text = f"{self.name} ({self.source}), built {self.built.isoformat()} ({age} days ago)"
+        if self.stale(today):
+            text += f": older than {STALE_AFTER_DAYS} days, its verdicts may be out of date"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +134,7 @@ def ranges_dataset() -> Dataset | None:
     except Exception:  # a third party's data: no date is better than no app
         built = None
     version = getattr(module, "__version__", "?")
-    return Dataset(f"iporigin {version}", built, "Tor, VPN and hosting ranges (MIT)")
+    return Dataset(f"iporigin {version}", built, "Tor, VPN and hosting ranges, MIT")
 
 
 class NetworkLookup:

@@ -20,15 +20,16 @@ first (as Microsoft Entra's sign-in risk does); before that everything is new.
 The travel rule is authentik's: distance over max(hours, 1) against 1,000 km/h, with 100 km
 for where an address's city really is. A place known only by its country counts as the least
 distance the two countries allow (`points.gap_km`), so neighbours never fire; the evidence then
-says the check was coarse. Nothing here is acted on by itself: the app shows, alerts and lets
-the user decide.
+says the check was coarse. An address in a Tor, VPN or hosting range says nothing of where the
+person is, so it is no end of a journey (it is a reason of its own). Nothing here is acted on by
+itself: the app shows, alerts and lets the user decide.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from session_tui.enrich.networks import Network, NetworkKind
@@ -85,6 +86,17 @@ class Reason:
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code.value, "text": self.text, "weight": self.weight, **self.evidence}
 
+    @classmethod
+    def from_json(cls, data: object) -> Reason | None:
+        """A reason as `to_json` wrote it (stored in the history), or None if it is not one."""
+        if not isinstance(data, dict):
+            return None
+        code, text, weight = data.get("code"), data.get("text"), data.get("weight")
+        if code not in _CODES or not isinstance(text, str) or not isinstance(weight, int):
+            return None
+        evidence = {k: v for k, v in data.items() if k not in ("code", "text", "weight")}
+        return cls(RiskCode(code), weight, text, evidence)
+
 
 @dataclass(frozen=True, slots=True)
 class Risk:
@@ -100,6 +112,15 @@ class Risk:
 
 
 NO_RISK = Risk(RiskLevel.NONE)
+_CODES = frozenset(code.value for code in RiskCode)
+
+
+def risk_from_json(data: object) -> Risk:
+    """A risk as `Risk.to_json` wrote it; what cannot be read counts as no risk."""
+    if not isinstance(data, dict) or not isinstance(data.get("reasons"), list):
+        return NO_RISK
+    reasons = [r for r in map(Reason.from_json, data["reasons"]) if r is not None]
+    return combined(reasons)
 
 
 def level_of(score: int) -> RiskLevel:
@@ -161,7 +182,7 @@ def _sighting_json(sighting: Sighting) -> dict[str, Any]:
         "latitude": round(point.latitude, 4),
         "longitude": round(point.longitude, 4),
         "precision": point.precision.value,
-        "at": sighting.at.isoformat(),
+        "at": sighting.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),  # RFC 3339, as elsewhere
     }
 
 
@@ -225,15 +246,15 @@ def novelty_reasons(
         return []
     found: list[Reason] = []
     if country is not None and country[0] not in familiar.countries:
-        text = f"first sign-in from {country[1]}"
+        text = f"new country: {country[1]}"
         evidence = {"country": country[0]}
         found.append(Reason(RiskCode.NEW_COUNTRY, WEIGHTS[RiskCode.NEW_COUNTRY], text, evidence))
     if network is not None and network.key not in familiar.networks:
-        text = f"a network this account has not used: {network.name}"
+        text = f"new network: {network.name}"
         evidence = {"network": network.name}
         found.append(Reason(RiskCode.NEW_NETWORK, WEIGHTS[RiskCode.NEW_NETWORK], text, evidence))
     if device is not None and device[0] not in familiar.devices:
-        text = f"a device this account has not used: {device[1]}"
+        text = f"new device: {device[1]}"
         evidence = {"device": device[1]}
         found.append(Reason(RiskCode.NEW_DEVICE, WEIGHTS[RiskCode.NEW_DEVICE], text, evidence))
     return found

@@ -1,56 +1,48 @@
-"""The sign-in alert rules: a device or a country this account has never used is an alert.
+"""The sign-in alert rule: which new sign-ins are alerts, graded by their risk (`enrich.risk`).
 
-This is what the "new sign-in" emails of the big web services do, and it needs only what we
-observe. A device is its fingerprint (type + OS family + browser family), so version updates do
-not alert. A sign-in from an unknown place (private network, no country) never fires the country
-rule: no country is not a new country. A new session that is the one this app is signed in with
-is the user's own doing and stays info.
+A sign-in is an alert when it comes from a device or a country the account has never used (the
+"new sign-in" emails of the big web services; both wait out the account's learning period now),
+or when its risk is medium or high for any reason (impossible travel, an anonymous or hosting
+network, several new things at once). A new network alone, or an API client in a cloud, is
+recorded with its risk but rings no bell. A new session that is the one this app is signed in
+with is the user's own doing and stays info.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
-from session_tui.enrich.geo import country_name
-from session_tui.tracking.describe import Describer, fingerprint_of
+from session_tui.enrich.risk import NO_RISK, Risk, RiskCode, RiskLevel
 from session_tui.tracking.events import AlertRule, Event, Severity, SignIn
 
-
-@dataclass(slots=True)
-class KnownPlaces:
-    """Fingerprint keys and country codes already seen on this account."""
-
-    devices: set[str] = field(default_factory=set)
-    countries: set[str] = field(default_factory=set)
+# The risk codes that alert whatever the level: today's rules of every session page.
+_ALWAYS = frozenset({RiskCode.NEW_DEVICE, RiskCode.NEW_COUNTRY})
 
 
-def classify(event: SignIn, known: KnownPlaces, describer: Describer | None = None) -> SignIn:
-    """Grade one sign-in against what the account has used before; says which rules fired."""
-    describe = describer or Describer()
-    session = event.session
-    rules: list[AlertRule] = []
-    reasons: list[str] = []
-    fingerprint = fingerprint_of(session)
-    if fingerprint.key not in known.devices:
-        rules.append(AlertRule.NEW_DEVICE)
-        reasons.append(f"new device: {fingerprint.label}")
-    country = describe.country(session)
-    if country and country not in known.countries:
-        rules.append(AlertRule.NEW_COUNTRY)
-        reasons.append(f"new country: {country_name(country) or country}")
-    if session.is_current:
-        return replace(event, severity=Severity.INFO, rules=(), reasons=())
-    severity = Severity.ALERT if rules else Severity.INFO
-    return replace(event, severity=severity, rules=tuple(rules), reasons=tuple(reasons))
+def rule_of(code: RiskCode) -> AlertRule:
+    return AlertRule(code.value.replace("_", "-"))
 
 
-def classify_all(
-    events: Iterable[Event], known: KnownPlaces, describer: Describer | None = None
-) -> list[Event]:
-    """Grade every sign-in in a poll against what was known before that poll.
+def classify(event: SignIn, risk: Risk) -> SignIn:
+    """Grade one sign-in by its risk; says which rules fired and why."""
+    if event.session.is_current:
+        return replace(event, severity=Severity.INFO, rules=(), reasons=(), risk=NO_RISK)
+    rules = tuple(rule_of(code) for code in risk.codes)
+    alert = bool(_ALWAYS.intersection(risk.codes)) or risk.level.rank >= RiskLevel.MEDIUM.rank
+    return replace(
+        event,
+        severity=Severity.ALERT if alert else Severity.INFO,
+        rules=rules,
+        reasons=tuple(r.text for r in risk.reasons),
+        risk=risk,
+    )
 
-    Two sign-ins from the same new device in one poll are both alerts: neither was known.
-    """
-    describe = describer or Describer()
-    return [classify(e, known, describe) if isinstance(e, SignIn) else e for e in events]
+
+def classify_all(events: Iterable[Event], risks: Mapping[str, Risk]) -> list[Event]:
+    """Grade every sign-in of a poll by its session's risk (judged before this poll's
+    sign-ins were learnt: two sign-ins from one new device in one poll are both alerts)."""
+    return [
+        classify(e, risks.get(e.session_id, NO_RISK)) if isinstance(e, SignIn) else e
+        for e in events
+    ]

@@ -38,6 +38,8 @@ class AuditAction(enum.StrEnum):
     REVOKE_OTHERS = "revoke-others"  # every session but the current one
     FORCE_SIGN_OUT = "force-sign-out"  # on-call: every session of a watched account
     RENAME = "rename"  # a session given a new name (`name` says which)
+    TRUST = "trust"  # "this was me": the session's device and network are the account's
+    UNTRUST = "untrust"  # that, taken back
 
 
 class AuditError(SessionTuiError):

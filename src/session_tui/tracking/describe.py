@@ -11,8 +11,10 @@ import functools
 from dataclasses import dataclass
 
 from session_tui.enrich.device import device_of
-from session_tui.enrich.geo import UNKNOWN, GeoLocator, Place
+from session_tui.enrich.geo import UNKNOWN, GeoLocator, Place, point_of
 from session_tui.enrich.naming import agent_label, device_words
+from session_tui.enrich.networks import Network, NetworkLookup
+from session_tui.enrich.points import GeoPoint
 from session_tui.enrich.text import plain
 from session_tui.model import Session
 
@@ -56,15 +58,37 @@ def default_locator() -> GeoLocator:
     return GeoLocator()
 
 
+@functools.cache
+def default_networks() -> NetworkLookup:
+    """Networks without an ASN database, for when the app did not hand us its own."""
+    return NetworkLookup()
+
+
 class Describer:
     """Turns sessions into the words and keys the tracker stores, with one geo locator."""
 
-    def __init__(self, locator: GeoLocator | None = None) -> None:
+    def __init__(
+        self, locator: GeoLocator | None = None, networks: NetworkLookup | None = None
+    ) -> None:
         self._locator = locator
+        self._networks = networks
 
     @property
     def locator(self) -> GeoLocator:
         return self._locator or default_locator()
+
+    def network(self, session: Session) -> Network | None:
+        """The session's network: the server's autonomous system ("AS3320 Deutsche Telekom",
+        kept in `extras` by the providers that give one), else what the data says."""
+        given = session.extras.get("asn")
+        asn = org = None
+        if isinstance(given, str) and given:
+            asn, _, org = given.partition(" ")
+        return (self._networks or default_networks()).network(session.ip, asn, org)
+
+    def point(self, session: Session) -> GeoPoint | None:
+        """Where on Earth the session is (its country's point when nothing finer is known)."""
+        return point_of(self.place(session))
 
     def place(self, session: Session) -> Place:
         return self.locator.locate(session.ip, session.location)

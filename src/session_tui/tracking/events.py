@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from session_tui.enrich.geo import UNKNOWN
+from session_tui.enrich.risk import NO_RISK, Risk, risk_from_json
 from session_tui.enrich.text import plain
 from session_tui.model import EndReason, Session
 from session_tui.text import without_flags
@@ -45,6 +46,11 @@ class AlertRule(enum.StrEnum):
 
     NEW_DEVICE = "new-device"
     NEW_COUNTRY = "new-country"
+    # The other risk signals (issue 24), by their risk code with a hyphen.
+    NEW_NETWORK = "new-network"
+    IMPOSSIBLE_TRAVEL = "impossible-travel"
+    ANONYMOUS_NETWORK = "anonymous-network"
+    HOSTING_NETWORK = "hosting-network"
 
 
 def local_minutes(value: datetime) -> str:
@@ -191,6 +197,7 @@ class SignIn(Event):
     signed_in: TimeRange
     rules: tuple[AlertRule, ...] = ()
     reasons: tuple[str, ...] = ()  # why each rule fired, e.g. "new country: Brazil"
+    risk: Risk = NO_RISK  # the sign-in's risk, every reason with its evidence
 
     @property
     def summary(self) -> str:
@@ -206,6 +213,7 @@ class SignIn(Event):
             "signed_in": self.signed_in.to_dict(),
             "rules": [str(r) for r in self.rules],
             "reasons": list(self.reasons),
+            "risk": self.risk.to_json(),
         }
 
 
@@ -314,6 +322,7 @@ def event_from_dict(
             signed_in=signed_in,
             rules=rules,
             reasons=tuple(str(r) for r in data.get("reasons", ())),
+            risk=risk_from_json(data.get("risk")),
         )
     if kind == EventKind.ENDED:
         try:

@@ -22,7 +22,7 @@ from session_tui.model import Session
 from session_tui.tracking.codec import session_from_dict, time_from_text, time_to_text
 from session_tui.tracking.describe import Describer, fingerprint_of
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_S = 10.0
 
 
@@ -155,6 +155,31 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    """Risk signals (issue 24): the networks an account has used, the reasons a session was
+    judged risky when it signed in (kept, since what was new then is known now), and the
+    sessions the user said were theirs ("this was me") with their device and network."""
+    _script(
+        conn,
+        """
+        CREATE TABLE known_networks (
+            account TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
+            PRIMARY KEY (account, key)
+        );
+        CREATE TABLE risk_notes (
+            account TEXT NOT NULL, session_id TEXT NOT NULL, reasons TEXT NOT NULL,
+            PRIMARY KEY (account, session_id)
+        );
+        CREATE TABLE trusted (
+            account TEXT NOT NULL, session_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+            network TEXT NOT NULL, at TEXT NOT NULL,
+            PRIMARY KEY (account, session_id)
+        );
+        """,
+    )
+
+
 # Tables whose key becomes (account, key): their columns after `account`, in v2's order.
 _KEYED = (
     ("meta", "key TEXT NOT NULL, value TEXT NOT NULL", "key"),
@@ -204,10 +229,18 @@ ACCOUNT_TABLES: dict[str, tuple[str, ...]] = {
         "source",
     ),
     "events": ("kind", "session_id", "at", "severity", "payload", "seen"),
+    "known_networks": ("key", "label", "first_seen_at", "last_seen_at"),
+    "risk_notes": ("session_id", "reasons"),
+    "trusted": ("session_id", "fingerprint", "network", "at"),
 }
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _v1,
+    2: _v2,
+    3: _v3,
+    4: _v4,
+}
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -305,13 +338,15 @@ def learn_places(
     scope, mine = ("account, ", (account,)) if account is not None else ("", ())
     device_marks = ", ".join("?" * (len(mine) + 4))
     country_marks = ", ".join("?" * (len(mine) + 3))
-    seen: set[tuple[str, str | None]] = set()  # a fleet shares few devices: once each
+    seen: set[tuple[str, str | None, str | None]] = set()  # a fleet shares few: once each
     for session in sessions:
         fingerprint = fingerprint_of(session)
         country = describer.country(session)
-        if (fingerprint.key, country) in seen:
+        network = describer.network(session) if account is not None else None
+        key = (fingerprint.key, country, network.key if network is not None else None)
+        if key in seen:
             continue
-        seen.add((fingerprint.key, country))
+        seen.add(key)
         conn.execute(
             f"INSERT INTO known_devices ({scope}fingerprint, label, first_seen_at, last_seen_at)"
             f" VALUES ({device_marks}) ON CONFLICT ({scope}fingerprint) DO UPDATE SET"
@@ -324,4 +359,11 @@ def learn_places(
                 f" VALUES ({country_marks}) ON CONFLICT ({scope}code) DO UPDATE SET"
                 " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
                 (*mine, country, stamp, stamp),
+            )
+        if network is not None:  # v2's migration predates networks: none to learn then
+            conn.execute(
+                "INSERT INTO known_networks (account, key, label, first_seen_at, last_seen_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET"
+                " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+                (account, network.key, network.name, stamp, stamp),
             )

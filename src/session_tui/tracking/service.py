@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 from session_tui import paths
 from session_tui.enrich.geo import GeoLocator
+from session_tui.enrich.networks import NetworkLookup
+from session_tui.enrich.risk import Risk
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking import audit
@@ -70,6 +72,7 @@ class PollResult:
     key: str
     events: list[Event] = field(default_factory=list)
     unseen_alerts: int = 0
+    risks: dict[str, Risk] = field(default_factory=dict)  # each listed session's, by id
 
     @property
     def alerts(self) -> list[Event]:
@@ -90,12 +93,14 @@ class TrackingService:
         retention: timedelta = DEFAULT_RETENTION,
         clock: Callable[[], datetime] = utc_now,
         locator: GeoLocator | None = None,
+        networks: NetworkLookup | None = None,
         audit_path: Path | None = None,
     ) -> None:
         self.profile = profile
         self.retention = retention
         self.clock = clock
         self.locator = locator
+        self.networks = networks
         self.audit_path = audit_path
         self._database: HistoryDatabase | None = None
         self._trackers: dict[str, Tracker] = {}
@@ -129,7 +134,13 @@ class TrackingService:
                 self._database = HistoryDatabase(self.path)
             _bring_in(self._database, key)
             tracker = Tracker(
-                key, None, self.retention, self.clock, locator=self.locator, database=self._database
+                key,
+                None,
+                self.retention,
+                self.clock,
+                locator=self.locator,
+                networks=self.networks,
+                database=self._database,
             )
             self._trackers[key] = tracker
             if key not in self._unseen:
@@ -144,7 +155,7 @@ class TrackingService:
         events = tracker.observe(sessions, at)
         unseen = tracker.unseen_alerts() if events else self._unseen.get(tracker.account_key, 0)
         self._unseen[tracker.account_key] = unseen
-        return PollResult(tracker.account_key, events, unseen)
+        return PollResult(tracker.account_key, events, unseen, tracker.risks(sessions))
 
     def record_revocation(
         self,
@@ -206,6 +217,28 @@ class TrackingService:
             error=error,
             at=at or self.clock(),
             name=name,
+        )
+
+    def trust(
+        self,
+        provider: SessionProvider,
+        sessions: Sequence[Session],
+        *,
+        undo: bool = False,
+        at: datetime | None = None,
+    ) -> audit.AuditRecord:
+        """ "This was me" for these sessions (or its undoing), kept in the history and written
+        to the audit trail."""
+        self.tracker(provider).trust(sessions, undo=undo)
+        return audit.log_revocation(
+            self.audit_path,
+            account=provider.account,
+            provider=provider.kind,
+            profile=self.profile,
+            action=audit.AuditAction.UNTRUST if undo else audit.AuditAction.TRUST,
+            session_ids=[s.id for s in sessions],
+            sessions=sessions,
+            at=at or self.clock(),
         )
 
     def unseen_alerts(self) -> int:

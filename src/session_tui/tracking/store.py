@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.model import EndReason, Session
-from session_tui.tracking.alerts import KnownPlaces
 from session_tui.tracking.codec import (
     session_from_dict,
     session_to_dict,
@@ -354,23 +353,6 @@ class HistoryStore:
 
     # -- what the account has used ------------------------------------------------------------
 
-    def known_places(self) -> KnownPlaces:
-        mine = (self.account,)
-        return KnownPlaces(
-            devices={
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT fingerprint FROM known_devices WHERE account = ?", mine
-                )
-            },
-            countries={
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT code FROM known_countries WHERE account = ?", mine
-                )
-            },
-        )
-
     def learn(self, sessions: Iterable[Session], at: datetime) -> None:
         learn_places(self.conn, self.account, sessions, at, self.describer)
 
@@ -390,6 +372,7 @@ class HistoryStore:
             "DELETE FROM revocations WHERE account = ? AND revoked_at < ?",
             "DELETE FROM known_devices WHERE account = ? AND last_seen_at < ?",
             "DELETE FROM known_countries WHERE account = ? AND last_seen_at < ?",
+            "DELETE FROM known_networks WHERE account = ? AND last_seen_at < ?",
         ):
             removed += self.conn.execute(statement, (self.account, stamp)).rowcount
         return removed

@@ -24,12 +24,16 @@ from types import TracebackType
 
 from session_tui import paths
 from session_tui.enrich.geo import GeoLocator
+from session_tui.enrich.networks import NetworkLookup
+from session_tui.enrich.risk import Risk
 from session_tui.model import EndedSession, EndReason, Session
-from session_tui.tracking.alerts import KnownPlaces, classify, classify_all
+from session_tui.tracking.alerts import classify_all
+from session_tui.tracking.api_history import merge
 from session_tui.tracking.database import HistoryDatabase
 from session_tui.tracking.describe import Describer
 from session_tui.tracking.diff import Snapshot, diff, signed_in_range, unchanged
 from session_tui.tracking.events import Ended, Event, EventKind, SignIn, TimeRange
+from session_tui.tracking.risk_book import RiskBook, judge
 from session_tui.tracking.store import (
     LAST_POLL,
     LAST_PRUNE,
@@ -83,6 +87,7 @@ class Tracker:
         clock: Callable[[], datetime] = utc_now,
         *,
         locator: GeoLocator | None = None,
+        networks: NetworkLookup | None = None,
         database: HistoryDatabase | None = None,
     ) -> None:
         """The account's rows in `database` (a profile's file, shared), or in a file of its
@@ -92,7 +97,7 @@ class Tracker:
         self.account_key = account_key
         self.retention = retention
         self.clock = clock
-        self.describer = Describer(locator)
+        self.describer = Describer(locator, networks)
         where = database or store_path or paths.history_db(account_key)
         self._store = HistoryStore(where, self.describer, account=account_key)
         self.path = self._store.path
@@ -100,6 +105,7 @@ class Tracker:
         self._lock = self._store.database.lock
         self._quiet: QuietPoll | None = None
         self._learned_at: datetime | None = None  # when every listed device was last learnt
+        self._risks: dict[str, Risk] | None = None  # the last listing's, by session id
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -147,7 +153,10 @@ class Tracker:
                 return []
             self._quiet = None
             events = diff(snapshot, current, now, store.revocations(), self.describer)
-            events = classify_all(events, store.known_places(), self.describer)
+            book = RiskBook(store)
+            judge(book, snapshot, current, events, now)
+            self._risks = book.risks(current)
+            events = classify_all(events, self._risks)
             listed_before = snapshot.sessions
             # A session judged again (it was listed before) is an event only when it alerts.
             events = [
@@ -161,6 +170,7 @@ class Tracker:
                 if isinstance(event, SignIn) and event.session_id not in listed_before:
                     new_sign_ins[event.session_id] = event.signed_in
                 elif isinstance(event, Ended):
+                    book.drop(event.session_id)
                     store.forget_known(event.session_id)
                     store.clear_revocation(event.session_id)
                     store.add_ended(event.session, **ended_row_kwargs(event))
@@ -241,6 +251,28 @@ class Tracker:
             store.learn(quiet.sessions.values(), quiet.at)
             store.set_time(LAST_POLL, quiet.at)
 
+    # -- risk ---------------------------------------------------------------------------------
+
+    def risks(self, sessions: Iterable[Session]) -> dict[str, Risk]:
+        """The risk of each of these (the last observed listing's sessions), by id."""
+        listed = list(sessions)
+        with self._lock:
+            known = self._risks
+            if known is None or known.keys() != {s.id for s in listed}:
+                with self._store.read():  # a listing that needed no write: judged as stored
+                    known = self._risks = RiskBook(self._store).risks(listed)
+            return dict(known)
+
+    def trust(self, sessions: Iterable[Session], *, undo: bool = False) -> None:
+        """ "This was me" for these sessions (or its undoing): their risk clears, and their
+        device and network are the account's from now on (`RiskBook.set_trusted`)."""
+        now = self.clock()
+        with self._lock, self._store.write():
+            book = RiskBook(self._store)
+            for session in sessions:
+                book.set_trusted(session, now, trusted=not undo)
+            self._risks = None
+
     # -- revocations --------------------------------------------------------------------------
 
     def mark_revoked(self, session_ids: Iterable[str], at: datetime | None = None) -> None:
@@ -273,80 +305,11 @@ class Tracker:
     # -- the API's own history ----------------------------------------------------------------
 
     def merge_api_history(self, ended_sessions: Iterable[EndedSession]) -> int:
-        """Fold in the API's list of ended sessions; returns how many rows were added or fixed.
-
-        The API knows why a session ended better than our "ended elsewhere" guess, so its reason
-        replaces that guess; our "revoked here" stays (it is the more specific truth). Sessions
-        we still hold as active are left to the next poll, which will end them.
-        """
+        """Fold in the API's list of ended sessions; returns how many rows were added or fixed
+        (`api_history.merge`)."""
         now = self.clock()
-        cutoff = now - self.retention
-        changed = 0
-        store = self._store
-        with self._lock, store.write():
-            known = store.known_ids()
-            places = store.known_places()  # what was known before these sign-ins
-            since = store.get_time(WATCHED_SINCE)
-            for item in ended_sessions:
-                session = item.session
-                if not session.id or session.id in known:
-                    continue
-                exact = TimeRange.exact(item.ended_at) if item.ended_at else None
-                row = store.latest_ended(session.id)
-                if row is not None:
-                    if row.reason is EndReason.ENDED_ELSEWHERE and item.reason not in (
-                        EndReason.ENDED_ELSEWHERE,
-                        EndReason.REVOKED_HERE,
-                    ):
-                        store.update_ended(row.row_id, item.reason, exact or row.ended)
-                        changed += 1
-                    continue
-                if exact is not None and exact.latest < cutoff:
-                    continue
-                labels = {
-                    "device": self.describer.device_label(session),
-                    "location": self.describer.location_label(session),
-                }
-                store.add_ended(
-                    session,
-                    signed_in=TimeRange.exact(session.created_at) if session.created_at else None,
-                    ended=exact or TimeRange.before(now),
-                    reason=item.reason,
-                    source="api",
-                    **labels,
-                )
-                changed += 1
-                began = session.created_at
-                if since is not None and began is not None and began > since:
-                    # Signed in while we watched, and gone before a poll saw it. What began
-                    # before we watched is history, not news: no alert for it.
-                    self._alert_if_new(store, session, began, labels, places)
-        return changed
-
-    def _alert_if_new(
-        self,
-        store: HistoryStore,
-        session: Session,
-        signed_in: datetime,
-        labels: dict[str, str],
-        places: KnownPlaces | None,
-    ) -> None:
-        """A sign-in only the server's history knows of (it ended between our polls, or
-        before we watched): in the feed when it came from a new device or country, like any
-        sign-in; quiet otherwise, since the history already lists it."""
-        event = classify(
-            SignIn(
-                session=session,
-                at=signed_in,
-                signed_in=TimeRange.exact(signed_in),
-                device=labels["device"],
-                location=labels["location"],
-            ),
-            places if places is not None else store.known_places(),
-            self.describer,
-        )
-        if event.is_alert:
-            store.add_event(event)
+        with self._lock, self._store.write():
+            return merge(self._store, ended_sessions, now, now - self.retention)
 
     # -- what the panes show ------------------------------------------------------------------
 

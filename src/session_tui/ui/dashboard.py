@@ -34,6 +34,7 @@ class AppOptions:
     background_interval: float | None = None  # on call, accounts not on screen (4 x interval)
     online_window: timedelta = DEFAULT_ONLINE_WINDOW  # active within this counts as Online
     city_db: Path | None = None  # a MaxMind-format City database, for city names
+    asn_db: Path | None = None  # a MaxMind-format ASN database, for networks' names
     bell: bool = True  # ring the terminal bell on alerts
     on_alert: str | None = None  # command run for each alert
     profile: str = "demo"
@@ -53,6 +54,7 @@ class AppOptions:
             retention=self.retention,
             on_alert=self.on_alert,
             city_db=self.city_db,
+            asn_db=self.asn_db,
             clock=self.clock,
             hold_tracking=True,  # the first table first; the history waits for it
         )
