@@ -39,6 +39,7 @@ SHOTS: tuple[tuple[str, tuple[int, int], int | None, tuple[str, ...]], ...] = (
     ("history", (160, 40), None, ("h",)),
     ("alerts", (120, 32), None, ("a",)),
     ("wide", (200, 50), None, ()),  # history and alerts docked under the table
+    ("map", (120, 32), None, ()),  # the world map, the demo's impossible journey selected
 )
 
 
@@ -93,11 +94,34 @@ async def _history_scene(pilot: Pilot[None], app: SessionTuiApp, service: DemoSe
     await _poll(pilot, app)
 
 
+async def _map_scene(pilot: Pilot[None], app: SessionTuiApp, service: DemoService) -> None:
+    """The demo's impossible journey selected, and the map opened (`m`)."""
+    from session_tui.enrich.risk import RiskCode
+    from session_tui.ui.screens.world_map import MapScreen
+
+    account = app.accounts[0]
+    for _ in range(250):  # the risks are judged after the first listing, with its history
+        await pilot.pause(0.02)
+        journeys = [s for s, r in account.risks.items() if RiskCode.IMPOSSIBLE_TRAVEL in r.codes]
+        if journeys:
+            break
+    else:
+        raise SystemExit("the demo's journey was never judged")
+    app.main.query_one("#sessions", SessionsTable).select_id(journeys[0])
+    await pilot.press("m")
+    for _ in range(100):
+        await pilot.pause(0.02)
+        if isinstance(app.screen, MapScreen):
+            return
+    raise SystemExit("the map did not open")
+
+
 # Shots that need something to have happened first (history and alerts start empty).
 SCENES: dict[str, Callable[[Pilot[None], SessionTuiApp, DemoService], Awaitable[None]]] = {
     "history": _history_scene,
     "alerts": _alerts_scene,
     "wide": _history_scene,
+    "map": _map_scene,
 }
 
 

@@ -109,7 +109,7 @@ def test_baseline_is_silent_then_rules_apply(tmp_path) -> None:
         assert [(e.session_id, e.severity) for e in events] == [("c", Severity.INFO)]
 
         clock.advance(seconds=5)
-        events = tracker.observe([*base, session("d", CURL, IP_BR)])
+        events = tracker.observe([*base, session("d", CHROME_WINDOWS, IP_BR)])
         (alert,) = [e for e in events if e.session_id == "d"]
         assert alert.severity is Severity.ALERT
         # Germany to Brazil in seconds, too: the account's previous sign-in was in Germany.
@@ -123,7 +123,7 @@ def test_baseline_is_silent_then_rules_apply(tmp_path) -> None:
 
         # A day later the same device, country and network again: nothing new, possible.
         clock.advance(days=1)
-        events = tracker.observe([*base, session("e", CURL, "200.147.67.1")])
+        events = tracker.observe([*base, session("e", CHROME_WINDOWS, "200.147.67.1")])
         assert [e.severity for e in events if e.session_id == "e"] == [Severity.INFO]
 
         tracker.mark_seen()

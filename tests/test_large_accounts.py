@@ -117,12 +117,21 @@ def test_table_rows_rekey_only_what_changed_and_keep_the_full_sort_order() -> No
 
 
 def test_columns_fit_their_content_and_device_comes_first() -> None:
-    needs = {"device": 58, "location": 17, "ip": 34}
-    layout = dict(compute_layout(160, lambda key: needs.get(key, 0)))
+    needs = {"device": 58, "location": 17, "ip": 34, "risk": 13}  # a row has a risk
+    layout = dict(compute_layout(175, lambda key: needs.get(key, 0)))
     assert layout["device"] >= 58 and layout["location"] == 17 and layout["ip"] == 34
+    assert list(layout)[-1] == "risk" and layout["risk"] == 13  # the Risk column, last
+    # 160: the IP gives way first (its middle is cut), before Device does
+    layout = dict(compute_layout(160, lambda key: needs.get(key, 0)))
+    assert layout["device"] == 58 and 15 < layout["ip"] < 34
     # 120 columns: the IP stays (as wide as an IPv4 address), the place narrows, Device is cut
     layout = dict(compute_layout(120, lambda key: needs.get(key, 0)))
-    assert layout["ip"] == 15 and layout["location"] == 13 and 40 <= layout["device"] < 58
+    assert layout["ip"] == 15 and layout["location"] == 13 and 30 <= layout["device"] < 58
+    # a 100-column terminal's table still has the IP; the Risk column is its marks alone
+    layout = dict(compute_layout(96, lambda key: needs.get(key, 0)))
+    assert layout["ip"] == 15 and layout["risk"] == 3
+    # no risky row: the marks' room alone, wherever there is room for more
+    assert dict(compute_layout(175, lambda key: {"device": 58}.get(key, 0)))["risk"] == 3
     # below a 100-column terminal there is no IP column, and Device gets its room back
     layout = dict(compute_layout(94, lambda key: needs.get(key, 0)))
     assert "ip" not in layout and layout["location"] == 13
@@ -339,7 +348,7 @@ async def test_a_large_first_listing_shows_its_most_recent_rows_while_the_rest_a
             assert service.state.session_ids() >= set(table.visible_ids)
 
 
-@pytest.mark.parametrize(("sessions", "told"), [(10, 0), (2500, 1)])
+@pytest.mark.parametrize(("sessions", "told"), [(20, 0), (2500, 1)])
 async def test_a_large_answer_is_announced_once_while_it_arrives(
     monkeypatch: pytest.MonkeyPatch, sessions: int, told: int
 ) -> None:

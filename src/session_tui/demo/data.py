@@ -58,6 +58,10 @@ PLACES: dict[str, Place] = {
     "tokyo6": Place("2400:4050::/32", "JP", "Tokyo", "Tokyo"),
     "bengaluru": Place("49.207.0.0/16", "IN", "Bengaluru", "Karnataka"),
     "amsterdam6": Place("2a02:a440::/32", "NL", "Amsterdam", "North Holland"),
+    # The risky ones (issue 24): Tor exits in the ranges the `risk` extra ships, and a cloud
+    # range (Amazon AWS) a browser has no business signing in from.
+    "tor": Place("185.220.101.0/26", "DE", "", ""),
+    "aws": Place("52.95.110.0/24", "US", "", ""),
 }
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -88,6 +92,11 @@ CHROME_ANDROID = (
 )
 FIREFOX_MACOS = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:127.0) Gecko/20100101 Firefox/127.0"
+)
+TOR_BROWSER = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0"
+CHROME_LINUX = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
 )
 CURL = "curl/8.5.0"
 HTTPX = "python-httpx/0.27.0"
@@ -124,9 +133,14 @@ INITIAL: tuple[Seed, ...] = (
     Seed(_dev(CURL, "deploy script"), "sydney", False, 60 * 24 * 40, 95, None),
     Seed(_dev(HTTPX, "backup job"), "saopaulo6", True, 60 * 24 * 2, 4, 60 * 24 * 5),
     Seed(_dev(SLACKBOT, "Slack link previews"), "sf", False, 60 * 26, 300, 3),
+    # What the risk signals are for: a phone in São Paulo ten minutes after a sign-in in
+    # Toronto (impossible travel), a Tor browser, and a browser in a cloud.
+    Seed(_dev(CHROME_ANDROID), "saopaulo6", True, 60 * 5 - 10, 150, 60 * 24 * 20),
+    Seed(_dev(TOR_BROWSER), "tor", False, 60 * 3, 25, 60 * 24 * 7),
+    Seed(_dev(CHROME_LINUX), "aws", False, 60 * 24, 65, 60 * 24 * 6),
 )
 
-_PLACE_KEYS = tuple(sorted(PLACES))
+_PLACE_KEYS = tuple(sorted(k for k in PLACES if k not in ("tor", "aws")))  # a fleet: ordinary
 
 # Sessions that ended before the demo started: (seed, ended minutes ago, reason).
 INITIAL_HISTORY: tuple[tuple[Seed, int, str], ...] = (

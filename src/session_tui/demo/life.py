@@ -24,7 +24,7 @@ from session_tui.demo.records import DemoEnded, DemoSession, parse_time, rfc3339
 LIVELY_GAP = timedelta(minutes=10)
 ACTIVITY_EVERY = (5, 20)  # seconds between two bursts of activity on some session
 SIGNIN_EVERY = (45, 80)  # seconds between two new sign-ins
-MAX_ACTIVE = 14  # above this, new sign-ins pause until some expire
+MAX_ACTIVE = 18  # above this, new sign-ins pause until some expire
 HISTORY_KEEP = 200
 
 

@@ -24,6 +24,7 @@ class SortColumn(enum.Enum):
     LOCATION = ("location", "Location")
     IP = ("ip", "IP")
     EXPIRES = ("expires", "Expires")
+    RISK = ("risk", "Risk")  # the riskiest first
 
     @property
     def key(self) -> str:
@@ -100,6 +101,10 @@ def sort_key(
         return (not where, place, where.casefold(), recent, sid)
     if column is SortColumn.IP:
         return (not view.ip, view.ip_order, recent, sid)
+    if column is SortColumn.RISK:
+        risk = view.risk
+        score = sum(r.weight for r in risk.reasons)
+        return (not risk.reasons, -risk.level.rank, -score, recent, sid)
     raise ValueError(column)
 
 

@@ -9,14 +9,18 @@ them. The Online window lives in one place too (`enrich.times.DEFAULT_ONLINE_WIN
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from session_tui.enrich import Place, SessionView, naming
 from session_tui.enrich.geo import UNKNOWN
-from session_tui.enrich.risk import NO_RISK, Risk, RiskCode
+from session_tui.enrich.networks import ranges_dataset
+from session_tui.enrich.risk import NO_RISK, Reason, Risk, RiskCode, RiskLevel
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import DEFAULT_ONLINE_WINDOW, is_online
+from session_tui.model import Session
 
 THIS_DEVICE = "This device"
 NOT_REPORTED = "not reported by the server"  # no user agent and no device at all
@@ -65,16 +69,76 @@ RISK_BADGES = {
 }
 
 
-def risk_badge(risk: Risk | None) -> str:
-    """ "high: travel", "medium: VPN", "low: new device"; "" for no risk."""
+class RiskedViews:
+    """Views with their sessions' risks (`SessionView.risk`), the very same objects while
+    neither the view nor its risk changed: the table tells a changed row by identity."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, tuple[SessionView, Risk, SessionView]] = {}
+
+    def apply(self, views: list[SessionView], risks: Mapping[str, Risk]) -> list[SessionView]:
+        """`views` with `risks` (only risky sessions need be in it) put in."""
+        if not risks:
+            self._made = {}
+            return views
+        made, fresh = self._made, {}
+        out = views.copy()
+        for index, view in enumerate(views):
+            sid = view.session.id
+            risk = risks.get(sid)
+            if risk is None or not risk.reasons:
+                continue
+            kept = made.get(sid)
+            if kept is not None and kept[0] is view and kept[1] is risk:
+                risked = kept[2]
+            else:
+                risked = replace(view, risk=risk)
+            fresh[sid] = (view, risk, risked)
+            out[index] = risked
+        self._made = fresh
+        return out
+
+
+def risk_word(risk: Risk | None) -> str:
+    """The strongest reason in a word or two ("travel", "Tor", "new device"); "" for none."""
     if risk is None or not risk.reasons:
         return ""
     top = risk.reasons[0]
     if top.code is RiskCode.ANONYMOUS_NETWORK:
-        word = "Tor" if top.evidence.get("kind") == "tor" else "VPN"
-    else:
-        word = RISK_BADGES[top.code]
-    return f"{risk.level.value}: {word}"
+        return "Tor" if top.evidence.get("kind") == "tor" else "VPN"
+    return RISK_BADGES[top.code]
+
+
+RISK_MARKS = {RiskLevel.HIGH: "!!!", RiskLevel.MEDIUM: "!!", RiskLevel.LOW: "!"}
+
+
+def risk_marks(risk: Risk | None) -> str:
+    """The level as marks, "!!!" high to "!" low ("" for none): plain ASCII, so the same
+    under `--ascii`, and legible without colour."""
+    return RISK_MARKS.get(risk.level, "") if risk is not None else ""
+
+
+def risk_badge(risk: Risk | None) -> str:
+    """ "high: travel", "medium: VPN", "low: new device"; "" for no risk (`list`)."""
+    word = risk_word(risk)
+    return f"{risk.level.value}: {word}" if risk is not None and word else ""
+
+
+def risk_evidence(reason: Reason) -> str:
+    """What a reason rests on, beyond its sentence: the times of a journey, the network and
+    the dataset its kind came from (with its build date)."""
+    facts = reason.evidence
+    if reason.code is RiskCode.IMPOSSIBLE_TRAVEL:
+        ends = [facts.get(end) for end in ("from", "to")]
+        times = [e.get("at", "") for e in ends if isinstance(e, dict)]
+        text = " to ".join(plain(str(t), 40) for t in times)
+        return f"{text}; 1,000 km/h allowed, with 100 km of tolerance" if text else ""
+    if reason.code in (RiskCode.ANONYMOUS_NETWORK, RiskCode.HOSTING_NETWORK):
+        dataset = ranges_dataset()
+        data = f"{dataset.name}, built {dataset.built}" if dataset and dataset.built else ""
+        network = plain(str(facts.get("network", "")), 80)
+        return "; ".join(p for p in (f"network {network}" if network else "", data) if p)
+    return ""
 
 
 def risk_record(risk: Risk | None) -> dict[str, Any]:
@@ -171,3 +235,23 @@ def session_record(
         "online": online(view, at, window),
         "risk": risk_record(risk),
     }
+
+
+def sign_ins_by_hour(
+    sessions: Iterable[Session], now: datetime | None, hours: int = 24, buckets: int = 12
+) -> list[int]:
+    """How many of these sessions signed in in each of `buckets` equal slices of the last
+    `hours` before `now`, oldest first (the on-call sidebar's sparkline); all zero without a
+    `now` (no poll yet). Counts what is still signed in: what ended in between is not listed."""
+    counts = [0] * buckets
+    if now is None:
+        return counts
+    span = hours * 3600
+    for session in sessions:
+        began = session.created_at
+        if began is None:
+            continue
+        ago = (now - began).total_seconds()
+        if 0 <= ago < span:
+            counts[buckets - 1 - int(ago * buckets // span)] += 1
+    return counts

@@ -133,7 +133,8 @@ class Recorder:
         result, unseen = await self._off_thread(
             lambda: record_poll(self.service, account.provider, sessions, at)
         )
-        account.risks = result.risks
+        if account.note_risks(result.risks):
+            self._emit(ev.AccountChanged(account))
         self._after_poll(account, result.events, unseen, result.unseen_alerts)
         return result.events
 
@@ -159,7 +160,7 @@ class Recorder:
             lambda: record_trust(self.service, provider, sessions, listed, undo=undo)
         )
         if account.provider is provider:
-            account.risks = risks
+            account.note_risks(risks)
         self._emit(ev.HistoryChanged())
 
     async def record_rename(
@@ -365,8 +366,8 @@ class Recorder:
         except Exception as exc:
             self._trouble("Recording the session history", exc)
             return
-        if account.provider is provider:  # not an account signed in again meanwhile
-            account.risks = result.risks
+        if account.provider is provider and account.note_risks(result.risks):
+            self._emit(ev.AccountChanged(account))  # not an account signed in again meanwhile
         self._after_poll(account, result.events, unseen, result.unseen_alerts)
 
     def _after_poll(

@@ -6,6 +6,7 @@ Plain data, no Textual: the engine writes it, the dashboard and the command line
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -59,8 +60,8 @@ class AccountState:
     # described (`polling.PREVIEW_AFTER`); never acted on, and empty once `sessions` is set.
     preview: list[Session] = field(default_factory=list)
     preview_of: int = 0  # how many sessions that first listing has
-    # Each listed session's risk (`enrich.risk`), by id, as the history last judged it; a
-    # session not in it (not recorded yet, or no history kept) has none known.
+    # The risky listed sessions' risks (`enrich.risk`), by id, as the history last judged
+    # them; a session not in it has none known (none found, or not recorded yet).
     risks: dict[str, Risk] = field(default_factory=dict)
     # (the listing, its size, the current id, others, unsendable): asked several times per
     # key press (R at 10,000 sessions), worked out once per listing. The listing itself is
@@ -108,6 +109,13 @@ class AccountState:
         return self.stale or (
             self.updated_at is not None and self.waiting(now, interval) is not None
         )
+
+    def note_risks(self, risks: Mapping[str, Risk]) -> bool:
+        """Keep the risky ones of these; True when that changed what is known."""
+        risky = {sid: risk for sid, risk in risks.items() if risk.reasons}
+        changed = risky != self.risks
+        self.risks = risky
+        return changed
 
     def risky(self, session_id: str) -> bool:
         """The session has a known risk (low, medium or high): `list --risky`, the filter."""

@@ -19,6 +19,7 @@ from operator import is_not
 from session_tui.enrich import naming
 from session_tui.enrich.device import DeviceInfo, DeviceType, device_of, expect, parse_device
 from session_tui.enrich.geo import GeoLocator, Place, flag
+from session_tui.enrich.risk import NO_RISK, Risk
 from session_tui.enrich.text import plain
 from session_tui.model import Session
 from session_tui.text import natural
@@ -53,6 +54,9 @@ class SessionView:
     # engine's worker thread), so sorting 10,000 rows by them is only the sort.
     device_order: tuple[str | int, ...] = ()  # the device words, in natural order
     ip_order: tuple[int, int, str] = (2, 0, "")  # IPv4 before IPv6, numeric within
+    # What the history judged of the session (`engine.presentation.with_risks` puts it in;
+    # the enricher's own views have none).
+    risk: Risk = NO_RISK
 
 
 def _with_session(view: SessionView, session: Session) -> SessionView:
@@ -67,6 +71,7 @@ def _with_session(view: SessionView, session: Session) -> SessionView:
         view.search_text,
         view.device_order,
         view.ip_order,
+        view.risk,
     )
 
 

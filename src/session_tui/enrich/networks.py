@@ -143,7 +143,8 @@ class NetworkLookup:
     def __init__(self, asn_db: pathlib.Path | None = None) -> None:
         self.asn_db = asn_db
         self._reader: Any = open_database(asn_db, "ASN database") if asn_db is not None else None
-        self._cached = functools.lru_cache(maxsize=4096)(self._network)
+        # As large as a large account: a poll asks for every listed session's network.
+        self._cached = functools.lru_cache(maxsize=20_000)(self._network)
 
     def network(
         self, ip: str | None, asn: object = None, organisation: object = None

@@ -21,7 +21,8 @@ The travel rule is authentik's: distance over max(hours, 1) against 1,000 km/h, 
 for where an address's city really is. A place known only by its country counts as the least
 distance the two countries allow (`points.gap_km`), so neighbours never fire; the evidence then
 says the check was coarse. An address in a Tor, VPN or hosting range says nothing of where the
-person is, so it is no end of a journey (it is a reason of its own). Nothing here is acted on by
+person is, so it is no end of a journey (it is a reason of its own), and neither is an API
+client's or a bot's (scripts run on servers anywhere). Nothing here is acted on by
 itself: the app shows, alerts and lets the user decide.
 """
 

@@ -14,7 +14,7 @@ Not thread-safe by itself: the `Tracker` calls it inside its store's transaction
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,7 +40,9 @@ from session_tui.tracking.diff import Snapshot
 from session_tui.tracking.events import Event, IpChanged, LocationChanged, SignIn
 from session_tui.tracking.store import WATCHED_SINCE, HistoryStore
 
-LAST_SIGN_IN = "last_sign_in"  # meta: the account's latest sign-in with a place (JSON)
+NOTES_ONE_BY_ONE = 500  # up to this many sessions' notes are read by key, not the whole table
+SIGN_INS = "sign_ins"  # meta: the account's latest sign-ins with a place (JSON)
+KEPT_SIGN_INS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class RiskBook:
         self.conn = store.conn
         self.account = store.account
         self.describer = store.describer
+        self.noted: set[str] = set()  # the sessions whose kept reasons changed here
 
     # -- what the account has used and said ----------------------------------------------------
 
@@ -94,11 +97,19 @@ class RiskBook:
             sign_ins=sign_ins,
         )
 
-    def notes(self) -> dict[str, tuple[Reason, ...]]:
+    def notes(self, only: Collection[str] | None = None) -> dict[str, tuple[Reason, ...]]:
+        """The kept reasons of every session (or of `only` these), by id."""
         found: dict[str, tuple[Reason, ...]] = {}
-        for sid, text in self.conn.execute(
-            "SELECT session_id, reasons FROM risk_notes WHERE account = ?", (self.account,)
-        ):
+        if only is not None and len(only) <= NOTES_ONE_BY_ONE:
+            one = "SELECT session_id, reasons FROM risk_notes WHERE account = ? AND session_id = ?"
+            rows: Iterable[tuple[str, str]] = [
+                row for sid in only for row in self.conn.execute(one, (self.account, sid))
+            ]
+        else:
+            rows = self.conn.execute(
+                "SELECT session_id, reasons FROM risk_notes WHERE account = ?", (self.account,)
+            )
+        for sid, text in rows:
             try:
                 data = json.loads(text)
             except ValueError:
@@ -110,6 +121,7 @@ class RiskBook:
     def note(self, session_id: str, reasons: Iterable[Reason]) -> None:
         """Keep these sign-in reasons for the session (replacing what was kept)."""
         kept = [r.to_json() for r in reasons]
+        self.noted.add(session_id)
         if not kept:
             self.drop(session_id)
             return
@@ -120,6 +132,7 @@ class RiskBook:
         )
 
     def drop(self, session_id: str) -> None:
+        self.noted.add(session_id)
         self.conn.execute(
             "DELETE FROM risk_notes WHERE account = ? AND session_id = ?",
             (self.account, session_id),
@@ -155,54 +168,39 @@ class RiskBook:
         )
         self.store.learn([session], at)  # its device, country and network are known now
 
-    # -- the account's previous sign-in --------------------------------------------------------
+    # -- the account's recent sign-ins --------------------------------------------------------
 
-    def last_sign_in(self) -> Sighting | None:
+    def sign_ins(self) -> list[Sighting]:
+        """The account's latest sign-ins with a place (`KEPT_SIGN_INS`), oldest first: a new
+        sign-in is judged from the one just before it, which need not be the newest (a server
+        may list a sign-in late)."""
         row = self.conn.execute(
-            "SELECT value FROM meta WHERE account = ? AND key = ?", (self.account, LAST_SIGN_IN)
+            "SELECT value FROM meta WHERE account = ? AND key = ?", (self.account, SIGN_INS)
         ).fetchone()
         try:
-            data = json.loads(row[0]) if row else None
+            data = json.loads(row[0]) if row else []
         except ValueError:
-            return None
-        if not isinstance(data, dict):
-            return None
-        at = time_from_text(data.get("at"))
-        precision = data.get("precision")
-        if at is None or precision not in {p.value for p in Precision}:
-            return None
-        radius = data.get("radius_km")
-        point = valid_point(
-            data.get("latitude"),
-            data.get("longitude"),
-            Precision(precision),
-            str(data.get("label") or ""),
-            float(radius) if isinstance(radius, int | float) else 0.0,
-        )
-        return Sighting(point, at) if point is not None else None
+            return []
+        found = [s for s in map(_sighting, data if isinstance(data, list) else []) if s]
+        return sorted(found, key=lambda s: s.at)
 
-    def set_last_sign_in(self, sighting: Sighting) -> None:
-        point = sighting.point
-        data = {
-            "latitude": point.latitude,
-            "longitude": point.longitude,
-            "precision": point.precision.value,
-            "label": point.label,
-            "radius_km": point.radius_km,
-            "at": time_to_text(sighting.at),
-        }
+    def keep_sign_ins(self, sightings: list[Sighting]) -> None:
+        kept = sorted(sightings, key=lambda s: s.at)[-KEPT_SIGN_INS:]
         self.conn.execute(
             "INSERT INTO meta (account, key, value) VALUES (?, ?, ?)"
             " ON CONFLICT (account, key) DO UPDATE SET value = excluded.value",
-            (self.account, LAST_SIGN_IN, _dumps(data)),
+            (self.account, SIGN_INS, _dumps([_sighting_data(s) for s in kept])),
         )
 
     # -- judging -------------------------------------------------------------------------------
 
     def sighting(self, session: Session, at: datetime) -> Sighting | None:
-        """Where the person was at `at`, for the travel rule; None when the address says
-        nothing of that: no place, or a Tor exit, VPN or hosting range (the person is
-        elsewhere, and such an address is its own reason)."""
+        """Where the person was at `at`, for the travel rule; None when that says nothing of
+        where a person went: no place, a Tor exit, VPN or hosting range (the person is
+        elsewhere, and such an address is its own reason), or an API client or bot (scripts
+        run on servers anywhere; they do not travel)."""
+        if device_of(session).device_type in (DeviceType.API_CLIENT, DeviceType.BOT):
+            return None
         network = self.describer.network(session)
         if network is not None and network.kind is not None:
             return None
@@ -230,7 +228,7 @@ class RiskBook:
             device=(fingerprint.key, fingerprint.label),
         )
         here = self.sighting(session, at)
-        if previous is not None and here is not None and previous.at <= at:
+        if previous is not None and here is not None:
             moved = travel(previous, here)
             if moved is not None:
                 reasons.append(moved)
@@ -256,22 +254,22 @@ class RiskBook:
             ((s.created_at, s) for s in sessions if s.created_at is not None),
             key=lambda pair: pair[0],
         )
-        previous: Sighting | None = None
+        seen: list[Sighting] = []
         for at, session in timed:
             here = self.sighting(session, at)
             if here is None:
                 continue
-            if previous is not None:
-                moved = travel(previous, here)
+            if seen:
+                moved = travel(seen[-1], here)
                 if moved is not None:
                     self.note(session.id, [moved])
-            previous = here
-        if previous is not None:
-            self.set_last_sign_in(previous)
+            seen.append(here)
+        self.keep_sign_ins(seen)
 
     def risks(self, sessions: Iterable[Session]) -> dict[str, Risk]:
         """Each listed session's risk: what was kept of it, and what its address is now."""
-        notes, trust = self.notes(), self.trust()
+        sessions = list(sessions)
+        notes, trust = self.notes([s.id for s in sessions]), self.trust()
         found: dict[str, Risk] = {}
         for session in sessions:
             found[session.id] = self.risk_of(session, notes.get(session.id, ()), trust)
@@ -300,24 +298,9 @@ def judge(
     if snapshot.is_baseline:
         book.first_listing(current, now)
         return
-    familiar = book.familiar(now)
-    previous = book.last_sign_in()
     signing = [e.session for e in events if isinstance(e, SignIn)]
-    notes = book.notes()
-    for session in sorted(signing, key=lambda s: sign_in_time(s, now)):
-        at = sign_in_time(session, now)
-        reasons = book.judge_sign_in(session, at, familiar, previous, now)
-        if not any(r.code is RiskCode.IMPOSSIBLE_TRAVEL for r in reasons):
-            # Judged anew: a journey found before stays found (until "this was me").
-            reasons += [
-                r for r in notes.get(session.id, ()) if r.code is RiskCode.IMPOSSIBLE_TRAVEL
-            ]
-        book.note(session.id, reasons)
-        here = book.sighting(session, at)
-        if here is not None and (previous is None or previous.at <= at):
-            previous = here
-    if previous is not None and signing:
-        book.set_last_sign_in(previous)
+    if signing:  # (most polls sign nobody in: the account's memory is not read for them)
+        _judge_sign_ins(book, signing, now)
     then = snapshot.taken_at or now
     for event in events:
         if isinstance(event, IpChanged | LocationChanged):
@@ -326,5 +309,56 @@ def judge(
                 book.judge_move(before, event.session, then, now)
 
 
+def _judge_sign_ins(book: RiskBook, signing: list[Session], now: datetime) -> None:
+    familiar = book.familiar(now)
+    seen = book.sign_ins()
+    notes = book.notes()
+    for session in sorted(signing, key=lambda s: sign_in_time(s, now)):
+        at = sign_in_time(session, now)
+        previous = next((s for s in reversed(seen) if s.at <= at), None)
+        reasons = book.judge_sign_in(session, at, familiar, previous, now)
+        if not any(r.code is RiskCode.IMPOSSIBLE_TRAVEL for r in reasons):
+            # Judged anew: a journey found before stays found (until "this was me").
+            reasons += [
+                r for r in notes.get(session.id, ()) if r.code is RiskCode.IMPOSSIBLE_TRAVEL
+            ]
+        book.note(session.id, reasons)
+        here = book.sighting(session, at)
+        if here is not None:
+            seen = sorted([*seen, here], key=lambda s: s.at)
+    book.keep_sign_ins(seen)
+
+
 # Judged from the address the session has now, on every listing; never kept.
 _LIVE = frozenset({RiskCode.ANONYMOUS_NETWORK, RiskCode.HOSTING_NETWORK})
+
+
+def _sighting_data(sighting: Sighting) -> dict[str, object]:
+    point = sighting.point
+    return {
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "precision": point.precision.value,
+        "label": point.label,
+        "radius_km": point.radius_km,
+        "at": time_to_text(sighting.at),
+    }
+
+
+def _sighting(data: object) -> Sighting | None:
+    """A kept sign-in as `_sighting_data` wrote it, or None if it is not one."""
+    if not isinstance(data, dict):
+        return None
+    at = time_from_text(data.get("at"))
+    precision = data.get("precision")
+    if at is None or precision not in {p.value for p in Precision}:
+        return None
+    radius = data.get("radius_km")
+    point = valid_point(
+        data.get("latitude"),
+        data.get("longitude"),
+        Precision(precision),
+        str(data.get("label") or ""),
+        float(radius) if isinstance(radius, int | float) else 0.0,
+    )
+    return Sighting(point, at) if point is not None else None

@@ -153,11 +153,12 @@ class Tracker:
                 return []
             self._quiet = None
             events = diff(snapshot, current, now, store.revocations(), self.describer)
+            listed_before = snapshot.sessions
+            changed = [s for s in current if listed_before.get(s.id) != s]
             book = RiskBook(store)
             judge(book, snapshot, current, events, now)
-            self._risks = book.risks(current)
+            self._risks = _kept(self._risks, self._judged(book, snapshot, current, changed))
             events = classify_all(events, self._risks)
-            listed_before = snapshot.sessions
             # A session judged again (it was listed before) is an event only when it alerts.
             events = [
                 e
@@ -177,7 +178,6 @@ class Tracker:
                 stored.append(replace(event, event_id=store.add_event(event)))
             # Only what is new or changed is written: a poll costs O(changes), not O(sessions).
             signed_in = dict(snapshot.signed_in)
-            changed = [s for s in current if listed_before.get(s.id) != s]
             for session in changed:
                 baseline = session.id not in new_sign_ins
                 when = new_sign_ins.get(session.id) or signed_in_range(session, None, now)
@@ -193,6 +193,21 @@ class Tracker:
             )
             self._maybe_prune(now)
         return stored
+
+    def _judged(
+        self, book: RiskBook, snapshot: Snapshot, current: list[Session], changed: list[Session]
+    ) -> dict[str, Risk]:
+        """The listing's risks: judged again only for the sessions that changed or whose kept
+        reasons did (`RiskBook.noted`); the others keep theirs. A poll costs O(changes) here
+        too: judging 10,000 addresses on every poll was the tracker's largest cost."""
+        before = self._risks
+        if before is None or snapshot.is_baseline:
+            return book.risks(current)
+        again = book.noted.union(s.id for s in changed)
+        found = {s.id: before[s.id] for s in current if s.id not in again and s.id in before}
+        if len(found) < len(current):
+            found.update(book.risks([s for s in current if s.id not in found]))
+        return found
 
     def _learn(self, current: list[Session], changed: list[Session], now: datetime) -> None:
         """Devices and countries seen: those of new and changed sessions at once, and every
@@ -260,7 +275,7 @@ class Tracker:
             known = self._risks
             if known is None or known.keys() != {s.id for s in listed}:
                 with self._store.read():  # a listing that needed no write: judged as stored
-                    known = self._risks = RiskBook(self._store).risks(listed)
+                    known = self._risks = _kept(known, RiskBook(self._store).risks(listed))
             return dict(known)
 
     def trust(self, sessions: Iterable[Session], *, undo: bool = False) -> None:
@@ -346,3 +361,11 @@ class Tracker:
         if last is None or now - last >= PRUNE_EVERY or now < last:
             self._store.prune(now - self.retention)
             self._store.set_time(LAST_PRUNE, now)
+
+
+def _kept(before: dict[str, Risk] | None, now: dict[str, Risk]) -> dict[str, Risk]:
+    """`now`, with the very objects of `before` where a risk did not change: the screen
+    tells a changed risk by identity, as it tells a changed session."""
+    if not before:
+        return now
+    return {sid: old if (old := before.get(sid)) == risk else risk for sid, risk in now.items()}

@@ -19,9 +19,12 @@ from session_tui.engine.presentation import (
     device_label,
     device_words,
     primary_name,
+    risk_marks,
+    risk_word,
     short_place,
 )
 from session_tui.enrich import DeviceType, SessionView, naming
+from session_tui.enrich.risk import Risk, RiskLevel
 from session_tui.enrich.times import ago_text, expires_text, is_online, last_active_text
 from session_tui.ids import refused_reason
 from session_tui.text import cut_middle
@@ -57,8 +60,13 @@ _TYPE_WORD = {
 
 
 def _cell(text: str = "", style: Style | str = "") -> Text:
-    """A one-line cell that ends in "…" when its column is too narrow (cut, in ASCII mode)."""
-    return Text(text, style=style, no_wrap=True, overflow=glyphs.current().overflow, end="")
+    """A one-line cell that ends in "…" when its column is too narrow (cut, in ASCII mode).
+
+    The style is a span, not the text's base style: the table renders its cells' segments
+    itself (`Text.render`), which leaves a base style out."""
+    cell = Text(no_wrap=True, overflow=glyphs.current().overflow, end="")
+    cell.append(text, style or None)
+    return cell
 
 
 def value_text(text: str) -> Text:
@@ -168,3 +176,28 @@ def expires_cell(view: SessionView, now: datetime) -> Text:
     if expires is None:
         return _cell(glyphs.missing(), MISSING_STYLE)
     return _cell(expires_text(expires, now))
+
+
+RISK_STYLES = {
+    RiskLevel.HIGH: Style(color="red", bold=True),
+    RiskLevel.MEDIUM: Style(color="yellow", bold=True),
+    RiskLevel.LOW: Style(dim=True),
+}
+
+
+def risk_cell(view: SessionView, width: int) -> Text:
+    """The Risk column: the level's marks and, where there is room, the strongest reason
+    ("!!! travel"); nothing for a session with no known risk."""
+    risk = view.risk
+    if not risk.reasons:
+        return _cell()
+    marks = risk_marks(risk)
+    text = f"{marks} {risk_word(risk)}" if width > len(marks) + 1 else marks
+    return _cell(text, RISK_STYLES[risk.level])
+
+
+def risk_level_text(risk: Risk) -> Text:
+    """ "!!! high", styled by its level; what `t` ("this was me") would clear."""
+    text = Text(f"{risk_marks(risk)} {risk.level.value}", style=RISK_STYLES[risk.level])
+    text.append("  t: this was me", DIM_STYLE)
+    return text

@@ -20,6 +20,9 @@ class Measured(Protocol):
     location: int
     ip: int
 
+    @property
+    def risk(self) -> int: ...
+
 
 def online_until(view: SessionView, window: timedelta) -> datetime:
     """When this Online row stops being Online (Online rows have an activity time)."""
@@ -44,7 +47,7 @@ def spliced(order: list[str], coming: list[str], key: Callable[[str], Any]) -> l
 
 def same_widths(touched: Mapping[str, Measured], get: Callable[[str], Measured | None]) -> bool:
     """No touched row changed a cell whose text sets a column's width."""
-    widths = ("device", "location", "ip")
+    widths = ("device", "location", "ip", "risk")
     return all(
         (old := get(sid)) is not None and all(getattr(old, w) == getattr(row, w) for w in widths)
         for sid, row in touched.items()

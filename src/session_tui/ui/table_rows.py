@@ -26,6 +26,7 @@ from session_tui.engine.ordering import SortColumn, sort_key
 from session_tui.enrich import DeviceType, SessionView
 from session_tui.enrich.times import as_utc, is_online
 from session_tui.ui import cells
+from session_tui.ui.table_layout import RISK_WIDTH
 from session_tui.ui.table_order import online_until, same_widths, spliced
 
 
@@ -44,6 +45,11 @@ class _Row:
     device: int  # cells each column needs for this row's text
     location: int
     ip: int
+
+    @property
+    def risk(self) -> int:
+        """The Risk column's need: its full width for a risky row (`table_layout`)."""
+        return RISK_WIDTH if self.view.risk.reasons else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +328,7 @@ class TableRows:
             shown = rows.values() if self.order is self._all else [rows[s] for s in self.order]
             self._needs = {
                 name: max(map(attrgetter(name), shown), default=0)
-                for name in ("device", "location", "ip")
+                for name in ("device", "location", "ip", "risk")
             }
         return self._needs.get(column, 0)
 
@@ -332,6 +338,8 @@ class TableRows:
             seen = session.last_active_at or session.created_at
             if seen is None or (now - seen) < timedelta(days=self._query.inactive_days):
                 return False
+        if "risky" in self._query.quick and not row.view.risk.reasons:
+            return False
         unknown = row.view.device.device_type is DeviceType.UNKNOWN
         return unknown or "unrecognised" not in self._query.quick
 

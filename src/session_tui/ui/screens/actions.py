@@ -289,6 +289,30 @@ class SessionActions:
         more = len(session_ids) - len(shown)
         return ", ".join(shown) + (f" and {more} more" if more > 0 and shown else "")
 
+    def action_trust(self) -> None:
+        """t: "this was me" for the selected session: its risk clears, its device and network
+        are the account's from now on (kept in the history, written to the audit trail)."""
+        account, view = self.account, self._selected_view()
+        if view is None or not view.risk.reasons:
+            self.notify("This session has no risk to clear.", title="This was me")
+            return
+        sid, words = view.session.id, cells.describe(view)
+
+        async def trust() -> None:
+            try:
+                await self.tui.engine.trust(account, [sid], undo=False)
+            except Exception as exc:  # the history or the audit trail could not be written
+                reason = plain(str(exc), 200) or type(exc).__name__
+                self.notify(f"Not kept: {reason}", title="This was me", severity="error")
+                return
+            self.notify(
+                f"{words}: marked as you; its device and network are this account's now. "
+                f"session-tui trust --undo {plain(sid, 80)} takes it back.",
+                title="This was me",
+            )
+
+        self.tui.run_worker(trust(), group="trust", exit_on_error=False)
+
     def action_read_only(self) -> None:
         self.notify(
             "Read-only mode: nothing can be revoked, signed out or renamed from here.",

@@ -2,8 +2,7 @@
 
 It reads the app's `AccountState`s and turns keys into requests to the app; it never calls a
 provider itself. The history (`h`) and alert feed (`a`) panes live in `ExtraPanes` (`#extra`),
-under the table on wide terminals and in its place on narrow ones; they get their data through
-the hooks in `session_tui.ui.hooks`.
+under the table or in its place; the app's tracking view (`ui.tracking_view`) fills them.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 
+from session_tui.engine.presentation import RiskedViews
 from session_tui.engine.state import AccountState
 from session_tui.enrich import SessionView
 from session_tui.model import Capability
@@ -58,6 +58,9 @@ class MainScreen(SessionActions, TableActions, Screen[None]):
         Binding("S", "sort_reverse", "Reverse sort", show=False),
         Binding("i", "quick('inactive')", "Inactive", show=False),
         Binding("u", "quick('unrecognised')", "Unrecognised", show=False),
+        Binding("exclamation_mark", "quick('risky')", "Risky", show=False),
+        Binding("t", "trust", "This was me", show=False),
+        Binding("m", "map", "Map"),
         Binding("escape", "clear", "Clear", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("e", "rename", "Rename"),
@@ -80,6 +83,7 @@ class MainScreen(SessionActions, TableActions, Screen[None]):
         self.selected = 0  # index into app.accounts
         self._index_of: dict[int, int] = {}  # id(AccountState) -> its line in the sidebar
         self._unseen_alerts = 0
+        self._risked = RiskedViews()  # the views with their risks, for the table and details
 
     @property
     def tui(self) -> Dashboard:
@@ -206,7 +210,8 @@ class MainScreen(SessionActions, TableActions, Screen[None]):
 
     def _views(self, account: AccountState) -> list[SessionView]:
         # A large first listing's most recent sessions while the rest are described.
-        return self.tui.enricher.views(account.sessions.values() or account.preview)
+        views = self.tui.enricher.views(account.sessions.values() or account.preview)
+        return self._risked.apply(views, account.risks)
 
     def _show_account(self, reset: bool = False) -> None:
         account = self.account

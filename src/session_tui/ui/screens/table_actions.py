@@ -8,11 +8,17 @@ from typing import TYPE_CHECKING
 from textual.widgets import Input
 
 from session_tui.engine.ordering import SortColumn
+from session_tui.enrich.text import plain
 from session_tui.ui.widgets.extra_panes import PANES, PaneName
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from textual.screen import Screen
     from textual.widget import Widget
 
+    from session_tui.engine.state import AccountState
     from session_tui.ui.dashboard import Dashboard
     from session_tui.ui.widgets.accounts import AccountList
     from session_tui.ui.widgets.extra_panes import ExtraPanes
@@ -44,6 +50,20 @@ class TableActions:
         def focus_previous(self, selector: str | type[Widget] = "*") -> Widget | None: ...
         def _show_details(self) -> None: ...
         def _in_accounts(self) -> bool: ...
+        @property
+        def account(self) -> AccountState: ...
+        def push_dialog(self, dialog: Screen[Any], done: Callable[[Any], None]) -> None: ...
+
+    def action_map(self) -> None:
+        """`m`: the world map of the sessions the table shows, the selected one marked."""
+        from session_tui.engine.map_items import map_items
+        from session_tui.ui.screens.world_map import MapScreen
+
+        table, account = self.table, self.account
+        views = [table.rows.views[sid] for sid in table.rows.order]
+        items = map_items(views, account.current_id, table.selected_id)
+        title = f"Where the sessions of {plain(account.name, 80)} are"
+        self.push_dialog(MapScreen(items, title), lambda _: None)
 
     def action_sort(self) -> None:
         """`s`: the next sort column; in the account list, by name or by recent change."""
@@ -65,7 +85,8 @@ class TableActions:
         self._show_details()
 
     def action_quick(self, name: str) -> None:
-        """i: sessions idle longer than --inactive-days; u: devices nothing could recognise."""
+        """i: sessions idle longer than --inactive-days; u: devices nothing could recognise;
+        !: sessions with a risk."""
         self.table.inactive_days = self.tui.options.inactive_days
         self.table.toggle_quick(name)
         self.header.filter_text = self._filter_words()
@@ -78,6 +99,8 @@ class TableActions:
             words.append(f"idle > {self.tui.options.inactive_days:g} d")
         if "unrecognised" in table.quick:
             words.append("unrecognised")
+        if "risky" in table.quick:
+            words.append("risky")
         if table.filter_text:
             words.append(table.filter_text)
         return ", ".join(words)

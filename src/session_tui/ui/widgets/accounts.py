@@ -10,6 +10,7 @@ from textual import events
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from session_tui.engine.presentation import sign_ins_by_hour
 from session_tui.engine.state import AccountState, Connection
 from session_tui.enrich.text import ELLIPSIS, plain
 from session_tui.ui import glyphs
@@ -17,6 +18,30 @@ from session_tui.ui.widgets.keys import MOVE_KEYS
 
 UNKNOWN_WIDTH = 80
 _NEVER = datetime.min.replace(tzinfo=UTC)  # an account no poll saw change sorts last
+
+
+SPARK_FROM = 28  # the sidebar's width from which each line has its sign-ins' sparkline
+SPARK_BUCKETS = 8  # three hours a character
+_BARS = "▁▂▃▄▅▆▇█"  # none, then more and more sign-ins
+_ASCII_BARS = "_.:-=+*#"
+
+
+def sparkline(account: AccountState) -> str:
+    """The account's sign-ins of the last 24 hours, three hours a character, oldest first:
+    the lowest bar for none, the highest for the busiest three hours; "" where the server
+    says when no session signed in (Matrix): there is nothing to draw."""
+    if not any(s.created_at for s in account.sessions.values()):
+        return ""
+    counts = sign_ins_by_hour(account.sessions.values(), account.updated_at, 24, SPARK_BUCKETS)
+    bars = _ASCII_BARS if glyphs.current().ascii else _BARS
+    top, tallest = max(counts), len(bars) - 1
+
+    def bar(n: int) -> str:
+        if not n:
+            return bars[0]
+        return bars[tallest if top == 1 else 1 + round((n - 1) * (tallest - 1) / (top - 1))]
+
+    return "".join(map(bar, counts))
 
 
 def account_prompt(account: AccountState, width: int = UNKNOWN_WIDTH) -> Text:
@@ -30,12 +55,20 @@ def account_prompt(account: AccountState, width: int = UNKNOWN_WIDTH) -> Text:
         count, style = "…", "dim"
     marker = f"{glyphs.current().alert}{account.unseen_alerts} " if account.unseen_alerts else ""
     name = plain(account.name, 120)
-    room = max(width - len(count) - len(marker) - 2, 4)
+    spark = sparkline(account) if width >= SPARK_FROM else ""
+    counted = max(len(count), 2) if spark else len(count)  # a column for counts up to 99
+    room = max(width - counted - len(marker) - len(spark) - 2, 4)
+    if spark and len(name) > room:  # the name first: no sparkline where it would cut it
+        spark, counted = "", len(count)
+        room = max(width - counted - len(marker) - 2, 4)
     if len(name) > room:
         name = name[: room - 1] + ELLIPSIS
     text = Text(no_wrap=True, overflow="ellipsis", end="")
-    text.append(name)
-    text.append("  ")
+    text.append(name.ljust(room) if spark else name)  # sparklines in a column of their own
+    text.append(" " if spark else "  ")
+    if spark:
+        text.append(spark, "cyan")
+        text.append(" ")
     if marker:
         text.append(marker, "bold magenta")  # unseen sign-in alerts of this account
     text.append(count, style)

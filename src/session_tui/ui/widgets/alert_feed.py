@@ -16,14 +16,18 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from session_tui.engine.presentation import risk_marks
+from session_tui.enrich.risk import NO_RISK, Risk, RiskLevel
 from session_tui.enrich.text import plain
 from session_tui.providers.base import SessionProvider
 from session_tui.ui import glyphs
+from session_tui.ui.cells import RISK_STYLES
 from session_tui.ui.widgets.keys import MOVE_KEYS
 from session_tui.ui.widgets.pane_rows import PaneRows
 
@@ -100,6 +104,9 @@ def _entry_parts(entry: FeedEntry, multi: bool) -> tuple[Text, Text, Text]:
         text.append(" (this device)", _DIM)
     why = Text(end="")
     reasons = event.reasons if isinstance(event, SignIn) else ()
+    risk = event.risk if isinstance(event, SignIn) else NO_RISK
+    if risk.reasons:
+        why.append(f"{risk_marks(risk)} {risk.level.value}: ", RISK_STYLES[risk.level])
     if reasons:
         why.append("; ".join(plain(r, 120) for r in reasons), REASON_STYLE)
     else:
@@ -115,7 +122,10 @@ def _entry_parts(entry: FeedEntry, multi: bool) -> tuple[Text, Text, Text]:
 class AlertList(OptionList):
     """The option list inside the feed; option ids are positions in `entries`."""
 
-    BINDINGS = [*MOVE_KEYS]  # noqa: RUF012 (Textual's own declaration style)
+    BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
+        *MOVE_KEYS,
+        Binding("l", "level", "Risk level"),
+    ]
 
     class Chosen(Message):
         """The user picked an entry (enter or click)."""
@@ -124,12 +134,16 @@ class AlertList(OptionList):
             super().__init__()
             self.entry = entry
 
+    class LevelChanged(Message):
+        """`l` changed the least risk level shown (`AlertList.least`)."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.entries: list[FeedEntry] = []  # what is shown: the filter's share of `_all`
         self._all: list[FeedEntry] = []
         self._multi = False
         self.filter_text = ""  # `/` in the feed: only entries with every word in them
+        self.least = RiskLevel.NONE  # `l`: only sign-ins of this risk level and up
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
@@ -140,10 +154,12 @@ class AlertList(OptionList):
         keep = self._highlighted_key()
         self._all, self._multi = list(entries), multi
         words = self.filter_text.casefold().split()
+        least = self.least.rank
         self.entries = [
             e
             for e in self._all
-            if all(word in entry_text(e, multi=multi).plain.casefold() for word in words)
+            if _level(e).rank >= least
+            and all(word in entry_text(e, multi=multi).plain.casefold() for word in words)
         ]
         self.clear_options()
         self.add_options(
@@ -158,6 +174,13 @@ class AlertList(OptionList):
                     index = i
                     break
         self.highlighted = index
+
+    def action_level(self) -> None:
+        """l: only sign-ins of risk low and up, medium and up, high; then all again."""
+        order = list(RiskLevel)
+        self.least = order[(order.index(self.least) + 1) % len(order)]
+        self.show(self._all, multi=self._multi)
+        self.post_message(self.LevelChanged())
 
     def _highlighted_key(self) -> tuple[int, int | None] | None:
         index = self.highlighted
@@ -180,6 +203,11 @@ def _key(entry: FeedEntry) -> tuple[int, int | None]:
     return (id(entry.provider), entry.event.event_id)
 
 
+def _level(entry: FeedEntry) -> RiskLevel:
+    risk = getattr(entry.event, "risk", NO_RISK)  # sign-ins carry one; nothing else is here
+    return risk.level if isinstance(risk, Risk) else RiskLevel.NONE
+
+
 class AlertFeed(PaneRows, Vertical):
     """The pane: a hint while empty, else the list of sign-ins."""
 
@@ -191,7 +219,16 @@ class AlertFeed(PaneRows, Vertical):
 
     def on_mount(self) -> None:
         self.border_title = self.TITLE
-        self.border_subtitle = "newest first · enter jumps to the session"
+        self._subtitle()
+
+    def _subtitle(self) -> None:
+        least = self.list.least if self.is_mounted else RiskLevel.NONE
+        level = f"risk {least.value} and up · " if least is not RiskLevel.NONE else ""
+        self.border_subtitle = f"{level}newest first · enter jumps to the session · l: level"
+
+    def on_alert_list_level_changed(self, event: AlertList.LevelChanged) -> None:
+        event.stop()
+        self._subtitle()
 
     @property
     def list(self) -> AlertList:

@@ -19,6 +19,7 @@ from session_tui.engine.presentation import (
     full_place,
     online,
     place_source,
+    risk_evidence,
 )
 from session_tui.enrich import SessionView, naming
 from session_tui.enrich.text import plain
@@ -92,6 +93,7 @@ def details(
     add("Device", _device(view))
     add("IP", cells.value_text(view.ip))
     add("Location", _where(view))
+    rows.extend(_risk_rows(view))
     # From stale data nothing is "Online": it only says when the last good poll saw it.
     add("Last active", _last_active(view, now, window, stale_since is None, activity_tracked))
     add("Expires", _when(session.expires_at, expires_text(session.expires_at, now)))
@@ -118,6 +120,20 @@ def details(
             style="bold yellow",
         )
     return Details(stale, _title(view, is_current), tuple(rows))
+
+
+def _risk_rows(view: SessionView) -> list[tuple[str, Text]]:
+    """ "Risk  !!! high", then each reason with what it rests on, dimmed."""
+    if not view.risk.reasons:
+        return []
+    rows = [("Risk", cells.risk_level_text(view.risk))]
+    for reason in view.risk.reasons:
+        why = Text(plain(reason.text, 300))
+        evidence = risk_evidence(reason)
+        if evidence:
+            why.append(f"\n{evidence}", cells.DIM_STYLE)
+        rows.append(("", why))
+    return rows
 
 
 def _device(view: SessionView) -> Text:

@@ -228,7 +228,7 @@ class SessionsTable(TablePaint, can_focus=True):
 
     def header_text(self, column: str) -> str:
         """A column's header as painted ("Device ▼" when sorted by it)."""
-        return self._label(column).plain
+        return self._label(column, dict(self._layout).get(column, 0)).plain
 
     def cell_text(self, session_id: str, column: str) -> str:
         """The plain text a cell shows (for tests and screen readers of the SVG)."""

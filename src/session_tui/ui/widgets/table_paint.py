@@ -21,7 +21,7 @@ from textual.strip import Strip
 from session_tui.engine.ordering import SortColumn
 from session_tui.enrich import SessionView
 from session_tui.ui import cells, glyphs
-from session_tui.ui.table_layout import CELL_PADDING, Layout
+from session_tui.ui.table_layout import CELL_PADDING, RISK_WIDTH, Layout
 from session_tui.ui.table_rows import TableRows
 
 _PAD = " " * CELL_PADDING
@@ -134,6 +134,8 @@ class TablePaint(ScrollView):
             text = cells.last_active_cell(view, self._now, self._window, live=not self.stale)
         elif key == "signed_in":
             text = cells.signed_in_cell(view, self._now)
+        elif key == "risk":
+            text = cells.risk_cell(view, width or RISK_WIDTH)
         else:
             text = cells.expires_cell(view, self._now)
         if is_current and key != "device":
@@ -142,8 +144,10 @@ class TablePaint(ScrollView):
             text.stylize(cells.STALE_STYLE)
         return text
 
-    def _label(self, key: str) -> Text:
+    def _label(self, key: str, width: int) -> Text:
         title = next(c.label for c in SortColumn if c.key == key)
+        if key == "risk" and width < RISK_WIDTH:
+            title = "!"  # the narrow Risk column: its marks alone
         if key != self.sort_column.key:
             return Text(title)
         mark = glyphs.current()
@@ -198,7 +202,7 @@ class TablePaint(ScrollView):
             header = base + self.get_component_rich_style("sessions-table--header")
             if self.awaiting_listing:
                 return Strip([Segment(" Loading sessions…", header)]).crop_extend(0, width, header)
-            labels = [self._label(key) for key, _ in self._layout]
+            labels = [self._label(key, width) for key, width in self._layout]
             return self._line(labels, header, None).crop_extend(0, width, header)
         index = int(self.scroll_y) + y - 1
         order = self.rows.order
