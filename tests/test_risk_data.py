@@ -209,3 +209,24 @@ def test_config_show_names_the_risk_data(tmp_path: pathlib.Path) -> None:
     assert data["asn database"].startswith(f"{asn} (a MaxMind-format ASN database), built ")
     assert data["city database"].startswith("not set")
     assert "public domain" in data["country points"]
+
+
+def test_without_the_risk_extra_the_details_say_the_checks_are_off() -> None:
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from datetime import UTC, datetime, timedelta
+        sys.modules["iporigin"] = None  # as if `session-tui[risk]` were not installed
+        from session_tui.enrich import Enricher
+        from session_tui.model import Session
+        from session_tui.ui.widgets.details import details
+        view = Enricher().view(Session(id="s1", ip="185.220.101.7"))
+        shown = details(view, is_current=False, now=datetime.now(UTC),
+                        window=timedelta(minutes=5), account=None)
+        print(json.dumps({label: value.plain for label, value in shown.rows}))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert rows["Networks"] == "Tor, VPN and hosting not checked: pip install 'session-tui[risk]'"

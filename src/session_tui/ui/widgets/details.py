@@ -22,6 +22,7 @@ from session_tui.engine.presentation import (
     risk_evidence,
 )
 from session_tui.enrich import SessionView, naming
+from session_tui.enrich.networks import ranges_dataset
 from session_tui.enrich.text import plain
 from session_tui.enrich.times import absolute_text, ago_text, expires_text
 from session_tui.ids import refused_reason
@@ -123,10 +124,15 @@ def details(
 
 
 def _risk_rows(view: SessionView) -> list[tuple[str, Text]]:
-    """ "Risk  !!! high", then each reason with what it rests on, dimmed."""
+    """ "Risk  !!! high", then each reason with what it rests on, dimmed; and, without the
+    `risk` extra, that the network checks are off (not that the address is clean)."""
+    rows: list[tuple[str, Text]] = []
+    if ranges_dataset() is None and view.ip:
+        off = "Tor, VPN and hosting not checked: pip install 'session-tui[risk]'"
+        rows.append(("Networks", Text(off, style=cells.DIM_STYLE)))
     if not view.risk.reasons:
-        return []
-    rows = [("Risk", cells.risk_level_text(view.risk))]
+        return rows
+    rows.append(("Risk", cells.risk_level_text(view.risk)))
     for reason in view.risk.reasons:
         why = Text(plain(reason.text, 300))
         evidence = risk_evidence(reason)
