@@ -105,6 +105,7 @@ class OktaFake:
                 "state": "Land Berlin",
                 "country": country,
                 "postalCode": "10115",
+                "geolocation": {"lat": 52.52, "lon": 13.405},
             },
         )
         return sid

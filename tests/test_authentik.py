@@ -30,6 +30,8 @@ async def test_own_sessions_over_pages_with_place_network_and_ours(
         assert provider.current_id == ours
         one = listed[others[0]]
         assert one.location is not None and one.location.country_code == "DE"
+        # geo_ip's lat/long: the server's coordinates, for the travel check (issue 24)
+        assert (one.location.latitude, one.location.longitude) == (52.5, 13.4)
         assert one.extras["asn"] == "AS3320 Deutsche Telekom AG"
         assert one.user_agent and "Firefox" in one.user_agent
         with pytest.raises(CurrentSessionProtected):

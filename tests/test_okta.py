@@ -35,6 +35,8 @@ async def test_live_sign_ins_from_the_log_with_place_and_network(okta: OktaFake)
     assert set(listed) == set(live)
     one = listed[live[0]]
     assert one.location is not None and one.location.country_code == "DE"
+    # System Log's geolocation: the server's coordinates, for the travel check (issue 24)
+    assert (one.location.latitude, one.location.longitude) == (52.52, 13.405)
     assert one.extras["kind"] == KIND and one.extras["asn"].startswith("AS3320")
     assert one.expires_at is not None and one.user_agent and "Safari" in one.user_agent
     assert len([t for m, t in okta.requests if t.startswith("/api/v1/logs")]) >= 2

@@ -62,3 +62,15 @@ def test_optional_ip_gives_the_short_form(given: str, shown: str | None) -> None
 def test_optional_ip_names_the_field_it_refuses() -> None:
     with pytest.raises(BadResponse, match=r"'sessions\.ip' is not an IP address"):
         optional_ip("1.2.3", "sessions.ip")
+
+
+def test_coordinates_from_a_server_are_numbers_in_range_or_nothing() -> None:
+    from session_tui.providers.fields import coordinates
+
+    assert coordinates(52.5, 13) == (52.5, 13.0)
+    assert coordinates(-90, 180) == (-90.0, 180.0)
+    for lat, lon in [
+        (91, 0), (0, -180.5), (float("nan"), 1), (1, float("inf")), (True, 1), ("52.5", 13),
+        (None, 13), (52.5, None),
+    ]:  # fmt: skip
+        assert coordinates(lat, lon) == (None, None)

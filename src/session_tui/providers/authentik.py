@@ -27,7 +27,7 @@ from session_tui.errors import (
 from session_tui.ids import url_segment
 from session_tui.model import Capability, Location, Session
 from session_tui.providers.base import ProviderBase
-from session_tui.providers.fields import optional_ip, parse_time
+from session_tui.providers.fields import coordinates, optional_ip, parse_time
 from session_tui.providers.http import (
     check_url,
     host_of,
@@ -77,9 +77,12 @@ def parse_session(item: Any, where: str) -> tuple[Session, int | None]:
     place = None
     if geo:
         country = _text(geo.get("country"), 8)
+        latitude, longitude = coordinates(geo.get("lat"), geo.get("long"))
         place = Location(
             city=_text(geo.get("city"), 120),
             country_code=country.upper() if country and len(country) == 2 else None,
+            latitude=latitude,
+            longitude=longitude,
         )
     asn = item.get("asn")
     extras: dict[str, Any] = {}

@@ -4,6 +4,7 @@ optional strings. Anything of the wrong shape is `BadResponse`, never a crash fu
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 from datetime import UTC, datetime
 from typing import Any
@@ -93,3 +94,17 @@ def optional_str(obj: dict[str, Any], key: str) -> str | None:
     if not isinstance(value, str):
         raise BadResponse(f"Field {key!r} should be a string, got {type(value).__name__}.")
     return value
+
+
+def coordinates(latitude: Any, longitude: Any) -> tuple[float | None, float | None]:
+    """A server's latitude and longitude for `Location`, or (None, None) when either is not a
+    finite number in range (a wrong place is worse than none: the travel check trusts it)."""
+    values = []
+    for value, limit in ((latitude, 90.0), (longitude, 180.0)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, None
+        number = float(value)
+        if not math.isfinite(number) or abs(number) > limit:
+            return None, None
+        values.append(number)
+    return values[0], values[1]

@@ -33,7 +33,7 @@ from session_tui.errors import (
 from session_tui.ids import url_segment
 from session_tui.model import Capability, Location, Session
 from session_tui.providers.base import ProviderBase
-from session_tui.providers.fields import optional_ip, parse_time
+from session_tui.providers.fields import coordinates, optional_ip, parse_time
 from session_tui.providers.http import (
     check_url,
     host_of,
@@ -110,6 +110,8 @@ def sign_ins(events: Any) -> list[Session]:
         security = _dict(event.get("securityContext"))
         agent = _dict(client.get("userAgent")).get("rawUserAgent")
         city = place.get("city")
+        at = _dict(place.get("geolocation"))
+        point = coordinates(at.get("lat"), at.get("lon"))
         extras: dict[str, Any] = {"kind": KIND}
         number, org = security.get("asNumber"), security.get("asOrg")
         if isinstance(number, int) and not isinstance(number, bool):
@@ -123,6 +125,8 @@ def sign_ins(events: Any) -> list[Session]:
             location=Location(
                 city=city if isinstance(city, str) and city else None,
                 country_code=_country_code(place.get("country")),
+                latitude=point[0],
+                longitude=point[1],
             )
             if place
             else None,
