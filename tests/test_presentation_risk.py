@@ -20,6 +20,7 @@ from session_tui.enrich.networks import Network, NetworkKind
 from session_tui.enrich.points import GeoPoint, Precision
 from session_tui.enrich.risk import NO_RISK, Sighting, combined, network_reasons, travel
 from session_tui.model import Location, Session
+from session_tui.ui import glyphs
 from session_tui.ui.widgets.accounts import SPARK_FROM, account_prompt
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -50,6 +51,7 @@ def test_risked_views_are_the_same_objects_while_nothing_changed() -> None:
 
 
 def test_the_sparkline_counts_sign_ins_of_the_last_day_oldest_first() -> None:
+    glyphs.use(glyphs.UNICODE)  # as an app without --ascii sets it (another test's may linger)
     listed = [
         session("a", 0.5),
         session("b", 1),

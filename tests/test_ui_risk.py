@@ -93,6 +93,11 @@ async def test_details_give_every_reason_with_its_evidence(demo_service: DemoSer
             "1,000 km/h allowed",
         ):  # fmt: skip
             assert words.replace(" ", "") in shown, words
+        # The journey on a small map, both places marked: the details of a travel alert too
+        # (enter on the alert selects this session).
+        body = app.main.details.query_one("#details-body")
+        grid = screen_characters(app)
+        assert any(0x2800 < ord(c) <= 0x28FF for c in grid) and body.display
 
 
 async def test_t_says_this_was_me_and_it_is_kept(demo_service: DemoService) -> None:

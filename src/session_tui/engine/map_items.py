@@ -16,7 +16,7 @@ from session_tui.engine.presentation import device_words
 from session_tui.enrich import SessionView
 from session_tui.enrich.geo import point_of
 from session_tui.enrich.points import Precision, valid_point
-from session_tui.enrich.risk import RiskCode
+from session_tui.enrich.risk import Reason, RiskCode
 from session_tui.enrich.text import plain
 
 
@@ -60,11 +60,7 @@ def map_items(
     for view in views:
         session = view.session
         point = point_of(view.place)
-        for reason in view.risk.reasons:
-            if reason.code is RiskCode.IMPOSSIBLE_TRAVEL:
-                journey = _journey(reason.evidence, reason.text)
-                if journey is not None:
-                    journeys.append(journey)
+        journeys.extend(j for j in map(journey_of, view.risk.reasons) if j is not None)
         if point is None:
             unplaced += 1
             continue
@@ -80,7 +76,12 @@ def map_items(
     return MapItems(tuple(markers), tuple(journeys), unplaced)
 
 
-def _journey(evidence: dict[str, object], text: str) -> Journey | None:
+def journey_of(reason: Reason) -> Journey | None:
+    """The journey an `impossible_travel` reason's evidence names, or None (any other
+    reason, or evidence that is not two places on Earth)."""
+    if reason.code is not RiskCode.IMPOSSIBLE_TRAVEL:
+        return None
+    evidence = reason.evidence
     ends = []
     for key in ("from", "to"):
         end = evidence.get(key)
@@ -91,7 +92,7 @@ def _journey(evidence: dict[str, object], text: str) -> Journey | None:
         if point is None:
             return None
         ends.append((point.latitude, point.longitude))
-    return Journey(ends[0], ends[1], plain(text, 200))
+    return Journey(ends[0], ends[1], plain(reason.text, 200))
 
 
 # The order markers are drawn in, the later on top: the selection over this device over the rest.

@@ -5,57 +5,22 @@ detailed at 200x50; a legend under it names what the marks are. `escape` or `m` 
 
 from __future__ import annotations
 
-from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from session_tui.engine.map_items import MapItems, Marker, MarkerKind
+from session_tui.engine.map_items import MapItems, MarkerKind
 from session_tui.ui import glyphs
-from session_tui.ui.map_canvas import Canvas
+from session_tui.ui.map_text import MARKS, ROUTE, draw
 
-LAND = Style(color="green", dim=True)
-ROUTE = Style(color="red", bold=True)
-MARKS: dict[MarkerKind, tuple[str, str, Style]] = {  # (character, ASCII character, style)
-    MarkerKind.OTHER: ("●", "o", Style(color="cyan", bold=True)),
-    MarkerKind.RISKY: ("●", "x", Style(color="red", bold=True)),
-    MarkerKind.CURRENT: ("◉", "@", Style(color="black", bgcolor="green", bold=True)),
-    MarkerKind.SELECTED: ("◆", "#", Style(color="black", bgcolor="yellow", bold=True)),
-}
 LEGEND = {
     MarkerKind.CURRENT: "This device",
     MarkerKind.SELECTED: "selected",
     MarkerKind.RISKY: "risky",
     MarkerKind.OTHER: "other sessions",
 }
-
-
-def draw(items: MapItems, cols: int, rows: int, *, ascii_only: bool = False) -> list[Text]:
-    """The map as lines of text, `cols` x `rows` cells."""
-    canvas = Canvas(cols, rows)
-    canvas.draw_coastlines()
-    for journey in items.journeys:
-        canvas.draw_journey(journey.start, journey.end)
-    placed: dict[tuple[int, int], Marker] = {}
-    for marker in items.markers:  # drawn in order: the later on top
-        cell = canvas.cell(marker.latitude, marker.longitude)
-        if cell is not None:
-            placed[(cell.col, cell.row)] = marker
-    lines = []
-    for row in range(canvas.rows):
-        line = Text(no_wrap=True, end="")
-        for col in range(canvas.cols):
-            here = placed.get((col, row))
-            if here is not None:
-                char, plain_char, style = MARKS[here.kind]
-                line.append(plain_char if ascii_only else char, style)
-                continue
-            char = canvas.char(col, row, ascii_only=ascii_only)
-            line.append(char, ROUTE if canvas.on_route(col, row) else LAND)
-        lines.append(line)
-    return lines
 
 
 def legend(items: MapItems, *, ascii_only: bool = False) -> Text:

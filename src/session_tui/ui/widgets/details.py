@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from session_tui.engine.map_items import journey_of
 from session_tui.engine.presentation import (
     EXTRA_ROWS,
     NOT_REPORTED,
@@ -27,9 +28,11 @@ from session_tui.enrich.text import plain
 from session_tui.enrich.times import absolute_text, ago_text, expires_text
 from session_tui.ids import refused_reason
 from session_tui.ui import cells, glyphs
+from session_tui.ui.map_text import journey_map
 from session_tui.ui.widgets.details_grid import DetailsGrid, RowLines
 
 USER_AGENT_LEN = 1024  # shown whole up to here (wrapped); beyond, it ends in "…"
+JOURNEY_MAP = (40, 8)  # a journey's small map in the pane, in cells (the world at 9 by 5 degrees)
 
 
 def _when(value: datetime | None, relative: str) -> Text:
@@ -139,6 +142,10 @@ def _risk_rows(view: SessionView) -> list[tuple[str, Text]]:
         if evidence:
             why.append(f"\n{evidence}", cells.DIM_STYLE)
         rows.append(("", why))
+        journey = journey_of(reason)
+        if journey is not None:  # both places on a small map: where from, where to (red)
+            small = journey_map(journey, *JOURNEY_MAP, ascii_only=glyphs.current().ascii)
+            rows.append(("", small))
     return rows
 
 
