@@ -4,6 +4,8 @@ session's impossible journey."""
 
 from __future__ import annotations
 
+import functools
+
 from rich.style import Style
 from rich.text import Text
 
@@ -49,6 +51,11 @@ def draw(items: MapItems, cols: int, rows: int, *, ascii_only: bool = False) -> 
 def journey_map(journey: Journey, cols: int, rows: int, *, ascii_only: bool = False) -> Text:
     """A small map of one journey: its line, and its two places marked (where from, where
     to), for the details pane."""
+    return _journey_map(journey, cols, rows, ascii_only).copy()
+
+
+@functools.lru_cache(maxsize=64)  # the pane shows it again on every poll and key
+def _journey_map(journey: Journey, cols: int, rows: int, ascii_only: bool) -> Text:
     ends = (
         Marker(*journey.start, MarkerKind.OTHER, "from"),
         Marker(*journey.end, MarkerKind.RISKY, "to"),
