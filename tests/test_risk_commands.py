@@ -137,3 +137,22 @@ def test_trust_clears_a_risk_is_kept_audited_and_undone(demo_service: DemoServic
     unknown = cli("trust", "ses_nope", ids["cloud"], *flags, env=env)
     assert unknown.returncode == 5 and "no such active session" in unknown.stderr
     assert listed(demo_service)[ids["cloud"]]["risk"]["level"] == "none"
+
+
+def test_a_hostile_place_name_in_a_journey_is_plain_text_everywhere(
+    demo_service: DemoService,
+) -> None:
+    state, now = demo_service.state, demo_service.state.now()
+    hostile = "Sydney\x1b[31m[bold]\x1b]8;;http://evil\x07x\u202e"
+    state.add_session(user_agent=FIREFOX, ip="91.64.46.189", city="Berlin", country="DE",
+                      created_at=now - timedelta(minutes=20))  # fmt: skip
+    sid = state.add_session(user_agent=FIREFOX, ip="1.120.168.72", city=hostile, country="AU",
+                            created_at=now - timedelta(minutes=10))  # fmt: skip
+    flags, env = rest(demo_service)
+    for form in ("--json", "--csv", None):
+        done = cli("list", *([form] if form else []), *flags, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+        assert "\u202e" not in done.stdout
+    reasons = listed(demo_service)[sid]["risk"]["reasons"]
+    assert reasons[0]["to"]["place"].startswith("Sydney[bold]")

@@ -186,3 +186,15 @@ def test_weights_add_up_to_a_level_strongest_first() -> None:
     assert risk.codes == (RiskCode.NEW_DEVICE, RiskCode.NEW_NETWORK)
     out = risk.to_json()
     assert out["level"] == "medium" and out["reasons"][0]["code"] == "new_device"
+
+
+def test_a_sighting_reads_back_as_written_and_nothing_else_does() -> None:
+    sighting = Sighting(GeoPoint(52.52, 13.405, Precision.COUNTRY, "Germany", 445.0), T0)
+    data = sighting.to_json()
+    assert data["at"] == "2026-12-01T12:00:00Z" and data["radius_km"] == 445
+    assert Sighting.from_json(data) == sighting
+    for bad in (
+        None, [], {**data, "at": "yesterday"}, {**data, "at": "2026-12-01T12:00:00"},
+        {**data, "precision": "street"}, {**data, "latitude": 91}, {**data, "longitude": "13"},
+    ):  # fmt: skip
+        assert Sighting.from_json(bad) is None

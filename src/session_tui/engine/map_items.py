@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from session_tui.engine.presentation import device_words
 from session_tui.enrich import SessionView
 from session_tui.enrich.geo import point_of
-from session_tui.enrich.points import Precision, valid_point
-from session_tui.enrich.risk import Reason, RiskCode
+from session_tui.enrich.risk import Reason, RiskCode, Sighting
 from session_tui.enrich.text import plain
 
 
@@ -81,17 +80,10 @@ def journey_of(reason: Reason) -> Journey | None:
     reason, or evidence that is not two places on Earth)."""
     if reason.code is not RiskCode.IMPOSSIBLE_TRAVEL:
         return None
-    evidence = reason.evidence
-    ends = []
-    for key in ("from", "to"):
-        end = evidence.get(key)
-        if not isinstance(end, dict):
-            return None
-        # (any precision will do: only whether the numbers are a place on Earth matters)
-        point = valid_point(end.get("latitude"), end.get("longitude"), Precision.COUNTRY, "")
-        if point is None:
-            return None
-        ends.append((point.latitude, point.longitude))
+    start, end = (Sighting.from_json(reason.evidence.get(key)) for key in ("from", "to"))
+    if start is None or end is None:
+        return None
+    ends = [(s.point.latitude, s.point.longitude) for s in (start, end)]
     return Journey(ends[0], ends[1], plain(reason.text, 200))
 
 

@@ -11,7 +11,7 @@ from session_tui.enrich.risk import Risk
 from session_tui.model import Capability, EndedSession, Session
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking.audit import AuditAction, AuditRecord
-from session_tui.tracking.service import PollResult, TrackingService
+from session_tui.tracking.service import PollResult, TrackingService, risky
 
 
 def audit_action(kind: RevokeKind, provider: SessionProvider) -> AuditAction:
@@ -42,7 +42,7 @@ def record_trust(
     """ "This was me" (or its undoing) into the history and the audit trail; the risks of the
     `listed` sessions as judged after it."""
     service.trust(provider, sessions, undo=undo)
-    return service.tracker(provider).risks(listed)
+    return risky(service.tracker(provider).risks(listed))
 
 
 def record_attempt(service: TrackingService, attempt: RevokeAttempt) -> AuditRecord:

@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from session_tui.enrich.networks import Network, NetworkKind
-from session_tui.enrich.points import GeoPoint, distance_km, gap_km
+from session_tui.enrich.points import GeoPoint, Precision, distance_km, gap_km, valid_point
 
 MAX_SPEED_KMH = 1000.0
 TOLERANCE_KM = 100.0
@@ -114,6 +114,7 @@ class Risk:
 
 NO_RISK = Risk(RiskLevel.NONE)
 _CODES = frozenset(code.value for code in RiskCode)
+_PRECISIONS = frozenset(p.value for p in Precision)
 
 
 def risk_from_json(data: object) -> Risk:
@@ -146,6 +147,45 @@ class Sighting:
     point: GeoPoint
     at: datetime
 
+    def to_json(self) -> dict[str, Any]:
+        """As a travel reason's evidence names it ("from", "to"), and as the history keeps
+        an account's recent sign-ins: one form, read back by `from_json`."""
+        point = self.point
+        return {
+            "place": point.label,
+            "latitude": round(point.latitude, 4),
+            "longitude": round(point.longitude, 4),
+            "precision": point.precision.value,
+            "radius_km": round(point.radius_km),
+            "at": self.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),  # RFC 3339
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Sighting | None:
+        """A sighting as `to_json` wrote it (kept or in evidence), or None if it is not one."""
+        if not isinstance(data, dict):
+            return None
+        text, precision = data.get("at"), data.get("precision")
+        if not isinstance(text, str) or precision not in _PRECISIONS:
+            return None
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if at.tzinfo is None:
+            return None
+        radius = data.get("radius_km")
+        point = valid_point(
+            data.get("latitude"),
+            data.get("longitude"),
+            Precision(precision),
+            str(data.get("place") or ""),
+            float(radius)
+            if isinstance(radius, int | float) and not isinstance(radius, bool)
+            else 0.0,
+        )
+        return cls(point, at) if point is not None else None
+
 
 def travel(before: Sighting, now: Sighting) -> Reason | None:
     """`impossible_travel` when getting from `before` to `now` needs more than 1,000 km/h."""
@@ -165,8 +205,8 @@ def travel(before: Sighting, now: Sighting) -> Reason | None:
     if coarse:
         text += "; by country only (coarse)"
     evidence = {
-        "from": _sighting_json(before),
-        "to": _sighting_json(now),
+        "from": before.to_json(),
+        "to": now.to_json(),
         "distance_km": round(distance),
         "hours": round(hours, 2),
         "speed_kmh": round(speed),
@@ -174,17 +214,6 @@ def travel(before: Sighting, now: Sighting) -> Reason | None:
         "coarse": coarse,
     }
     return Reason(RiskCode.IMPOSSIBLE_TRAVEL, WEIGHTS[RiskCode.IMPOSSIBLE_TRAVEL], text, evidence)
-
-
-def _sighting_json(sighting: Sighting) -> dict[str, Any]:
-    point = sighting.point
-    return {
-        "place": point.label,
-        "latitude": round(point.latitude, 4),
-        "longitude": round(point.longitude, 4),
-        "precision": point.precision.value,
-        "at": sighting.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),  # RFC 3339, as elsewhere
-    }
 
 
 def _duration(hours: float) -> str:

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from session_tui.enrich.device import DeviceType, device_of
 from session_tui.enrich.geo import country_name
-from session_tui.enrich.points import GeoPoint, Precision, valid_point
+from session_tui.enrich.points import GeoPoint
 from session_tui.enrich.risk import (
     NO_RISK,
     Familiar,
@@ -34,7 +34,7 @@ from session_tui.enrich.risk import (
     travel,
 )
 from session_tui.model import Session
-from session_tui.tracking.codec import time_from_text, time_to_text
+from session_tui.tracking.codec import time_to_text
 from session_tui.tracking.describe import fingerprint_of
 from session_tui.tracking.diff import Snapshot
 from session_tui.tracking.events import Event, IpChanged, LocationChanged, SignIn
@@ -181,7 +181,7 @@ class RiskBook:
             data = json.loads(row[0]) if row else []
         except ValueError:
             return []
-        found = [s for s in map(_sighting, data if isinstance(data, list) else []) if s]
+        found = [s for s in map(Sighting.from_json, data if isinstance(data, list) else []) if s]
         return sorted(found, key=lambda s: s.at)
 
     def keep_sign_ins(self, sightings: list[Sighting]) -> None:
@@ -189,7 +189,7 @@ class RiskBook:
         self.conn.execute(
             "INSERT INTO meta (account, key, value) VALUES (?, ?, ?)"
             " ON CONFLICT (account, key) DO UPDATE SET value = excluded.value",
-            (self.account, SIGN_INS, _dumps([_sighting_data(s) for s in kept])),
+            (self.account, SIGN_INS, _dumps([s.to_json() for s in kept])),
         )
 
     # -- judging -------------------------------------------------------------------------------
@@ -331,34 +331,3 @@ def _judge_sign_ins(book: RiskBook, signing: list[Session], now: datetime) -> No
 
 # Judged from the address the session has now, on every listing; never kept.
 _LIVE = frozenset({RiskCode.ANONYMOUS_NETWORK, RiskCode.HOSTING_NETWORK})
-
-
-def _sighting_data(sighting: Sighting) -> dict[str, object]:
-    point = sighting.point
-    return {
-        "latitude": point.latitude,
-        "longitude": point.longitude,
-        "precision": point.precision.value,
-        "label": point.label,
-        "radius_km": point.radius_km,
-        "at": time_to_text(sighting.at),
-    }
-
-
-def _sighting(data: object) -> Sighting | None:
-    """A kept sign-in as `_sighting_data` wrote it, or None if it is not one."""
-    if not isinstance(data, dict):
-        return None
-    at = time_from_text(data.get("at"))
-    precision = data.get("precision")
-    if at is None or precision not in {p.value for p in Precision}:
-        return None
-    radius = data.get("radius_km")
-    point = valid_point(
-        data.get("latitude"),
-        data.get("longitude"),
-        Precision(precision),
-        str(data.get("label") or ""),
-        float(radius) if isinstance(radius, int | float) else 0.0,
-    )
-    return Sighting(point, at) if point is not None else None

@@ -72,7 +72,7 @@ class PollResult:
     key: str
     events: list[Event] = field(default_factory=list)
     unseen_alerts: int = 0
-    risks: dict[str, Risk] = field(default_factory=dict)  # each listed session's, by id
+    risks: dict[str, Risk] = field(default_factory=dict)  # the risky listed sessions', by id
 
     @property
     def alerts(self) -> list[Event]:
@@ -155,7 +155,7 @@ class TrackingService:
         events = tracker.observe(sessions, at)
         unseen = tracker.unseen_alerts() if events else self._unseen.get(tracker.account_key, 0)
         self._unseen[tracker.account_key] = unseen
-        return PollResult(tracker.account_key, events, unseen, tracker.risks(sessions))
+        return PollResult(tracker.account_key, events, unseen, risky(tracker.risks(sessions)))
 
     def record_revocation(
         self,
@@ -282,3 +282,9 @@ def _bring_in(database: HistoryDatabase, key: str) -> None:
     cannot be read stays where it is, untouched; the account's history starts here anew."""
     with contextlib.suppress(HistoryStoreError, sqlite3.Error, OSError):
         import_account(database, paths.history_db(key), key)
+
+
+def risky(risks: dict[str, Risk]) -> dict[str, Risk]:
+    """Only the sessions with a risk (worked out here, on the tracking thread: the event loop
+    then handles a few, not a whole large account's)."""
+    return {sid: risk for sid, risk in risks.items() if risk.reasons}
