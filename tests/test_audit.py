@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import socket
 import stat
 from datetime import timedelta
 
@@ -19,6 +21,7 @@ from session_tui.model import Session
 from session_tui.tracking.audit import (
     AuditAction,
     append,
+    default_operator,
     device_summary,
     log_revocation,
     make_record,
@@ -39,6 +42,7 @@ def _log_two() -> None:
         at=T0,
         revoked=1,
         redact=[TOKEN, PASSWORD],
+        operator="alice@ops-1",
     )
     log_revocation(
         account="@bob:example.org",
@@ -72,7 +76,10 @@ def test_file_is_created_0600_and_holds_no_secrets(isolated_dirs) -> None:
         "outcome": "ok",
         "error": None,
         "revoked": 1,
+        "operator": "alice@ops-1",
     }
+    assert second["operator"] == default_operator()  # none configured: the OS user and host
+    assert second["operator"] == f"{getpass.getuser()}@{socket.gethostname().split('.')[0]}"
     assert second["outcome"] == "error"
     assert second["action"] == "force-sign-out"
     assert "[redacted]" in second["error"]
@@ -125,7 +132,8 @@ def test_audit_command_table(isolated_dirs, capsys) -> None:
     assert main(["audit"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["TIME", "ACCOUNT", "PROVIDER", "PROFILE", "ACTION", "OUTCOME"]
+    assert lines[0].split() == ["TIME", "OPERATOR", "ACCOUNT", "PROVIDER", "PROFILE", "ACTION", "OUTCOME"]
+    assert "alice@ops-1" in lines[1]
     assert "@alice:example.org" in lines[1] and "revoke" in lines[1] and "ok" in lines[1]
     assert "ABCDEF" in out and "Chrome 131 on Windows 10" in out
     assert "force-sign-out" in out and "error: " in out

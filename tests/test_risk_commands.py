@@ -12,7 +12,9 @@ from datetime import timedelta
 import jsonschema
 from test_commands import cli, rest, schema
 
+from session_tui import paths
 from session_tui.demo import DemoService
+from session_tui.tracking.audit import default_operator
 
 TOR_EXIT = "185.220.101.7"  # in the Tor exits the `risk` extra ships
 AWS = "52.95.110.7"  # an Amazon AWS range
@@ -131,8 +133,12 @@ def test_trust_clears_a_risk_is_kept_audited_and_undone(demo_service: DemoServic
     records = json.loads(audit.stdout)
     jsonschema.validate(records, schema("audit"))
     assert [(r["action"], r["session_ids"]) for r in records] == [("trust", [ids["tor"]])]
+    assert records[0]["operator"] == default_operator()  # none configured: user@host
+    paths.write_private(paths.config_file(), 'operator = "carol@ops-3"\n')
     undone = cli("trust", "--undo", ids["tor"], *flags, env=env)
     assert undone.returncode == 0 and "No longer trusted" in undone.stdout
+    untrust = json.loads(cli("audit", "--json").stdout)[-1]
+    assert (untrust["action"], untrust["operator"]) == ("untrust", "carol@ops-3")
     assert listed(demo_service)[ids["tor"]]["risk"]["level"] == "high"
     unknown = cli("trust", "ses_nope", ids["cloud"], *flags, env=env)
     assert unknown.returncode == 5 and "no such active session" in unknown.stderr

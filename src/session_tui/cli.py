@@ -218,7 +218,7 @@ def _device_screen(prompt: DeviceCodePrompt, wait: Callable[[], Any]) -> Any:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
-    from session_tui.config import load_theme
+    from session_tui.config import load_operator, load_theme
     from session_tui.connect import open_accounts
     from session_tui.ui.app import AppOptions, SessionTuiApp
     from session_tui.ui.glyphs import wants_ascii
@@ -244,6 +244,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             profile=accounts.profile,
             read_only=accounts.read_only,
             theme=load_theme(),
+            operator=load_operator(),
             ascii=args.ascii or wants_ascii(),
             inactive_days=number(args.inactive_days, "--inactive-days"),
             background_interval=args.background_interval,

@@ -164,21 +164,32 @@ def get_profile(name: str, path: Path | None = None) -> Profile:
 THEME_LINE = re.compile(r"^theme\s*=.*$", re.MULTILINE)
 
 
-def load_theme(path: Path | None = None) -> str | None:
-    """The top-level `theme = "NAME"` (a Textual theme), or None."""
+def _top_level(key: str, path: Path | None = None) -> str | None:
+    """A top-level `key = "…"` of the config file (before its first table), or None."""
     where = path if path is not None else paths.config_file()
     try:
         text = where.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None  # none, or load_profiles reports it; a theme is not worth failing for
+        return None  # none, or load_profiles reports it; a setting is not worth failing for
     import tomllib
 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return None
-    theme = data.get("theme")
-    return theme if isinstance(theme, str) and theme else None
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def load_theme(path: Path | None = None) -> str | None:
+    """The top-level `theme = "NAME"` (a Textual theme), or None."""
+    return _top_level("theme", path)
+
+
+def load_operator(path: Path | None = None) -> str | None:
+    """The top-level `operator = "…"`: who this engineer is in a shared audit trail (the OS
+    user and host when unset, `tracking.audit.default_operator`)."""
+    return _top_level("operator", path)
 
 
 def save_theme(theme: str, path: Path | None = None) -> Path:

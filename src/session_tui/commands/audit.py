@@ -50,10 +50,11 @@ def _cell(value: Any, width: int | None = None) -> str:
 
 def format_table(records: Sequence[dict[str, Any]]) -> str:
     """A readable table; one line per record, then one indented line per target session."""
-    header = ("TIME", "ACCOUNT", "PROVIDER", "PROFILE", "ACTION", "OUTCOME")
+    header = ("TIME", "OPERATOR", "ACCOUNT", "PROVIDER", "PROFILE", "ACTION", "OUTCOME")
     rows = [
         (
             _local(r.get("time")),
+            _cell(r.get("operator"), 24),
             _cell(r.get("account"), 40),
             _cell(r.get("provider"), 16),
             _cell(r.get("profile"), 16),
@@ -122,4 +123,4 @@ def _json_record(data: dict[str, Any]) -> dict[str, Any]:
     escapes to the terminal, and places without flags (lines written before they lost them)."""
     if isinstance(data.get("devices"), list):
         data = {**data, "devices": [without_flags(str(d)) for d in data["devices"]]}
-    return data
+    return {**data, "operator": data.get("operator")}  # None in lines from before operators

@@ -76,6 +76,7 @@ def open_run(
     on_alert: str | None = None,
     background_interval: float | None = None,
 ) -> Run:
+    from session_tui.config import load_operator
     from session_tui.connect import open_accounts
 
     number(getattr(args, "interval", None), "--interval")
@@ -90,6 +91,7 @@ def open_run(
         on_alert=on_alert,
         city_db=args.city_db or opened.city_db,
         asn_db=args.asn_db or opened.asn_db,
+        operator=load_operator(),
     )
     return Run(opened, Engine(opened.providers, options), window)
 

@@ -67,6 +67,7 @@ def effective(args: Any) -> dict[str, dict[str, Any]]:
             "file": str(config),
             "exists": config.exists(),
             "profile": choices.name or None,
+            "operator": _operator(),
         },
         "settings": settings,
         "environment": {
@@ -105,6 +106,15 @@ _DEFAULTS: dict[str, Default] = {
     "city_db": Default(None, "none: countries only, from the server or the IP"),
     "asn_db": Default(None, "none: networks by address block (/24, /48)"),
 }
+
+
+def _operator() -> Any:
+    """Who this is in the audit trail: the config's `operator`, else the OS user and host."""
+    from session_tui.config import load_operator
+    from session_tui.tracking.audit import default_operator, operator_name
+
+    configured = load_operator()
+    return operator_name(configured) if configured else Default(default_operator())
 
 
 def _effective(name: str, value: Any) -> Any:

@@ -66,6 +66,7 @@ class EngineOptions:
     on_alert: str | None = None  # a command run for each alert, the event as JSON on stdin
     city_db: Path | None = None  # a MaxMind-format City database, for city names
     asn_db: Path | None = None  # a MaxMind-format ASN database, for networks
+    operator: str | None = None  # `operator = "…"` in the config; else the OS user and host
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     hold_tracking: bool = False  # the history waits for `release_tracking()` (first paint)
 
@@ -91,7 +92,7 @@ class Engine:
         device_memory.prepare()
         self._subscribers: list[ev.Subscriber] = []
         settings = TrackingSettings(
-            options.profile, options.retention, options.clock, options.on_alert
+            options.profile, options.retention, options.clock, options.on_alert, options.operator
         )
         self.recorder = Recorder(
             self.accounts,

@@ -92,6 +92,7 @@ class Recorder:
                     clock=self.settings.clock,
                     locator=self._locator,
                     networks=self._networks,
+                    operator=self.settings.operator,
                 )
             return self._service
 

@@ -37,3 +37,4 @@ class TrackingSettings:
     retention: timedelta
     clock: Callable[[], datetime]
     on_alert: str | None = None
+    operator: str | None = None  # who this is in the audit trail (None: the OS user and host)

@@ -1,6 +1,9 @@
 """The audit trail: one JSON line per revocation or rename attempted from this app, and
 `session-tui audit`.
 
+Every record names its operator: who pressed the key (`operator = "…"` in the config file, else
+the OS user and host, "alice@ops-2"), so a trail shared by an on-call team says who did what.
+
 Append-only JSON Lines in the state dir, created 0600 (and put back to 0600 if someone loosened
 it): who revoked what, when, from which profile, and how it went. Every field is built here from
 plain values and sanitised, and nothing secret is ever handed in, so no token or password can
@@ -10,8 +13,10 @@ reach the file; known secrets passed as `redact` are scrubbed from error text as
 from __future__ import annotations
 
 import enum
+import getpass
 import json
 import os
+import socket
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +35,7 @@ from session_tui.tracking.describe import Describer
 FILE_MODE = 0o600
 _ID_LEN = 256
 _TEXT_LEN = 256
+OPERATOR_LEN = 128
 _REDACTED = "[redacted]"
 
 
@@ -61,6 +67,7 @@ class AuditRecord:
     revoked: int | None = None  # how many ended, when the API says
     result: str | None = None  # ok, already-gone, partial, unknown, refused, error
     name: str | None = None  # a rename: the name asked for
+    operator: str | None = None  # who did it ("alice@ops-2"); None in records from before
 
     @property
     def outcome(self) -> str:
@@ -80,6 +87,7 @@ class AuditRecord:
             "outcome": self.outcome,
             "error": self.error,
             "revoked": self.revoked,
+            "operator": self.operator,
             **({"name": self.name} if self.action is AuditAction.RENAME else {}),
         }
 
@@ -91,6 +99,22 @@ def _scrub(text: str | None, redact: Iterable[str]) -> str | None:
         if secret and len(secret) >= 4:
             text = text.replace(secret, _REDACTED)
     return plain(text, 500) or "error"
+
+
+def default_operator() -> str:
+    """The OS user and host ("alice@ops-2"): who is at this terminal, as far as it knows."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
+        user = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    host = socket.gethostname().split(".", 1)[0] or "localhost"
+    return plain(f"{user}@{host}", OPERATOR_LEN)
+
+
+def operator_name(configured: str | None) -> str:
+    """The configured operator (plain text, bounded), else the OS user and host."""
+    name = plain(configured, OPERATOR_LEN) if configured else ""
+    return name or default_operator()
 
 
 def device_summary(session: Session, describer: Describer | None = None) -> str:
@@ -117,6 +141,7 @@ def make_record(
     describer: Describer | None = None,
     outcome: str | None = None,
     name: str | None = None,
+    operator: str | None = None,
 ) -> AuditRecord:
     """Build a sanitised record; `sessions` (as last listed) give the device summaries."""
     secrets = [s for s in redact if s]
@@ -136,6 +161,7 @@ def make_record(
         revoked=revoked,
         result=plain(outcome, 32) if outcome else None,
         name=None if name is None else (_scrub(name, secrets) if name else ""),
+        operator=operator_name(operator),
     )
 
 

@@ -95,8 +95,10 @@ class TrackingService:
         locator: GeoLocator | None = None,
         networks: NetworkLookup | None = None,
         audit_path: Path | None = None,
+        operator: str | None = None,
     ) -> None:
         self.profile = profile
+        self.operator = audit.operator_name(operator)
         self.retention = retention
         self.clock = clock
         self.locator = locator
@@ -186,6 +188,7 @@ class TrackingService:
             account=provider.account,
             provider=provider.kind,
             profile=self.profile,
+            operator=self.operator,
             action=action,
             session_ids=session_ids,
             sessions=sessions,
@@ -211,6 +214,7 @@ class TrackingService:
             account=provider.account,
             provider=provider.kind,
             profile=self.profile,
+            operator=self.operator,
             action=audit.AuditAction.RENAME,
             session_ids=[session_id],
             sessions=[session] if session is not None else [],
@@ -235,6 +239,7 @@ class TrackingService:
             account=provider.account,
             provider=provider.kind,
             profile=self.profile,
+            operator=self.operator,
             action=audit.AuditAction.UNTRUST if undo else audit.AuditAction.TRUST,
             session_ids=[s.id for s in sessions],
             sessions=sessions,

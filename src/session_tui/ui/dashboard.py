@@ -43,6 +43,7 @@ class AppOptions:
     theme: str | None = None  # a Textual theme name, kept in the config file
     inactive_days: float = 90.0  # `i` shows sessions idle longer than this (--inactive-days)
     ascii: bool = False  # --ascii: no emoji flags, no box drawing, ASCII markers (ui/glyphs.py)
+    operator: str | None = None  # who this is in the audit trail (the config's `operator`)
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     subscribers: list[ev.Subscriber] = field(default_factory=list)  # hear the engine's events
 
@@ -55,6 +56,7 @@ class AppOptions:
             on_alert=self.on_alert,
             city_db=self.city_db,
             asn_db=self.asn_db,
+            operator=self.operator,
             clock=self.clock,
             hold_tracking=True,  # the first table first; the history waits for it
         )
