@@ -1,7 +1,8 @@
 """Shared test set-up: every test gets its own config and state dirs.
 
 The fixture modules hold the real servers the tests talk to: the embedded demo service and a
-real Synapse started from the installed matrix-synapse package.
+real Synapse started from the installed matrix-synapse package, and a real PostgreSQL for the
+shared store.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ pytest_plugins = [
     "contract_backends",
     "fault_server",
     "hostile_rest",
+    "postgres_server",
+    "store_backends",
 ]
 
 

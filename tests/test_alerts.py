@@ -98,9 +98,9 @@ def learned_account(tracker: Tracker, *more) -> list:
     return base
 
 
-def test_baseline_is_silent_then_rules_apply(tmp_path) -> None:
+def test_baseline_is_silent_then_rules_apply(history) -> None:
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         base = learned_account(tracker)
         assert tracker.events() == [] and tracker.unseen_alerts() == 0
 
@@ -131,9 +131,9 @@ def test_baseline_is_silent_then_rules_apply(tmp_path) -> None:
         assert tracker.events(limit=1)[0].seen
 
 
-def test_the_learning_period_holds_new_things_back_until_it_ends(tmp_path) -> None:
+def test_the_learning_period_holds_new_things_back_until_it_ends(history) -> None:
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         base = [session("a", FIREFOX_LINUX, IP_DE)]
         tracker.observe(base)
         clock.advance(days=LEARNING_DAYS - 1)
@@ -146,11 +146,11 @@ def test_the_learning_period_holds_new_things_back_until_it_ends(tmp_path) -> No
         assert alert.severity is Severity.ALERT and alert.rules == (AlertRule.NEW_DEVICE,)
 
 
-def test_a_sign_in_listed_without_details_is_judged_again_when_they_arrive(tmp_path) -> None:
+def test_a_sign_in_listed_without_details_is_judged_again_when_they_arrive(history) -> None:
     """A loaded server may list a new device before its user agent and address: the alert
     comes when they do, not never."""
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         base = learned_account(tracker, session("blank", None, None))
         clock.advance(hours=5)
         first = tracker.observe([*base, session("n", None, None)])
@@ -167,9 +167,9 @@ def test_a_sign_in_listed_without_details_is_judged_again_when_they_arrive(tmp_p
         assert not [e for e in again if isinstance(e, SignIn)]
 
 
-def test_a_session_that_jumps_too_far_too_soon_is_impossible_travel(tmp_path) -> None:
+def test_a_session_that_jumps_too_far_too_soon_is_impossible_travel(history) -> None:
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         base = [session("a", FIREFOX_LINUX, IP_DE), session("b", CURL, IP_BR)]
         tracker.observe(base)
         clock.advance(seconds=5)
@@ -188,9 +188,9 @@ def test_a_session_that_jumps_too_far_too_soon_is_impossible_travel(tmp_path) ->
         )  # what was found stays until the user says it was them
 
 
-def test_this_was_me_clears_the_risk_and_the_next_alike_sign_in(tmp_path) -> None:
+def test_this_was_me_clears_the_risk_and_the_next_alike_sign_in(history) -> None:
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         base = learned_account(tracker)
         clock.advance(hours=1)
         odd = session("d", CURL, IP_BR)

@@ -132,7 +132,8 @@ def test_audit_command_table(isolated_dirs, capsys) -> None:
     assert main(["audit"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["TIME", "OPERATOR", "ACCOUNT", "PROVIDER", "PROFILE", "ACTION", "OUTCOME"]
+    header = ["TIME", "OPERATOR", "ACCOUNT", "PROVIDER", "PROFILE", "ACTION", "OUTCOME"]
+    assert lines[0].split() == header
     assert "alice@ops-1" in lines[1]
     assert "@alice:example.org" in lines[1] and "revoke" in lines[1] and "ok" in lines[1]
     assert "ABCDEF" in out and "Chrome 131 on Windows 10" in out

@@ -1,5 +1,6 @@
-"""The tracker over a real SQLite file: restarts, vanished-while-away reasons, revocations,
-the API's own history, and what the history pane gets."""
+"""The tracker over a real SQLite file and a real PostgreSQL (`history`: both): restarts,
+vanished-while-away reasons, revocations, the API's own history, and what the history pane
+gets."""
 
 from __future__ import annotations
 
@@ -36,9 +37,9 @@ def test_default_path_is_per_account_in_the_state_dir(isolated_dirs) -> None:
     assert tracker.path.parent.stat().st_mode & 0o777 == 0o700
 
 
-def test_restart_does_not_re_report_existing_sessions(tmp_path) -> None:
+def test_restart_does_not_re_report_existing_sessions(history) -> None:
     clock = FakeClock()
-    db = tmp_path / "h.sqlite3"
+    db = history
     sessions = [session("a"), session("b", CHROME_WINDOWS)]
     with Tracker("alice", db, clock=clock) as first:
         assert first.observe(sessions) == []
@@ -51,9 +52,9 @@ def test_restart_does_not_re_report_existing_sessions(tmp_path) -> None:
         assert [e.session_id for e in second.events()] == ["c"]
 
 
-def test_sign_in_while_away_is_reported_with_an_honest_time(tmp_path) -> None:
+def test_sign_in_while_away_is_reported_with_an_honest_time(history) -> None:
     clock = FakeClock()
-    db = tmp_path / "h.sqlite3"
+    db = history
     with Tracker("alice", db, clock=clock) as first:
         first.observe(learned())
     clock.advance(hours=3)
@@ -65,9 +66,9 @@ def test_sign_in_while_away_is_reported_with_an_honest_time(tmp_path) -> None:
     assert event.is_alert
 
 
-def test_vanished_while_away_reasons(tmp_path) -> None:
+def test_vanished_while_away_reasons(history) -> None:
     clock = FakeClock()
-    db = tmp_path / "h.sqlite3"
+    db = history
     expiring = session("exp", expires=T0 + timedelta(hours=1))
     lasting = session("gone", CHROME_WINDOWS, expires=T0 + timedelta(days=30))
     no_expiry = session("gone2", CURL)
@@ -93,9 +94,9 @@ def test_vanished_while_away_reasons(tmp_path) -> None:
     assert row.source == "observed"
 
 
-def test_revoked_here_then_history(tmp_path) -> None:
+def test_revoked_here_then_history(history) -> None:
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         created = T0 - timedelta(days=1)
         target = session("b", CHROME_WINDOWS, created=created)
         tracker.observe([session("a", current=True), target])
@@ -115,10 +116,10 @@ def test_revoked_here_then_history(tmp_path) -> None:
         assert "Chrome" in row.device
 
 
-def test_revocation_noticed_by_a_poll_first_is_corrected(tmp_path) -> None:
+def test_revocation_noticed_by_a_poll_first_is_corrected(history) -> None:
     """A poll racing the revoke sees the session gone before mark_revoked: fix the reason."""
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         tracker.observe([session("a"), session("b", CHROME_WINDOWS)])
         clock.advance(seconds=5)
         (event,) = tracker.observe([session("a")])
@@ -130,9 +131,9 @@ def test_revocation_noticed_by_a_poll_first_is_corrected(tmp_path) -> None:
         assert stored.reason is EndReason.REVOKED_HERE
 
 
-def test_merge_api_history(tmp_path) -> None:
+def test_merge_api_history(history) -> None:
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         tracker.observe([session("a"), session("b", CHROME_WINDOWS)])
         clock.advance(minutes=5)
         tracker.observe([session("a")])  # b: our guess is "ended elsewhere"
@@ -158,11 +159,11 @@ def test_merge_api_history(tmp_path) -> None:
         assert [r.session_id for r in tracker.history()] == ["b", "old"]
 
 
-def test_a_sign_in_only_the_servers_history_knows_alerts_when_new(tmp_path) -> None:
+def test_a_sign_in_only_the_servers_history_knows_alerts_when_new(history) -> None:
     """A sign-in that ended between polls (Keycloak's login events): in the feed as an alert
     when it came from a new device or country; quiet when nothing about it was new."""
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         tracker.observe(learned())
         clock.advance(minutes=5)
         api = [
@@ -182,9 +183,9 @@ def test_a_sign_in_only_the_servers_history_knows_alerts_when_new(tmp_path) -> N
         assert len(tracker.events(kinds=[EventKind.SIGN_IN])) == 1
 
 
-def test_ip_change_is_stored(tmp_path) -> None:
+def test_ip_change_is_stored(history) -> None:
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         tracker.observe([session("a")])
         clock.advance(seconds=5)
         events = tracker.observe([session("a", ip="85.214.132.9")])
@@ -193,9 +194,9 @@ def test_ip_change_is_stored(tmp_path) -> None:
         assert tracker.events(kinds=[EventKind.SIGN_IN]) == []
 
 
-def test_stale_listing_from_another_instance_is_ignored(tmp_path) -> None:
+def test_stale_listing_from_another_instance_is_ignored(history) -> None:
     clock = FakeClock()
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         tracker.observe([session("a")])
         clock.advance(seconds=10)
         tracker.observe([session("a")])
@@ -306,8 +307,8 @@ def test_pruning_still_runs_hourly_through_quiet_polls(tmp_path) -> None:
         assert _stored_poll_time(db) != first_write
 
 
-def test_the_last_quiet_poll_is_written_on_close(tmp_path) -> None:
-    clock, db = FakeClock(), tmp_path / "h.sqlite3"
+def test_the_last_quiet_poll_is_written_on_close(history) -> None:
+    clock, db = FakeClock(), history
     with Tracker("alice", db, clock=clock) as first:
         first.observe([session("a")])
         clock.advance(minutes=30)
@@ -339,10 +340,10 @@ def test_a_quiet_poll_is_not_trusted_after_another_instance_wrote(tmp_path) -> N
             assert [e.session_id for e in three.events()] == ["b"]
 
 
-def test_history_and_alerts_name_a_device_without_user_agent_by_its_name(tmp_path) -> None:
+def test_history_and_alerts_name_a_device_without_user_agent_by_its_name(history) -> None:
     clock = FakeClock()
     phone = session("CADPAFUCUP", None, name="iPhone")
-    with Tracker("alice", tmp_path / "h.sqlite3", clock=clock) as tracker:
+    with Tracker("alice", history, clock=clock) as tracker:
         tracker.observe([session("me", current=True)])
         clock.advance(seconds=10)
         signed_in = tracker.observe([session("me", current=True), phone, session("X1", None)])

@@ -18,18 +18,29 @@ import contextlib
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from session_tui.tracking.backend import Written
 from session_tui.tracking.schema import ACCOUNT_TABLES, HistoryStoreError, connect, migrate
+
+if TYPE_CHECKING:
+    from session_tui.tracking.audit import AuditRecord
 
 IMPORTED_SUFFIX = ".imported"
 
 
 class HistoryDatabase:
-    """An open history file (migrated to the current schema) and the lock its users share."""
+    """An open history file (migrated to the current schema) and the lock its users share;
+    the audit trail beside it is a JSON Lines file (`audit_path`, default `paths.audit_file`).
+    """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    shared = False  # one machine: its instances share the file, not a team
+
+    def __init__(self, path: Path, *, audit_path: Path | None = None) -> None:
+        self.path: Path | None = path
+        self.audit_path = audit_path
         self.conn = connect(path)
         try:
             migrate(self.conn)
@@ -41,6 +52,53 @@ class HistoryDatabase:
             raise
         self.lock = threading.RLock()
         self.closed = False
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    @contextlib.contextmanager
+    def write(self, account: str) -> Iterator[Written]:
+        """`BEGIN IMMEDIATE`, taken up front so concurrent writers (another instance on this
+        file) queue on the busy timeout instead of failing halfway. SQLite's data_version does
+        not move for a connection's own commits, so the version is the one read before."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        written = Written(self.version(account))
+        try:
+            yield written
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        self.conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
+    def version(self, account: str) -> int:
+        """SQLite's data_version: another connection committed when it moved (any account's
+        rows; a file is one profile, so a few spurious reloads at most)."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def insert_id(self, sql: str, parameters: Sequence[Any], column: str) -> int:
+        return int(self.conn.execute(sql, parameters).lastrowid or 0)
+
+    def append_audit(self, record: AuditRecord) -> None:
+        from session_tui.tracking import audit
+
+        audit.append(record, self.audit_path)
+
+    def audit_lines(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        from session_tui import paths
+        from session_tui.tracking import audit
+
+        target = self.audit_path or paths.audit_file()
+        if target.exists():
+            yield from audit.read_records(target)
 
     def close(self) -> None:
         with self.lock:
@@ -76,7 +134,7 @@ def import_account(database: HistoryDatabase, old: Path, account: str) -> bool:
     An account that already has rows here is not copied again (an earlier import that was
     interrupted before the rename); the old file is set aside all the same.
     """
-    if not old.is_file() or old.resolve() == database.path.resolve():
+    if database.path is None or not old.is_file() or old.resolve() == database.path.resolve():
         return False
     source = HistoryDatabase(old)  # migrated in place
     try:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from session_tui import paths
 from session_tui.errors import SessionTuiError
@@ -22,7 +22,10 @@ from session_tui.model import Session
 from session_tui.tracking.codec import session_from_dict, time_from_text, time_to_text
 from session_tui.tracking.describe import Describer, fingerprint_of
 
-SCHEMA_VERSION = 4
+if TYPE_CHECKING:
+    from session_tui.tracking.backend import Connection
+
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_S = 10.0
 
 
@@ -180,6 +183,14 @@ def _v4(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v5(conn: sqlite3.Connection) -> None:
+    """Acknowledgements (issue 25): who took an alert in hand, and when."""
+    _script(
+        conn,
+        "ALTER TABLE events ADD COLUMN acked_by TEXT; ALTER TABLE events ADD COLUMN acked_at TEXT",
+    )
+
+
 # Tables whose key becomes (account, key): their columns after `account`, in v2's order.
 _KEYED = (
     ("meta", "key TEXT NOT NULL, value TEXT NOT NULL", "key"),
@@ -228,7 +239,7 @@ ACCOUNT_TABLES: dict[str, tuple[str, ...]] = {
         "reason",
         "source",
     ),
-    "events": ("kind", "session_id", "at", "severity", "payload", "seen"),
+    "events": ("kind", "session_id", "at", "severity", "payload", "seen", "acked_by", "acked_at"),
     "known_networks": ("key", "label", "first_seen_at", "last_seen_at"),
     "risk_notes": ("session_id", "reasons"),
     "trusted": ("session_id", "fingerprint", "network", "at"),
@@ -240,6 +251,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _v2,
     3: _v3,
     4: _v4,
+    5: _v5,
 }
 
 
@@ -323,8 +335,17 @@ def loads(text: str | None) -> Any:
         return None
 
 
+def _later(table: str) -> str:
+    """The later of the row's and the proposed last-seen time (the same SQL in SQLite and
+    PostgreSQL: SQLite's two-argument MAX is PostgreSQL's GREATEST)."""
+    return (
+        f"CASE WHEN excluded.last_seen_at > {table}.last_seen_at"
+        f" THEN excluded.last_seen_at ELSE {table}.last_seen_at END"
+    )
+
+
 def learn_places(
-    conn: sqlite3.Connection,
+    conn: Connection,
     account: str | None,
     sessions: Iterable[Session],
     at: datetime,
@@ -350,20 +371,20 @@ def learn_places(
         conn.execute(
             f"INSERT INTO known_devices ({scope}fingerprint, label, first_seen_at, last_seen_at)"
             f" VALUES ({device_marks}) ON CONFLICT ({scope}fingerprint) DO UPDATE SET"
-            " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+            f" last_seen_at = {_later('known_devices')}",
             (*mine, fingerprint.key, fingerprint.label, stamp, stamp),
         )
         if country:
             conn.execute(
                 f"INSERT INTO known_countries ({scope}code, first_seen_at, last_seen_at)"
                 f" VALUES ({country_marks}) ON CONFLICT ({scope}code) DO UPDATE SET"
-                " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+                f" last_seen_at = {_later('known_countries')}",
                 (*mine, country, stamp, stamp),
             )
         if network is not None:  # v2's migration predates networks: none to learn then
             conn.execute(
                 "INSERT INTO known_networks (account, key, label, first_seen_at, last_seen_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET"
-                " last_seen_at = MAX(last_seen_at, excluded.last_seen_at)",
+                f" last_seen_at = {_later('known_networks')}",
                 (account, network.key, network.name, stamp, stamp),
             )

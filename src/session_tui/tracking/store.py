@@ -1,16 +1,17 @@
-"""An account's history in SQLite (the standard library's): its rows of a profile's file.
+"""An account's history: its rows of a profile's store (SQLite by default, or PostgreSQL
+shared by a team; `backend.py` says what differs, and these queries are the same on both).
 
 Why it looks like this:
-- One file per profile (`paths.profile_history_db`), every row naming its account
-  (`database.py`): on call a thousand accounts are one file and one connection, and no
-  account's store ever reads or writes another's rows.
-- WAL, a busy timeout and short `BEGIN IMMEDIATE` write transactions: two app instances watching
-  the same account serialise their writes instead of corrupting the file, and because each poll
-  reads the stored snapshot inside its own write transaction, a session the other instance already
-  recorded is not reported twice.
-- A `schema_version` table and numbered migrations (`schema.py`), applied in one transaction
-  on open, so an older file upgrades in place and two instances opening it at once do not both
-  migrate.
+- One store per profile (`paths.profile_history_db`, or `--store`), every row naming its
+  account: on call a thousand accounts are one file and one connection, and no account's store
+  ever reads or writes another's rows.
+- Short write transactions that concurrent writers of the account queue for (SQLite's
+  `BEGIN IMMEDIATE`, PostgreSQL's advisory lock): two instances watching the same account
+  serialise their writes, and because each poll reads the stored snapshot inside its own write
+  transaction, a session the other instance already recorded is not reported twice.
+- A `schema_version` table and numbered migrations per backend (`schema.py`,
+  `postgres_schema.py`), applied in one transaction on open, so an older store upgrades in
+  place and two instances opening it at once do not both migrate.
 
 All methods except `write()`/`read()` themselves and the read-only queries expect to run inside
 `write()`. Stores sharing a database share its connection: callers hold `database.lock`.
@@ -19,7 +20,6 @@ All methods except `write()`/`read()` themselves and the read-only queries expec
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.model import EndReason, Session
+from session_tui.tracking.backend import Connection, Database, StoreSpec, open_database
 from session_tui.tracking.codec import (
     session_from_dict,
     session_to_dict,
@@ -68,26 +69,28 @@ class HistoryStore:
 
     def __init__(
         self,
-        database: HistoryDatabase | Path,
+        database: Database | Path | str,
         describer: Describer | None = None,
         *,
         account: str = "",
     ) -> None:
         """The rows of `account` in `database` (shared with other accounts' stores), or in a
-        file of its own when given a path (closed with the store)."""
-        self._owns = not isinstance(database, HistoryDatabase)
-        self.database: HistoryDatabase = (
-            database if isinstance(database, HistoryDatabase) else HistoryDatabase(database)
+        store of its own when given a file's path or a PostgreSQL URL (closed with it)."""
+        self._owns = isinstance(database, Path | str)
+        self.database: Database = (
+            database
+            if not isinstance(database, Path | str)
+            else open_database(StoreSpec.parse(str(database)), Path(database))
         )
         self.path = self.database.path
         self.conn = self.database.conn
         self.account = account
         self.describer = describer or Describer()
-        if self._owns and account:
-            adopt_rows(self.conn, account)
-        # The snapshot as last loaded or written, and SQLite's data_version then: while no
-        # other connection has committed since, it is the file's snapshot, without decoding
-        # every known session again (10,000 JSON rows per poll on a large account).
+        if self._owns and account and isinstance(self.database, HistoryDatabase):
+            adopt_rows(self.database.conn, account)
+        # The snapshot as last loaded or written, and the database's version of the account
+        # then: while no other connection has written since, it is the stored snapshot, without
+        # decoding every known session again (10,000 JSON rows per poll on a large account).
         self._memo: Snapshot | None = None
         self._memo_version = -1
 
@@ -96,35 +99,29 @@ class HistoryStore:
             self.database.close()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[Connection]:
         """One short write transaction; taken up front so concurrent writers queue, not fail."""
         memo = self._memo
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
+            with self.database.write(self.account) as written:
+                yield self.conn
         except BaseException:
             self._memo = None
-            self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
         if self._memo is memo:  # written without `remember`: the memo may be out of date
             self._memo = None
+        else:
+            self._memo_version = written.version
 
     def remember(self, snapshot: Snapshot) -> None:
-        """Inside a write: this is the snapshot the transaction leaves in the file."""
+        """Inside a write: this is the snapshot the transaction leaves in the store."""
         self._memo = snapshot
 
-    def _data_version(self) -> int:
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
-
     @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> Iterator[Connection]:
         """One read transaction: several queries see the same state, and nothing is written."""
-        self.conn.execute("BEGIN DEFERRED")
-        try:
+        with self.database.read():
             yield self.conn
-        finally:
-            self.conn.execute("COMMIT")
 
     # -- meta ---------------------------------------------------------------------------------
 
@@ -144,7 +141,7 @@ class HistoryStore:
     # -- the snapshot -------------------------------------------------------------------------
 
     def load_snapshot(self) -> Snapshot:
-        version = self._data_version()
+        version = self.database.version(self.account)
         if self._memo is not None and version == self._memo_version:
             return self._memo
         self._memo = self._decode_snapshot()
@@ -244,7 +241,7 @@ class HistoryStore:
         reason: EndReason,
         source: str,
     ) -> int:
-        cur = self.conn.execute(
+        return self.database.insert_id(
             "INSERT INTO ended_sessions (account, session_id, snapshot, device, location,"
             " signed_in, ended, ended_at, reason, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -259,8 +256,8 @@ class HistoryStore:
                 str(reason),
                 source,
             ),
+            "row_id",
         )
-        return int(cur.lastrowid or 0)
 
     def latest_ended(self, session_id: str) -> HistoryRow | None:
         row = self.conn.execute(
@@ -302,7 +299,7 @@ class HistoryStore:
     # -- events -------------------------------------------------------------------------------
 
     def add_event(self, event: Event) -> int:
-        cur = self.conn.execute(
+        return self.database.insert_id(
             "INSERT INTO events (account, kind, session_id, at, severity, payload, seen)"
             " VALUES (?, ?, ?, ?, ?, ?, 0)",
             (
@@ -313,8 +310,8 @@ class HistoryStore:
                 str(event.severity),
                 _dumps(event.to_dict()),
             ),
+            "event_id",
         )
-        return int(cur.lastrowid or 0)
 
     def events(self, limit: int = 200, kinds: Sequence[EventKind] | None = None) -> list[Event]:
         query = "SELECT event_id, payload, seen FROM events WHERE account = ?"

@@ -29,11 +29,12 @@ from session_tui.enrich.risk import Risk
 from session_tui.model import EndedSession, EndReason, Session
 from session_tui.tracking.alerts import classify_all
 from session_tui.tracking.api_history import merge
-from session_tui.tracking.database import HistoryDatabase
+from session_tui.tracking.backend import Database
 from session_tui.tracking.describe import Describer
 from session_tui.tracking.diff import Snapshot, diff, signed_in_range, unchanged
 from session_tui.tracking.events import Ended, Event, EventKind, SignIn, TimeRange
 from session_tui.tracking.risk_book import RiskBook, judge
+from session_tui.tracking.schema import HistoryStoreError
 from session_tui.tracking.store import (
     LAST_POLL,
     LAST_PRUNE,
@@ -82,16 +83,17 @@ class Tracker:
     def __init__(
         self,
         account_key: str,
-        store_path: Path | None = None,
+        store_path: Path | str | None = None,
         retention: timedelta = DEFAULT_RETENTION,
         clock: Callable[[], datetime] = utc_now,
         *,
         locator: GeoLocator | None = None,
         networks: NetworkLookup | None = None,
-        database: HistoryDatabase | None = None,
+        database: Database | None = None,
     ) -> None:
-        """The account's rows in `database` (a profile's file, shared), or in a file of its
-        own at `store_path` (default: the account's own file under the state directory)."""
+        """The account's rows in `database` (a profile's store, shared), or in a store of its
+        own at `store_path`: a file (default: the account's own under the state directory) or
+        a PostgreSQL URL."""
         if retention <= timedelta(0):
             raise ValueError("retention must be positive")
         self.account_key = account_key
@@ -113,7 +115,7 @@ class Tracker:
         """Write down the last unwritten poll, if still current, and close the file."""
         with self._lock:
             try:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(sqlite3.Error, HistoryStoreError):
                     self._flush_quiet()
             finally:
                 self._store.close()
