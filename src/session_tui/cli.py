@@ -245,6 +245,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             read_only=accounts.read_only,
             theme=load_theme(),
             operator=load_operator(),
+            store=accounts.store,
             ascii=args.ascii or wants_ascii(),
             inactive_days=number(args.inactive_days, "--inactive-days"),
             background_interval=args.background_interval,

@@ -19,6 +19,7 @@ admin = true
 watch = ["@bob:example.org", "@carol:example.org"]
 interval = 10
 retention_days = 30
+store = "postgresql://oncall@db.example.com/sessions"   # the team's shared store
 ```
 
 Flags on the command line win over the profile. Unknown keys are errors, because a misspelt
@@ -52,6 +53,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "asn_db": str,
     "retention_days": (int, float),
     "read_only": bool,
+    "store": str,
 }
 
 
@@ -122,6 +124,7 @@ def _profile(name: str, table: Any, where: Path, text: str = "") -> Profile:
         asn_db=Path(asn_db).expanduser() if asn_db else None,
         retention_days=float(retention) if retention is not None else None,
         read_only=table.get("read_only", False),
+        store=table.get("store") or None,
     )
 
 

@@ -15,8 +15,10 @@ from session_tui import registry
 from session_tui.config import Profile, get_profile
 from session_tui.errors import ConfigError
 from session_tui.options import MAX_DEMO_SESSIONS, account_options, number
+from session_tui.paths import STORE_ENV
 from session_tui.plugin import DeviceSignIn, OpenAccounts, OpenRequest, Prompt, Reconnect
 from session_tui.providers.base import SessionProvider
+from session_tui.tracking.backend import StoreSpec
 
 __all__ = ["OpenAccounts", "Reconnect", "logout_main", "open_accounts", "resolve_choices"]
 
@@ -35,6 +37,7 @@ _VALUE_FLAGS = (
     "asn_db",
     "retention_days",
     "demo_sessions",
+    "store",
 )
 # Switches that, when given, turn the profile's setting on.
 _SWITCH_FLAGS = ("admin", "allow_insecure_http", "read_only", "demo_reset")
@@ -98,6 +101,8 @@ def open_accounts(
     opened.city_db = choices.city_db
     opened.asn_db = choices.asn_db
     opened.retention_days = choices.retention_days
+    opened.store = choices.store or env.get(STORE_ENV) or None
+    StoreSpec.parse(opened.store)  # a store that is no store is refused before the first poll
     return opened
 
 

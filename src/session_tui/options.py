@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from session_tui.errors import ConfigError
+from session_tui.paths import STORE_ENV
 
 TOKEN_ENV = "SESSION_TUI_TOKEN"
 PASSWORD_ENV = "SESSION_TUI_PASSWORD"
@@ -124,6 +125,14 @@ def polling_options(view: argparse._ArgumentGroup) -> None:
         type=Path,
         metavar="FILE",
         help="a MaxMind-format ASN database (.mmdb): networks by name, for risk signals",
+    )
+    view.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="where the history, alerts and audit trail go: postgresql://… shares them with "
+        f"every instance on that database (on-call teams), a path a SQLite file of its own "
+        f"(default: the profile's file; also {STORE_ENV})",
     )
     view.add_argument(
         "--online-window",

@@ -19,6 +19,7 @@ APP_NAME = "session-tui"
 CONFIG_DIR_ENV = "SESSION_TUI_CONFIG_DIR"
 STATE_DIR_ENV = "SESSION_TUI_STATE_DIR"
 CACHE_DIR_ENV = "SESSION_TUI_CACHE_DIR"
+STORE_ENV = "SESSION_TUI_STORE"  # --store: a SQLite file or postgresql://… (a shared store)
 
 
 def config_dir() -> Path:

@@ -55,6 +55,7 @@ class OpenAccounts:
     asn_db: Path | None = None  # likewise
     retention_days: float | None = None  # history kept this long (profile or flag)
     read_only: bool = False  # the providers are ReadOnlyProviders: nothing can be changed
+    store: str | None = None  # where the history goes: a file, postgresql://…, None the default
 
     def close(self) -> None:
         for cleanup in reversed(self.cleanups):

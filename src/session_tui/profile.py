@@ -29,5 +29,6 @@ class Profile:
     asn_db: Path | None = None
     retention_days: float | None = None
     read_only: bool = False
+    store: str | None = None  # a SQLite file or postgresql://… (a team's shared store)
     demo_sessions: int | None = None  # --demo-sessions only (not a config file key)
     demo_reset: bool = False  # --demo-reset only (not a config file key)

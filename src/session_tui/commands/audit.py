@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -14,6 +15,9 @@ from session_tui.console import json_text, show
 from session_tui.enrich.text import plain
 from session_tui.text import without_flags
 from session_tui.tracking.audit import read_records
+from session_tui.tracking.backend import StoreSpec
+from session_tui.tracking.schema import HistoryStoreError
+from session_tui.tracking.stores import open_database
 
 _TEXT_LEN = 256
 
@@ -28,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--account", metavar="ACCOUNT", help="only this account")
     parser.add_argument("--limit", type=int, metavar="N", help="only the last N records")
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help=f"read a shared store's trail (postgresql://…; also {paths.STORE_ENV} or a "
+        "profile's store)",
+    )
+    parser.add_argument("--profile", metavar="NAME", help="the store of this profile")
     return parser
 
 
@@ -90,18 +101,17 @@ def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | No
     if args.limit is not None and args.limit < 1:
         show("session-tui audit: --limit must be at least 1.", sys.stderr)
         return 2
-    target = path or paths.audit_file()
     selected: list[dict[str, Any]] = []
     skipped = 0
     try:
-        if target.exists():
-            for _line, data in read_records(target):
-                if data is None:
-                    skipped += 1
-                elif args.account is None or data.get("account") == args.account:
-                    selected.append(data)
-    except OSError as exc:
-        show(f"session-tui audit: cannot read {target}: {exc.strerror or exc}", sys.stderr)
+        for _line, data in _trail(args, path):
+            if data is None:
+                skipped += 1
+            elif args.account is None or data.get("account") == args.account:
+                selected.append(data)
+    except (OSError, HistoryStoreError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        show(f"session-tui audit: cannot read the audit trail: {why}", sys.stderr)
         return 2
     if args.limit is not None:
         selected = selected[-args.limit :]
@@ -116,6 +126,23 @@ def audit_main(argv: list[str], *, stdout: TextIO | None = None, path: Path | No
     else:
         show(format_table(selected), out)
     return 0
+
+
+def _trail(args: argparse.Namespace, path: Path | None) -> Iterator[tuple[str, Any]]:
+    """The audit trail's lines: the shared store's when one is named, else the file."""
+    from session_tui.config import get_profile
+
+    named = args.store or (get_profile(args.profile).store if args.profile else None)
+    spec = StoreSpec.parse(named or os.environ.get(paths.STORE_ENV))
+    if not spec.shared:
+        target = path or paths.audit_file()
+        if target.exists():
+            yield from read_records(target)
+        return
+    from contextlib import closing
+
+    with closing(open_database(spec, paths.profile_history_db(args.profile))) as store:
+        yield from list(store.audit_lines())
 
 
 def _json_record(data: dict[str, Any]) -> dict[str, Any]:

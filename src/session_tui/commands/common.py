@@ -92,6 +92,7 @@ def open_run(
         city_db=args.city_db or opened.city_db,
         asn_db=args.asn_db or opened.asn_db,
         operator=load_operator(),
+        store=opened.store,
     )
     return Run(opened, Engine(opened.providers, options), window)
 

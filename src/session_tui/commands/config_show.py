@@ -3,7 +3,8 @@
 The config file's path, the profile, and every setting with the flags laid over the profile
 (what `--profile NAME --interval 10` really means), then the environment and the files
 session-tui keeps. Secrets are never printed: a token or password in the environment reads
-"set (hidden)", the credentials file only says how many sign-ins it holds.
+"set (hidden)", the credentials file only says how many sign-ins it holds, and a shared
+store's URL is shown without its password.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from session_tui.console import json_text, show
 from session_tui.enrich.datasets import described
 from session_tui.errors import ConfigError
 from session_tui.options import CLIENT_SECRET_ENV, LIMITS, PASSWORD_ENV, TOKEN_ENV, Parser
+from session_tui.tracking.backend import StoreSpec
 
 HIDDEN = "set (hidden)"
 
@@ -62,6 +64,8 @@ def effective(args: Any) -> dict[str, dict[str, Any]]:
         for f in dataclasses.fields(choices)
         if f.name != "name"
     }
+    store = choices.store or os.environ.get(paths.STORE_ENV)
+    settings["store"] = _store(store) if store else Default(None, _store(None))
     return {
         "config": {
             "file": str(config),
@@ -76,11 +80,14 @@ def effective(args: Any) -> dict[str, dict[str, Any]]:
             CLIENT_SECRET_ENV: HIDDEN if os.environ.get(CLIENT_SECRET_ENV) else "not set",
             paths.CONFIG_DIR_ENV: os.environ.get(paths.CONFIG_DIR_ENV) or "not set",
             paths.STATE_DIR_ENV: os.environ.get(paths.STATE_DIR_ENV) or "not set",
+            paths.STORE_ENV: _store(os.environ.get(paths.STORE_ENV) or None, "not set"),
         },
         "files": {
             "state directory": str(paths.state_dir()),
             "credentials": _credentials(),
-            "audit log": str(paths.audit_file()),
+            "audit log": "in the shared store"
+            if StoreSpec.parse(store).shared
+            else str(paths.audit_file()),
         },
         "risk data": described(choices.city_db, choices.asn_db, datetime.now(UTC).date()),
     }
@@ -106,6 +113,18 @@ _DEFAULTS: dict[str, Default] = {
     "city_db": Default(None, "none: countries only, from the server or the IP"),
     "asn_db": Default(None, "none: networks by address block (/24, /48)"),
 }
+
+
+def _store(value: str | None, unset: str = "") -> str:
+    """Where the history goes, never with a password (a URL is shown without it)."""
+    if not value:
+        return unset or "the profile's SQLite file, on this machine"
+    spec = StoreSpec.parse(value)
+    if spec.url is None:
+        return str(spec.path)
+    from session_tui.tracking.postgres import shown
+
+    return f"{shown(spec.url)} (shared)"
 
 
 def _operator() -> Any:

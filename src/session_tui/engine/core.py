@@ -67,6 +67,7 @@ class EngineOptions:
     city_db: Path | None = None  # a MaxMind-format City database, for city names
     asn_db: Path | None = None  # a MaxMind-format ASN database, for networks
     operator: str | None = None  # `operator = "…"` in the config; else the OS user and host
+    store: str | None = None  # --store: a SQLite file or postgresql://… (None: the profile's)
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     hold_tracking: bool = False  # the history waits for `release_tracking()` (first paint)
 
@@ -92,7 +93,12 @@ class Engine:
         device_memory.prepare()
         self._subscribers: list[ev.Subscriber] = []
         settings = TrackingSettings(
-            options.profile, options.retention, options.clock, options.on_alert, options.operator
+            options.profile,
+            options.retention,
+            options.clock,
+            options.on_alert,
+            options.operator,
+            options.store,
         )
         self.recorder = Recorder(
             self.accounts,

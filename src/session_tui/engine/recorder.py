@@ -1,7 +1,7 @@
 """Each poll, revocation and rename written into the history and the audit trail, the server's
 own history folded in, alerts passed to `--on-alert`, and the recorded history read back.
 
-All of it touches SQLite or a file, so it runs on a thread (`asyncio.to_thread`), never on the
+All of it touches the store (SQLite, PostgreSQL) or a file, so it runs on a thread, never on the
 event loop; an `asyncio.Lock` (first come, first served) keeps the jobs in the order they were
 asked, so a revocation is recorded before the poll that no longer lists the session, and that
 poll calls the end "revoked here". One listing per account waits at most: a poll that arrives
@@ -10,8 +10,8 @@ everything the skipped one did about what is signed in now). Reads asked for whi
 its turn are answered by that one read (on call, a thousand first listings each ask).
 
 What it finds it says as engine events (`engine.events`). Nothing here is fatal: a broken
-history file or an unwritable audit log is a `TrackingFailed` and the engine goes on. Once
-closed, queued jobs do nothing, except an audit line still owed for a revocation that happened.
+store or an unwritable audit log is a `TrackingFailed` and the engine goes on. Once closed,
+queued jobs do nothing, except an audit line still owed for a revocation that happened.
 
 Start-up: none of the tracking code is needed for the dashboard's first painted table, so it
 is imported on the first job's thread, and jobs wait for `ready` (set by the front end).
@@ -84,16 +84,9 @@ class Recorder:
         """The tracking service, made (and its code imported) on first use."""
         with self._making:
             if self._service is None:
-                from session_tui.tracking.service import TrackingService
+                from session_tui.engine.recording import open_service
 
-                self._service = TrackingService(
-                    self.settings.profile,
-                    retention=self.settings.retention,
-                    clock=self.settings.clock,
-                    locator=self._locator,
-                    networks=self._networks,
-                    operator=self.settings.operator,
-                )
+                self._service = open_service(self.settings, self._locator, self._networks)
             return self._service
 
     @property

@@ -1,4 +1,4 @@
-"""Writing what the engine saw and did into the history and the audit trail (blocking: SQLite
+"""Writing what the engine saw and did into the history and the audit trail (blocking: a store
 and a file; the dashboard calls these on a thread, the command line directly)."""
 
 from __future__ import annotations
@@ -6,12 +6,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from session_tui.engine.records import TrackingSettings
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, attempt_error
+from session_tui.enrich.geo import GeoLocator
+from session_tui.enrich.networks import NetworkLookup
 from session_tui.enrich.risk import Risk
 from session_tui.model import Capability, EndedSession, Session
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking.audit import AuditAction, AuditRecord
 from session_tui.tracking.service import PollResult, TrackingService, risky
+
+
+def open_service(
+    settings: TrackingSettings, locator: GeoLocator, networks: NetworkLookup | None
+) -> TrackingService:
+    """The run's tracking service, as the settings say (its store is opened on first use)."""
+    return TrackingService(
+        settings.profile,
+        retention=settings.retention,
+        clock=settings.clock,
+        locator=locator,
+        networks=networks,
+        operator=settings.operator,
+        store=settings.store,
+    )
 
 
 def audit_action(kind: RevokeKind, provider: SessionProvider) -> AuditAction:

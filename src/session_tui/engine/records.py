@@ -38,3 +38,4 @@ class TrackingSettings:
     clock: Callable[[], datetime]
     on_alert: str | None = None
     operator: str | None = None  # who this is in the audit trail (None: the OS user and host)
+    store: str | None = None  # --store: a file, postgresql://…, or None (the profile's file)

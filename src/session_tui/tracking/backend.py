@@ -25,7 +25,6 @@ from session_tui.errors import ConfigError
 if TYPE_CHECKING:
     from session_tui.tracking.audit import AuditRecord
 
-STORE_ENV = "SESSION_TUI_STORE"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -124,14 +123,3 @@ class StoreSpec:
                 f"--store: {scheme}:// is not a store; use postgresql://… or a SQLite file path."
             )
         return cls(path=Path(text).expanduser())
-
-
-def open_database(spec: StoreSpec, default: Path) -> Database:
-    """The store `spec` names (the profile's file `default` when it names none), migrated."""
-    if spec.url is not None:
-        from session_tui.tracking.postgres import PostgresDatabase
-
-        return PostgresDatabase(spec.url)
-    from session_tui.tracking.database import HistoryDatabase
-
-    return HistoryDatabase(spec.path or default)

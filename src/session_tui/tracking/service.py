@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from session_tui import paths
@@ -29,9 +30,11 @@ from session_tui.enrich.risk import Risk
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
 from session_tui.tracking import audit
+from session_tui.tracking.backend import Database, StoreSpec
 from session_tui.tracking.database import HistoryDatabase, import_account
 from session_tui.tracking.events import Event
 from session_tui.tracking.schema import HistoryStoreError
+from session_tui.tracking.stores import open_database
 from session_tui.tracking.tracker import DEFAULT_RETENTION, Tracker, utc_now
 
 # Providers that see the same sessions of the same account share one history.
@@ -96,20 +99,22 @@ class TrackingService:
         networks: NetworkLookup | None = None,
         audit_path: Path | None = None,
         operator: str | None = None,
+        store: StoreSpec | str | None = None,
     ) -> None:
         self.profile = profile
+        self.store = store if isinstance(store, StoreSpec) else StoreSpec.parse(store)
         self.operator = audit.operator_name(operator)
         self.retention = retention
         self.clock = clock
         self.locator = locator
         self.networks = networks
         self.audit_path = audit_path
-        self._database: HistoryDatabase | None = None
+        self._database: Database | None = None
         self._trackers: dict[str, Tracker] = {}
         # Unseen alerts per account, kept as polls report them: the header's total is a sum,
         # not a query of every account's rows after each account's poll.
         self._unseen: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._closed = False
 
     @property
@@ -118,8 +123,24 @@ class TrackingService:
 
     @property
     def path(self) -> Path:
-        """The profile's history file."""
+        """The profile's history file (when the store is not elsewhere)."""
         return paths.profile_history_db(self.profile)
+
+    @property
+    def shared(self) -> bool:
+        """The history is a team's (PostgreSQL), not this machine's."""
+        return self.store.shared
+
+    def database(self) -> Database:
+        """The store, opened (and migrated) on first use; `TrackingClosed` once closed."""
+        with self._lock:
+            if self._closed:
+                raise TrackingClosed("tracking is closed; no store is opened again")
+            if self._database is None:
+                self._database = open_database(self.store, self.path)
+                if isinstance(self._database, HistoryDatabase):
+                    self._database.audit_path = self.audit_path
+            return self._database
 
     def tracker(self, provider: SessionProvider) -> Tracker:
         """The account's tracker, opened on first use; `TrackingClosed` once `close` ran."""
@@ -132,9 +153,9 @@ class TrackingService:
             tracker = self._trackers.get(key)
             if tracker is not None:
                 return tracker
-            if self._database is None:
-                self._database = HistoryDatabase(self.path)
-            _bring_in(self._database, key)
+            database = self.database()
+            if isinstance(database, HistoryDatabase):
+                _bring_in(database, key)
             tracker = Tracker(
                 key,
                 None,
@@ -142,7 +163,7 @@ class TrackingService:
                 self.clock,
                 locator=self.locator,
                 networks=self.networks,
-                database=self._database,
+                database=database,
             )
             self._trackers[key] = tracker
             if key not in self._unseen:
@@ -183,12 +204,10 @@ class TrackingService:
             # Quitting: the history is closed, but the audit line is still owed.
             with contextlib.suppress(TrackingClosed):
                 self.tracker(provider).mark_revoked(marks, when)
-        return audit.log_revocation(
-            self.audit_path,
+        return self._audit(
             account=provider.account,
             provider=provider.kind,
             profile=self.profile,
-            operator=self.operator,
             action=action,
             session_ids=session_ids,
             sessions=sessions,
@@ -209,12 +228,10 @@ class TrackingService:
         at: datetime | None = None,
     ) -> audit.AuditRecord:
         """After each rename attempt: an audit line with the name asked for."""
-        return audit.log_revocation(
-            self.audit_path,
+        return self._audit(
             account=provider.account,
             provider=provider.kind,
             profile=self.profile,
-            operator=self.operator,
             action=audit.AuditAction.RENAME,
             session_ids=[session_id],
             sessions=[session] if session is not None else [],
@@ -234,17 +251,34 @@ class TrackingService:
         """ "This was me" for these sessions (or its undoing), kept in the history and written
         to the audit trail."""
         self.tracker(provider).trust(sessions, undo=undo)
-        return audit.log_revocation(
-            self.audit_path,
+        return self._audit(
             account=provider.account,
             provider=provider.kind,
             profile=self.profile,
-            operator=self.operator,
             action=audit.AuditAction.UNTRUST if undo else audit.AuditAction.TRUST,
             session_ids=[s.id for s in sessions],
             sessions=sessions,
             at=at or self.clock(),
         )
+
+    def _audit(self, **fields: Any) -> audit.AuditRecord:
+        """One audit record, in the store's trail: the file beside the history, or the shared
+        store's table. A shared store closed at quitting is opened once more: the line is owed.
+
+        Raises `audit.AuditError` when it cannot be written."""
+        record = audit.make_record(operator=self.operator, **fields)
+        if not self.shared:
+            audit.append(record, self.audit_path)
+            return record
+        try:
+            if not self._closed:
+                self.database().append_audit(record)
+                return record
+            with contextlib.closing(open_database(self.store, self.path)) as once:
+                once.append_audit(record)
+        except (HistoryStoreError, TrackingClosed) as exc:
+            raise audit.AuditError(f"Cannot write the audit trail: {exc}") from None
+        return record
 
     def unseen_alerts(self) -> int:
         """Unseen alerts over every account tracked so far (the header's count)."""

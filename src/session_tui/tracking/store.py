@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.model import EndReason, Session
-from session_tui.tracking.backend import Connection, Database, StoreSpec, open_database
+from session_tui.tracking.backend import Connection, Database, StoreSpec
 from session_tui.tracking.codec import (
     session_from_dict,
     session_to_dict,
@@ -46,6 +46,7 @@ from session_tui.tracking.events import (
 )
 from session_tui.tracking.history_rows import HistoryRow, ended_row_kwargs, history_row
 from session_tui.tracking.schema import SCHEMA_VERSION, HistoryStoreError, learn_places, loads
+from session_tui.tracking.stores import open_database
 
 __all__ = ["SCHEMA_VERSION", "HistoryRow", "HistoryStore", "HistoryStoreError", "ended_row_kwargs"]
 

@@ -44,6 +44,7 @@ class AppOptions:
     inactive_days: float = 90.0  # `i` shows sessions idle longer than this (--inactive-days)
     ascii: bool = False  # --ascii: no emoji flags, no box drawing, ASCII markers (ui/glyphs.py)
     operator: str | None = None  # who this is in the audit trail (the config's `operator`)
+    store: str | None = None  # --store: a SQLite file or postgresql://… (None: the profile's)
     clock: Callable[[], datetime] = utc_now  # tests freeze it
     subscribers: list[ev.Subscriber] = field(default_factory=list)  # hear the engine's events
 
@@ -57,6 +58,7 @@ class AppOptions:
             city_db=self.city_db,
             asn_db=self.asn_db,
             operator=self.operator,
+            store=self.store,
             clock=self.clock,
             hold_tracking=True,  # the first table first; the history waits for it
         )
