@@ -31,11 +31,13 @@ from session_tui.engine.records import FeedEntry, HistoryEntry, TrackingSettings
 from session_tui.engine.revocation import RevokeAttempt, RevokeKind, RevokeOutcome, revoke
 from session_tui.engine.scheduler import Scheduler
 from session_tui.engine.state import AccountState, Connection
+from session_tui.engine.team import Team
 from session_tui.enrich import Enricher, GeoLocator
 from session_tui.enrich.networks import NetworkLookup
 from session_tui.errors import AuthExpired, ProviderError
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
+from session_tui.tracking.backend import StoreSpec
 
 if TYPE_CHECKING:
     from session_tui.tracking.events import Event  # not at start-up: the history waits
@@ -118,6 +120,14 @@ class Engine:
             listed=self.recorder.listed,
             prepare=self.enricher.warm,
         )
+        self.team = Team(
+            self.accounts,
+            self.recorder,
+            self.emit,
+            interval=options.background_interval or 4 * options.interval,
+            poll_soon=self.poll_now,
+        )
+        self.subscribe(self.team.handle)
         self._signing_in: set[int] = set()  # accounts (id) signing in again now
         self._jobs: set[asyncio.Task[None]] = set()
 
@@ -151,8 +161,17 @@ class Engine:
         return self.scheduler.background_interval
 
     def start(self) -> None:
-        """Start polling every account (needs a running event loop)."""
+        """Start polling every account (needs a running event loop); on call with a shared
+        store, join the team that shares the polls (`engine.team`)."""
         self.scheduler.start()
+        if StoreSpec.parse(self.options.store).shared and self.team.accounts:
+            self._spawn(self._join_team())
+
+    async def _join_team(self) -> None:
+        try:
+            await self.team.start()
+        except Exception as exc:  # the store is away: every account is polled here, as alone
+            self.emit(ev.TrackingFailed("Joining the team's store", str(exc)[:200]))
 
     def release_tracking(self) -> None:
         """The front end has shown its first listing: the history may start its work."""
@@ -348,6 +367,7 @@ class Engine:
     async def aclose(self) -> None:
         """Stop polling, close every provider, then the history (off the loop)."""
         await self.scheduler.stop()
+        await self.team.stop()
         for account in self.accounts:
             try:
                 await account.provider.aclose()

@@ -162,7 +162,8 @@ async def poll(
     """
     provider = account.provider
     try:
-        sessions = await provider.list_sessions()
+        # A colleague polls it (on call, a shared store): what they recorded, not the server.
+        sessions = await (account.follow or provider.list_sessions)()
     except Exception as exc:  # whatever the server or a provider bug does: a report
         if provider is not account.provider:
             return PollReport(PollKind.STALE)
@@ -191,7 +192,7 @@ async def poll(
         account.changed_at = now()  # a sign-in or an end: on call, "sorted by change"
     account.connection = Connection.CONNECTED
     account.error = None
-    account.updated_at = now()
+    account.updated_at = account.followed_at if account.follow is not None else now()
     account.polls += 1
     account.failures = 0
     account.retry_at = None

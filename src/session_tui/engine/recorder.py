@@ -103,6 +103,8 @@ class Recorder:
     def listed(self, account: AccountState, sessions: list[Session], at: datetime) -> None:
         """A successful poll: record it (soon, in order); read the API's own history on the
         account's first listing and every `MERGE_EVERY` after."""
+        if account.follow is not None:  # a colleague's listing: they recorded it (engine.team)
+            return
         key = id(account)
         waiting = key in self._waiting
         self._waiting[key] = (account, list(sessions), at)

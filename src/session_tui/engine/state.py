@@ -6,7 +6,7 @@ Plain data, no Textual: the engine writes it, the dashboard and the command line
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,6 +63,12 @@ class AccountState:
     # The risky listed sessions' risks (`enrich.risk`), by id, as the history last judged
     # them; a session not in it has none known (none found, or not recorded yet).
     risks: dict[str, Risk] = field(default_factory=dict)
+    # On call with a shared store (`engine.team`): who polls this account ("bob@ops-2"; ""
+    # this instance; None outside a team), and, when it is a colleague, how its listing is
+    # read from the store instead of the server, and when the colleague last listed it.
+    polled_by: str | None = None
+    follow: Callable[[], Awaitable[list[Session]]] | None = None
+    followed_at: datetime | None = None
     # (the listing, its size, the current id, others, unsendable): asked several times per
     # key press (R at 10,000 sessions), worked out once per listing. The listing itself is
     # held, not its id(): a new dict may be born where a freed one was.

@@ -203,6 +203,21 @@ class PostgresDatabase:
             written.version = int(row[0])
 
     @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A plain transaction under the lock (the leases': no account's rows, no notice)."""
+        with self.lock:
+            self._reconnect()
+            with self.errors():
+                self.raw.execute("BEGIN")
+                try:
+                    yield
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        self.raw.execute("ROLLBACK")
+                    raise
+                self.raw.execute("COMMIT")
+
+    @contextlib.contextmanager
     def read(self) -> Iterator[None]:
         self._reconnect()
         with self.errors():

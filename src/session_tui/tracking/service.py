@@ -144,7 +144,17 @@ class TrackingService:
 
     def tracker(self, provider: SessionProvider) -> Tracker:
         """The account's tracker, opened on first use; `TrackingClosed` once `close` ran."""
-        return self._tracker(account_key(provider, self.profile))
+        return self._tracker(self.key_of(provider))
+
+    def key_of(self, provider: SessionProvider) -> str:
+        """The account's key; in a shared store without the profile's name (each colleague
+        names profiles as they like, and they watch the same accounts)."""
+        return account_key(provider, None if self.shared else self.profile)
+
+    def stored_sessions(self, provider: SessionProvider) -> list[Session]:
+        """The account's sessions as its poller last recorded them (a colleague, on a shared
+        store)."""
+        return self.tracker(provider).stored_sessions()
 
     def _tracker(self, key: str) -> Tracker:
         with self._lock:
@@ -279,6 +289,12 @@ class TrackingService:
         except (HistoryStoreError, TrackingClosed) as exc:
             raise audit.AuditError(f"Cannot write the audit trail: {exc}") from None
         return record
+
+    def note_unseen(self, tracker: Tracker) -> tuple[int, int]:
+        """The account's unseen alerts read again (a colleague's poll or acknowledgement), and
+        the new total over every account."""
+        self._unseen[tracker.account_key] = unseen = tracker.unseen_alerts()
+        return unseen, self.unseen_alerts()
 
     def unseen_alerts(self) -> int:
         """Unseen alerts over every account tracked so far (the header's count)."""

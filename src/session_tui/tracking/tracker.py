@@ -280,6 +280,11 @@ class Tracker:
                     known = self._risks = _kept(known, RiskBook(self._store).risks(listed))
             return dict(known)
 
+    def stored_sessions(self) -> list[Session]:
+        """The sessions of the stored snapshot: what the account's poller last recorded."""
+        with self._lock, self._store.read():
+            return list(self._store.load_snapshot().sessions.values())
+
     def trust(self, sessions: Iterable[Session], *, undo: bool = False) -> None:
         """ "This was me" for these sessions (or its undoing): their risk clears, and their
         device and network are the account's from now on (`RiskBook.set_trusted`)."""

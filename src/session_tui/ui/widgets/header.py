@@ -156,6 +156,9 @@ class StatusHeader(Widget):
         if failed and level < _DROP_ERROR:
             text.append(": ", style)
             text.append(plain(account.error, 48 if level < _SHORT_ERROR else 24), style)
+        if account.polled_by is not None and level < _DROP_ERROR:  # a team's shared store
+            who = plain(account.polled_by, 40)
+            text.append(f" · polled by {who}" if who else " · polled here", "dim")
         if now is None or level >= _DROP_FRESHNESS:
             return text
         text.append(" · ", "dim")
