@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from session_tui.tracking.schema import RISK_TABLES
+
 SCHEMA = "session_tui"
 SCHEMA_VERSION = 1
 LOCK_CLASS = 7351  # pg_advisory_xact_lock(LOCK_CLASS, …): 0 is the migrations' key
@@ -42,20 +44,6 @@ CREATE TABLE known_countries (
     account TEXT NOT NULL, code TEXT NOT NULL,
     first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
     PRIMARY KEY (account, code)
-);
-CREATE TABLE known_networks (
-    account TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL,
-    first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
-    PRIMARY KEY (account, key)
-);
-CREATE TABLE risk_notes (
-    account TEXT NOT NULL, session_id TEXT NOT NULL, reasons TEXT NOT NULL,
-    PRIMARY KEY (account, session_id)
-);
-CREATE TABLE trusted (
-    account TEXT NOT NULL, session_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
-    network TEXT NOT NULL, at TEXT NOT NULL,
-    PRIMARY KEY (account, session_id)
 );
 CREATE TABLE ended_sessions (
     row_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -118,7 +106,7 @@ def _v1(conn: Any) -> None:
     (append-only: a trigger refuses UPDATE, DELETE and TRUNCATE), each account's revision (a
     reader's "nothing changed since"), and the leases and heartbeats of one poller per account.
     """
-    for statement in _statements(_V1):
+    for statement in [*_statements(_V1), *_statements(RISK_TABLES)]:
         conn.execute(statement)
 
 

@@ -162,25 +162,26 @@ def _v4(conn: sqlite3.Connection) -> None:
     """Risk signals (issue 24): the networks an account has used, the reasons a session was
     judged risky when it signed in (kept, since what was new then is known now), and the
     sessions the user said were theirs ("this was me") with their device and network."""
-    _script(
-        conn,
-        """
-        CREATE TABLE known_networks (
-            account TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL,
-            first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
-            PRIMARY KEY (account, key)
-        );
-        CREATE TABLE risk_notes (
-            account TEXT NOT NULL, session_id TEXT NOT NULL, reasons TEXT NOT NULL,
-            PRIMARY KEY (account, session_id)
-        );
-        CREATE TABLE trusted (
-            account TEXT NOT NULL, session_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
-            network TEXT NOT NULL, at TEXT NOT NULL,
-            PRIMARY KEY (account, session_id)
-        );
-        """,
-    )
+    _script(conn, RISK_TABLES)
+
+
+# v4's tables, in SQL both stores speak (PostgreSQL's first migration creates them too).
+RISK_TABLES = """
+CREATE TABLE known_networks (
+    account TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
+    PRIMARY KEY (account, key)
+);
+CREATE TABLE risk_notes (
+    account TEXT NOT NULL, session_id TEXT NOT NULL, reasons TEXT NOT NULL,
+    PRIMARY KEY (account, session_id)
+);
+CREATE TABLE trusted (
+    account TEXT NOT NULL, session_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    network TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (account, session_id)
+)
+"""
 
 
 def _v5(conn: sqlite3.Connection) -> None:
