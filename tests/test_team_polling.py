@@ -94,3 +94,29 @@ async def test_three_instances_poll_each_account_once_and_take_over(pg_store: st
         finally:
             for engine in engines:
                 await engine.aclose()
+
+
+async def test_the_dashboard_says_which_colleague_polls(pg_store: str) -> None:
+    """A colleague's engine polls sam; the dashboard started after it follows and says so."""
+    from ui_support import header_line, until
+
+    from session_tui.ui.app import AppOptions, SessionTuiApp
+
+    users = WatchedUsers.demo(("sam",), kept=False)
+    with DemoService(seed=9, users=users) as service:
+        colleague = Engine(
+            [RestAdminProvider(service.url, users.token, "sam")],
+            EngineOptions(interval=INTERVAL, background_interval=INTERVAL, store=pg_store,
+                          operator="bob@ops-2"),
+        )  # fmt: skip
+        colleague.start()
+        try:
+            await _until(lambda: colleague.accounts[0].polled_by == "", "bob polling sam")
+            options = AppOptions(interval=INTERVAL, store=pg_store, operator="alice@ops-1")
+            app = SessionTuiApp([RestAdminProvider(service.url, users.token, "sam")], options)
+            async with app.run_test(size=(160, 32)) as pilot:
+                await until(pilot, lambda: "polled by bob@ops-2" in header_line(app), "header")
+                sam = users.accounts["sam"][0]
+                assert set(app.main.table.visible_ids) == sam.session_ids()
+        finally:
+            await colleague.aclose()
