@@ -18,7 +18,6 @@ from session_tui.options import MAX_DEMO_SESSIONS, account_options, number
 from session_tui.paths import STORE_ENV
 from session_tui.plugin import DeviceSignIn, OpenAccounts, OpenRequest, Prompt, Reconnect
 from session_tui.providers.base import SessionProvider
-from session_tui.tracking.backend import StoreSpec
 
 __all__ = ["OpenAccounts", "Reconnect", "logout_main", "open_accounts", "resolve_choices"]
 
@@ -102,7 +101,10 @@ def open_accounts(
     opened.asn_db = choices.asn_db
     opened.retention_days = choices.retention_days
     opened.store = choices.store or env.get(STORE_ENV) or None
-    StoreSpec.parse(opened.store)  # a store that is no store is refused before the first poll
+    if opened.store:  # one that is no store is refused before the first poll
+        from session_tui.tracking.backend import StoreSpec
+
+        StoreSpec.parse(opened.store)
     return opened
 
 

@@ -37,7 +37,6 @@ from session_tui.enrich.networks import NetworkLookup
 from session_tui.errors import AuthExpired, ProviderError
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
-from session_tui.tracking.backend import StoreSpec
 
 if TYPE_CHECKING:
     from session_tui.tracking.events import Event  # not at start-up: the history waits
@@ -164,8 +163,11 @@ class Engine:
         """Start polling every account (needs a running event loop); on call with a shared
         store, join the team that shares the polls (`engine.team`)."""
         self.scheduler.start()
-        if StoreSpec.parse(self.options.store).shared and self.team.accounts:
-            self._spawn(self._join_team())
+        if self.options.store and self.team.accounts:  # tracking's code: not before it is needed
+            from session_tui.tracking.backend import StoreSpec
+
+            if StoreSpec.parse(self.options.store).shared:
+                self._spawn(self._join_team())
 
     async def _join_team(self) -> None:
         try:
