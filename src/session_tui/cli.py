@@ -218,7 +218,7 @@ def _device_screen(prompt: DeviceCodePrompt, wait: Callable[[], Any]) -> Any:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
-    from session_tui.config import load_operator, load_theme
+    from session_tui.config import top_level
     from session_tui.connect import open_accounts
     from session_tui.ui.app import AppOptions, SessionTuiApp
     from session_tui.ui.glyphs import wants_ascii
@@ -231,6 +231,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     if args.background_interval is not None:
         number(args.background_interval, "--background-interval")
     accounts = open_accounts(args, os.environ, device=_device_screen)
+    settings = top_level()  # the theme and the operator, in one read of the file
     try:
         # Profile values (accounts.*) already carry the flags laid over them.
         options = AppOptions(
@@ -243,8 +244,8 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             on_alert=args.on_alert,
             profile=accounts.profile,
             read_only=accounts.read_only,
-            theme=load_theme(),
-            operator=load_operator(),
+            theme=settings.get("theme"),
+            operator=settings.get("operator"),
             store=accounts.store,
             ascii=args.ascii or wants_ascii(),
             inactive_days=number(args.inactive_days, "--inactive-days"),

@@ -167,32 +167,32 @@ def get_profile(name: str, path: Path | None = None) -> Profile:
 THEME_LINE = re.compile(r"^theme\s*=.*$", re.MULTILINE)
 
 
-def _top_level(key: str, path: Path | None = None) -> str | None:
-    """A top-level `key = "…"` of the config file (before its first table), or None."""
+def top_level(path: Path | None = None) -> dict[str, str]:
+    """The config file's top-level text settings (before its first table), read once:
+    `theme = "NAME"` (a Textual theme) and `operator = "…"` (who this engineer is in a shared
+    audit trail; the OS user and host when unset, `tracking.audit.default_operator`)."""
     where = path if path is not None else paths.config_file()
     try:
         text = where.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None  # none, or load_profiles reports it; a setting is not worth failing for
+        return {}  # none, or load_profiles reports it; a setting is not worth failing for
     import tomllib
 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
-        return None
-    value = data.get(key)
-    return value if isinstance(value, str) and value else None
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str) and v}
 
 
 def load_theme(path: Path | None = None) -> str | None:
     """The top-level `theme = "NAME"` (a Textual theme), or None."""
-    return _top_level("theme", path)
+    return top_level(path).get("theme")
 
 
 def load_operator(path: Path | None = None) -> str | None:
-    """The top-level `operator = "…"`: who this engineer is in a shared audit trail (the OS
-    user and host when unset, `tracking.audit.default_operator`)."""
-    return _top_level("operator", path)
+    """The top-level `operator = "…"`, or None."""
+    return top_level(path).get("operator")
 
 
 def save_theme(theme: str, path: Path | None = None) -> Path:

@@ -17,7 +17,6 @@ from session_tui.text import without_flags
 from session_tui.tracking.audit import read_records
 from session_tui.tracking.backend import StoreSpec
 from session_tui.tracking.schema import HistoryStoreError
-from session_tui.tracking.stores import open_database
 
 _TEXT_LEN = 256
 
@@ -134,14 +133,16 @@ def _trail(args: argparse.Namespace, path: Path | None) -> Iterator[tuple[str, A
 
     named = args.store or (get_profile(args.profile).store if args.profile else None)
     spec = StoreSpec.parse(named or os.environ.get(paths.STORE_ENV))
-    if not spec.shared:
+    if spec.url is None:
         target = path or paths.audit_file()
         if target.exists():
             yield from read_records(target)
         return
     from contextlib import closing
 
-    with closing(open_database(spec, paths.profile_history_db(args.profile))) as store:
+    from session_tui.tracking.postgres import PostgresDatabase
+
+    with closing(PostgresDatabase(spec.url)) as store:
         yield from list(store.audit_lines())
 
 

@@ -24,13 +24,12 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from session_tui.engine import events as ev
 from session_tui.engine.state import AccountState
-from session_tui.enrich.risk import Risk
 from session_tui.errors import ProviderError
 from session_tui.model import Capability, Session
 
@@ -111,21 +110,32 @@ class Team:
             self._spawn(self._judge(account, event.sessions))
 
     async def _judge(self, account: AccountState, sessions: list[Session]) -> None:
-        service = self.recorder.service
-
-        def judge() -> tuple[dict[str, Risk], int, int]:
-            tracker = service.tracker(account.provider)
-            return risky(tracker.risks(sessions)), *service.note_unseen(tracker)
-
+        """A followed listing's risks, as the history judged them (the tracker keeps them
+        while the listing's sessions stay the same: most follow-polls read nothing more)."""
         from session_tui.tracking.service import risky
 
+        service = self.recorder.service
         try:
-            risks, account_unseen, unseen = await asyncio.to_thread(judge)
+            risks = await asyncio.to_thread(
+                lambda: risky(service.tracker(account.provider).risks(sessions))
+            )
         except Exception as exc:
             self._emit(ev.TrackingFailed("Reading the shared store", str(exc)[:200]))
             return
         if account.note_risks(risks):
             self._emit(ev.AccountChanged(account))
+
+    async def _recount(self, account: AccountState) -> None:
+        """A colleague wrote the account's rows (their poll's alerts, an acknowledgement): its
+        unseen alerts read again, for the header and the account list."""
+        service = self.recorder.service
+        try:
+            account_unseen, unseen = await asyncio.to_thread(
+                lambda: service.note_unseen(service.tracker(account.provider))
+            )
+        except Exception as exc:
+            self._emit(ev.TrackingFailed("Reading the shared store", str(exc)[:200]))
+            return
         self._emit(ev.PollRecorded(account, [], unseen, account_unseen))
 
     def _spawn(self, job: Coroutine[object, object, None]) -> None:
@@ -193,7 +203,7 @@ class Team:
             if before[0] != following:
                 self._poll_soon(account)  # taken over, or handed over: list it now
 
-    def _follower(self, account: AccountState) -> Callable[[], asyncio.Future[list[Session]]]:
+    def _follower(self, account: AccountState) -> Callable[[], Awaitable[list[Session]]]:
         service = self.recorder.service
 
         async def read() -> list[Session]:
@@ -208,7 +218,7 @@ class Team:
                 for s in stored
             ]
 
-        return lambda: asyncio.ensure_future(read())
+        return read
 
     def _heard(self, keys: set[str]) -> None:
         """On the listener's thread: colleagues wrote these accounts' rows."""
@@ -219,9 +229,8 @@ class Team:
     def _refresh(self, keys: set[str]) -> None:
         everything = "" in keys
         for key, account in self._keys.items():
-            if (everything or key in keys) and account.follow is not None:
-                self._poll_soon(account)
-        for key, account in self._keys.items():  # an acknowledgement, a colleague's alert
-            if (everything or key in keys) and account.follow is None and account.polls:
-                self._spawn(self._judge(account, list(account.sessions.values())))
+            if everything or key in keys:  # a colleague's poll, alert or acknowledgement
+                if account.follow is not None:
+                    self._poll_soon(account)
+                self._spawn(self._recount(account))
         self._emit(ev.HistoryChanged())

@@ -4,26 +4,24 @@ A profile's history, alerts, acknowledgements, trusted devices, risk memory and 
 store) audit trail live in SQLite by default (`database.HistoryDatabase`, one file per profile)
 or in PostgreSQL (`postgres.PostgresDatabase`), shared by every instance that points at it.
 
-Both speak the same SQL for the rows (`store.py`, `risk_book.py`, `schema.learn_places`):
+Both speak the same SQL for the rows (`store.py`, `risk_book.py`, `learning.learn_places`):
 `?` placeholders, `ON CONFLICT … DO UPDATE`, text times in RFC 3339. What differs is here:
 how a transaction starts (SQLite's `BEGIN IMMEDIATE`; PostgreSQL's per-account advisory lock),
-how an insert says its new id, how a reader knows nobody wrote since its last look, and where
-the audit trail goes. Each backend has its own numbered migrations.
+and how an insert says its new id, how a reader knows nobody wrote since its last look. Each
+backend has its own numbered migrations. The audit trail is a file beside SQLite's history
+(`audit.py`) and a table of PostgreSQL's (`PostgresDatabase.append_audit`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from session_tui.errors import ConfigError
-
-if TYPE_CHECKING:
-    from session_tui.tracking.audit import AuditRecord
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -77,14 +75,6 @@ class Database(Protocol):
 
     def insert_id(self, sql: str, parameters: Sequence[Any], column: str) -> int:
         """Run an INSERT and return the new row's `column` (its generated id)."""
-        ...
-
-    def append_audit(self, record: AuditRecord) -> None:
-        """One audit record, appended (never changed or removed afterwards)."""
-        ...
-
-    def audit_lines(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        """Every audit record, oldest first, as its JSON text and its parsed value."""
         ...
 
     def close(self) -> None: ...

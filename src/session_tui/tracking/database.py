@@ -20,27 +20,22 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from session_tui.tracking.backend import Written
 from session_tui.tracking.schema import ACCOUNT_TABLES, HistoryStoreError, connect, migrate
-
-if TYPE_CHECKING:
-    from session_tui.tracking.audit import AuditRecord
 
 IMPORTED_SUFFIX = ".imported"
 
 
 class HistoryDatabase:
-    """An open history file (migrated to the current schema) and the lock its users share;
-    the audit trail beside it is a JSON Lines file (`audit_path`, default `paths.audit_file`).
-    """
+    """An open history file (migrated to the current schema) and the lock its users share.
+    Its audit trail is not in it: a JSON Lines file beside it (`tracking.audit`)."""
 
     shared = False  # one machine: its instances share the file, not a team
 
-    def __init__(self, path: Path, *, audit_path: Path | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path: Path | None = path
-        self.audit_path = audit_path
         self.conn = connect(path)
         try:
             migrate(self.conn)
@@ -86,19 +81,6 @@ class HistoryDatabase:
 
     def insert_id(self, sql: str, parameters: Sequence[Any], column: str) -> int:
         return int(self.conn.execute(sql, parameters).lastrowid or 0)
-
-    def append_audit(self, record: AuditRecord) -> None:
-        from session_tui.tracking import audit
-
-        audit.append(record, self.audit_path)
-
-    def audit_lines(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        from session_tui import paths
-        from session_tui.tracking import audit
-
-        target = self.audit_path or paths.audit_file()
-        if target.exists():
-            yield from audit.read_records(target)
 
     def close(self) -> None:
         with self.lock:

@@ -35,7 +35,7 @@ from session_tui.tracking.postgres_schema import (
     SCHEMA,
     SCHEMA_VERSION,
 )
-from session_tui.tracking.schema import HistoryStoreError
+from session_tui.tracking.schema import HistoryStoreError, apply_migrations
 
 if TYPE_CHECKING:
     import psycopg
@@ -155,20 +155,13 @@ class PostgresDatabase:
     path: Path | None = None
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
         self.url = url
         self.raw = connect(url)
         self.conn = _Connection(self)
         self.lock = threading.RLock()
         self.closed = False
         try:
-            migrate(self.raw)
-        except psycopg.Error as exc:
-            self.raw.close()
-            raise HistoryStoreError(
-                f"The shared store {shown(url)} is unusable: {_scrub(str(exc), url)}"
-            ) from None
+            migrate(self)
         except BaseException:
             self.raw.close()
             raise
@@ -284,26 +277,15 @@ class PostgresDatabase:
             ) from None
 
 
-def migrate(conn: psycopg.Connection[Any]) -> int:
+def migrate(database: PostgresDatabase) -> int:
     """Bring the store up to this version in one transaction under the migrations' advisory
     lock; returns the version it had before."""
-    conn.execute("BEGIN")
-    try:
+    conn = database.conn
+    with database.transaction():
         conn.execute(f"SELECT pg_advisory_xact_lock({LOCK_CLASS}, 0)")
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
         before = int(row[0] or 0) if row else 0
-        if before > SCHEMA_VERSION:
-            raise HistoryStoreError(
-                f"The shared store was written by a newer session-tui (schema {before}, this "
-                f"version knows {SCHEMA_VERSION})."
-            )
-        for version in range(before + 1, SCHEMA_VERSION + 1):
-            MIGRATIONS[version](conn)
-            conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
-        conn.execute("COMMIT")
-        return before
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+        apply_migrations(conn, before, SCHEMA_VERSION, MIGRATIONS, "The shared store")
+    return before

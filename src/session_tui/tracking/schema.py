@@ -11,16 +11,15 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from session_tui import paths
 from session_tui.errors import SessionTuiError
-from session_tui.model import Session
-from session_tui.tracking.codec import session_from_dict, time_from_text, time_to_text
-from session_tui.tracking.describe import Describer, fingerprint_of
+from session_tui.tracking.codec import session_from_dict, time_from_text
+from session_tui.tracking.describe import Describer
+from session_tui.tracking.learning import learn_places
 
 if TYPE_CHECKING:
     from session_tui.tracking.backend import Connection
@@ -272,19 +271,33 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         before = schema_version(conn)
-        if before > SCHEMA_VERSION:
-            raise HistoryStoreError(
-                f"The history database was written by a newer session-tui (schema {before}, "
-                f"this version knows {SCHEMA_VERSION})."
-            )
-        for version in range(before + 1, target + 1):
-            MIGRATIONS[version](conn)
-            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        apply_migrations(conn, before, target, MIGRATIONS, "The history database")
         conn.execute("COMMIT")
         return before
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def apply_migrations(
+    conn: Connection,
+    before: int,
+    target: int,
+    migrations: dict[int, Callable[[Any], None]],
+    what: str,
+) -> None:
+    """Inside the caller's transaction: the migrations after `before` up to `target`, each
+    noted in `schema_version`. A store written by a newer session-tui is refused, never
+    written over (either backend)."""
+    newest = max(migrations)
+    if before > newest:
+        raise HistoryStoreError(
+            f"{what} was written by a newer session-tui (schema {before}, this version knows "
+            f"{newest})."
+        )
+    for version in range(before + 1, target + 1):
+        migrations[version](conn)
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -334,58 +347,3 @@ def loads(text: str | None) -> Any:
         return json.loads(text)
     except ValueError:
         return None
-
-
-def _later(table: str) -> str:
-    """The later of the row's and the proposed last-seen time (the same SQL in SQLite and
-    PostgreSQL: SQLite's two-argument MAX is PostgreSQL's GREATEST)."""
-    return (
-        f"CASE WHEN excluded.last_seen_at > {table}.last_seen_at"
-        f" THEN excluded.last_seen_at ELSE {table}.last_seen_at END"
-    )
-
-
-def learn_places(
-    conn: Connection,
-    account: str | None,
-    sessions: Iterable[Session],
-    at: datetime,
-    describer: Describer,
-) -> None:
-    """The account has used these devices and countries (as of `at`): the alert rules' memory.
-
-    `account` None is a file still at v2, whose tables name no account (v2's migration).
-    """
-    stamp = time_to_text(at)
-    scope, mine = ("account, ", (account,)) if account is not None else ("", ())
-    device_marks = ", ".join("?" * (len(mine) + 4))
-    country_marks = ", ".join("?" * (len(mine) + 3))
-    seen: set[tuple[str, str | None, str | None]] = set()  # a fleet shares few: once each
-    for session in sessions:
-        fingerprint = fingerprint_of(session)
-        country = describer.country(session)
-        network = describer.network(session) if account is not None else None
-        key = (fingerprint.key, country, network.key if network is not None else None)
-        if key in seen:
-            continue
-        seen.add(key)
-        conn.execute(
-            f"INSERT INTO known_devices ({scope}fingerprint, label, first_seen_at, last_seen_at)"
-            f" VALUES ({device_marks}) ON CONFLICT ({scope}fingerprint) DO UPDATE SET"
-            f" last_seen_at = {_later('known_devices')}",
-            (*mine, fingerprint.key, fingerprint.label, stamp, stamp),
-        )
-        if country:
-            conn.execute(
-                f"INSERT INTO known_countries ({scope}code, first_seen_at, last_seen_at)"
-                f" VALUES ({country_marks}) ON CONFLICT ({scope}code) DO UPDATE SET"
-                f" last_seen_at = {_later('known_countries')}",
-                (*mine, country, stamp, stamp),
-            )
-        if network is not None:  # v2's migration predates networks: none to learn then
-            conn.execute(
-                "INSERT INTO known_networks (account, key, label, first_seen_at, last_seen_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, key) DO UPDATE SET"
-                f" last_seen_at = {_later('known_networks')}",
-                (account, network.key, network.name, stamp, stamp),
-            )

@@ -138,8 +138,6 @@ class TrackingService:
                 raise TrackingClosed("tracking is closed; no store is opened again")
             if self._database is None:
                 self._database = open_database(self.store, self.path)
-                if isinstance(self._database, HistoryDatabase):
-                    self._database.audit_path = self.audit_path
             return self._database
 
     def tracker(self, provider: SessionProvider) -> Tracker:
@@ -280,11 +278,14 @@ class TrackingService:
         if not self.shared:
             audit.append(record, self.audit_path)
             return record
+        from session_tui.tracking.postgres import PostgresDatabase
+
         try:
-            if not self._closed:
-                self.database().append_audit(record)
+            database = None if self._closed else self.database()
+            if isinstance(database, PostgresDatabase):
+                database.append_audit(record)
                 return record
-            with contextlib.closing(open_database(self.store, self.path)) as once:
+            with contextlib.closing(PostgresDatabase(str(self.store.url))) as once:
                 once.append_audit(record)
         except (HistoryStoreError, TrackingClosed) as exc:
             raise audit.AuditError(f"Cannot write the audit trail: {exc}") from None

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from session_tui import paths
 from session_tui.model import EndReason, Session
 from session_tui.tracking.backend import Connection, Database, StoreSpec
 from session_tui.tracking.codec import (
@@ -45,7 +46,8 @@ from session_tui.tracking.events import (
     event_from_dict,
 )
 from session_tui.tracking.history_rows import HistoryRow, ended_row_kwargs, history_row
-from session_tui.tracking.schema import SCHEMA_VERSION, HistoryStoreError, learn_places, loads
+from session_tui.tracking.learning import learn_places
+from session_tui.tracking.schema import SCHEMA_VERSION, HistoryStoreError, loads
 from session_tui.tracking.stores import open_database
 
 __all__ = ["SCHEMA_VERSION", "HistoryRow", "HistoryStore", "HistoryStoreError", "ended_row_kwargs"]
@@ -78,11 +80,11 @@ class HistoryStore:
         """The rows of `account` in `database` (shared with other accounts' stores), or in a
         store of its own when given a file's path or a PostgreSQL URL (closed with it)."""
         self._owns = isinstance(database, Path | str)
-        self.database: Database = (
-            database
-            if not isinstance(database, Path | str)
-            else open_database(StoreSpec.parse(str(database)), Path(database))
-        )
+        if isinstance(database, Path):
+            database = HistoryDatabase(database)
+        elif isinstance(database, str):
+            database = open_database(StoreSpec.parse(database), paths.history_db(account))
+        self.database: Database = database
         self.path = self.database.path
         self.conn = self.database.conn
         self.account = account
