@@ -90,3 +90,38 @@ def test_a_profiles_store_and_a_password_never_printed(
 
     bad = cli("list", "--store", "mysql://x@y/z", "--profile", "team", env=env)
     assert bad.returncode != 0 and "not a store" in bad.stderr
+
+
+def test_hostile_text_in_the_shared_trail_is_printed_plain(pg_store: str, tmp_path) -> None:
+    """Anyone with the database can write the trail's table: what it holds is text, never
+    escape sequences or markup, in the table and in JSON."""
+    env = machine(tmp_path, "dave", "dave@ops-4")
+    assert cli("audit", "--store", pg_store, env=env).returncode == 0  # creates the schema
+    hostile = {
+        "time": "2026-12-06T12:00:00Z",
+        "account": "@eve:example.org\x1b]0;pwned\x07",
+        "provider": "matrix\x1b[2J",
+        "profile": None,
+        "action": "revoke",
+        "session_ids": ["D1\x1b[31m"],
+        "devices": ["[bold red]Firefox\u202e"],
+        "outcome": "ok",
+        "error": None,
+        "revoked": 1,
+        "operator": "mallory\x1b[5m@ops",
+    }
+    with psycopg.connect(pg_store, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO session_tui.audit_log (at, account, operator, record)"
+            " VALUES (%s, %s, %s, %s)",
+            (hostile["time"], hostile["account"], hostile["operator"], json.dumps(hostile)),
+        )
+    table = cli("audit", "--store", pg_store, env=env)
+    assert table.returncode == 0, table.stderr
+    assert "\x1b" not in table.stdout and "\x07" not in table.stdout
+    assert "\u202e" not in table.stdout
+    assert "mallory" in table.stdout and "[bold red]Firefox" in table.stdout  # literal
+    listed = cli("audit", "--json", "--store", pg_store, env=env)
+    assert "\x1b" not in listed.stdout
+    (record,) = json.loads(listed.stdout)
+    assert record["operator"].startswith("mallory")

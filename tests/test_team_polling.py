@@ -97,7 +97,8 @@ async def test_three_instances_poll_each_account_once_and_take_over(pg_store: st
 
 
 async def test_the_dashboard_says_which_colleague_polls(pg_store: str) -> None:
-    """A colleague's engine polls sam; the dashboard started after it follows and says so."""
+    """A colleague's engine polls sam; the dashboard started after it follows and says so, the
+    colleague's name as plain text (markup stays literal, escapes are dropped)."""
     from ui_support import header_line, until
 
     from session_tui.ui.app import AppOptions, SessionTuiApp
@@ -107,7 +108,7 @@ async def test_the_dashboard_says_which_colleague_polls(pg_store: str) -> None:
         colleague = Engine(
             [RestAdminProvider(service.url, users.token, "sam")],
             EngineOptions(interval=INTERVAL, background_interval=INTERVAL, store=pg_store,
-                          operator="bob@ops-2"),
+                          operator="[red]bob[/red]\x1b]0;x\x07@ops-2"),
         )  # fmt: skip
         colleague.start()
         try:
@@ -115,7 +116,8 @@ async def test_the_dashboard_says_which_colleague_polls(pg_store: str) -> None:
             options = AppOptions(interval=INTERVAL, store=pg_store, operator="alice@ops-1")
             app = SessionTuiApp([RestAdminProvider(service.url, users.token, "sam")], options)
             async with app.run_test(size=(160, 32)) as pilot:
-                await until(pilot, lambda: "polled by bob@ops-2" in header_line(app), "header")
+                await until(pilot, lambda: "polled by [red]bob[/red]" in header_line(app), "header")
+                assert "\x1b" not in header_line(app) and "\x07" not in header_line(app)
                 sam = users.accounts["sam"][0]
                 assert set(app.main.table.visible_ids) == sam.session_ids()
         finally:

@@ -72,13 +72,9 @@ class Team:
         self._jobs: set[asyncio.Future[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    @property
-    def active(self) -> bool:
-        return self._book is not None
-
     async def start(self) -> None:
-        """Join the team when the store is shared: the first cycle runs before this returns,
-        so the first polls already go to one instance per account."""
+        """Join the team when the store is shared (the first lease cycle runs before this
+        returns); the accounts' first listings are this instance's own (see the module doc)."""
         if not self.accounts:
             return
         service = self.recorder.service
@@ -100,7 +96,7 @@ class Team:
 
     def handle(self, event: ev.EngineEvent) -> None:
         """The engine's events: a listing of ours goes into the lease ("last polled"); one
-        read from a colleague's record gets its risks and alert counts from the store."""
+        read from a colleague's record gets its risks from the store."""
         if self._book is None or not isinstance(event, ev.SessionsListed):
             return
         account = event.account
