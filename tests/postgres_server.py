@@ -65,6 +65,15 @@ class PostgresServer:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def _server_user_base() -> str | None:
+    """Where the server's directory goes: as root, under the `postgres` user's own home, which
+    it can always reach (a /tmp of mode 0700, as some containers have, it could not)."""
+    if os.geteuid() != 0:
+        return None
+    home = Path(pwd.getpwnam("postgres").pw_dir)
+    return str(home) if home.is_dir() else None
+
+
 def _as_server_user(argv: list[str], home: Path) -> list[str]:
     if os.geteuid() != 0:
         return argv
@@ -87,7 +96,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    home = Path(tempfile.mkdtemp(prefix="session-tui-pg-"))
+    home = Path(tempfile.mkdtemp(prefix="session-tui-pg-", dir=_server_user_base()))
     password = secrets.token_urlsafe(18)
     (home / "pwfile").write_text(password + "\n")
     (home / "data").mkdir(mode=0o700)

@@ -293,12 +293,15 @@ def test_exit_codes_for_a_dead_token_and_an_unreachable_server(demo_service: Dem
 
 def test_help_names_the_commands_and_each_has_an_example() -> None:
     top = cli("--help").stdout
-    assert "{list,revoke,trust,watch,history,audit,logout,config}" in top
+    assert "{list,revoke,trust,watch,history,audit,alerts,ack,logout,config}" in top
     assert "exit codes: 0 ok, 1 usage" in top
     for command in ("list", "revoke", "trust", "watch", "history", "config"):
         text = cli(command, "--help").stdout
         assert "examples:" in text and f"session-tui {command}" in text
         assert "--provider" in text and "--read-only" in text
+    for command in ("alerts", "ack"):  # the store's commands: no account options
+        text = cli(command, "--help").stdout
+        assert "example: session-tui " + command in text and "--store" in text
 
 
 def test_options_before_the_command_are_the_commands_options() -> None:

@@ -45,7 +45,9 @@ def test_instances_starting_at_once_leave_one_correct_schema(pg_store: str) -> N
         assert isinstance(db, PostgresDatabase)
         db.close()
     with psycopg.connect(pg_store) as conn:
-        versions = conn.execute("SELECT version FROM session_tui.schema_version").fetchall()
+        versions = conn.execute(
+            "SELECT version FROM session_tui.schema_version ORDER BY version"
+        ).fetchall()
         tables = {
             row[0]
             for row in conn.execute(
@@ -53,11 +55,31 @@ def test_instances_starting_at_once_leave_one_correct_schema(pg_store: str) -> N
                 " WHERE table_schema = 'session_tui'"
             )
         }
-    assert versions == [(1,)]
-    assert {"events", "known_sessions", "audit_log", "leases", "revisions"} <= tables
+    assert versions == [(1,), (2,)]
+    assert {"events", "known_sessions", "audit_log", "leases", "revisions", "seen_by"} <= tables
     PostgresDatabase(pg_store).close()  # a later start finds nothing to do
     with psycopg.connect(pg_store) as conn:
-        assert conn.execute("SELECT count(*) FROM session_tui.schema_version").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM session_tui.schema_version").fetchone() == (2,)
+
+
+def test_a_first_version_store_is_brought_up_to_date(pg_store: str) -> None:
+    """A store made by the first shared-store release (schema 1, no `seen_by`) gains each
+    operator's own seen on the next start, its rows kept."""
+    PostgresDatabase(pg_store).close()
+    with psycopg.connect(pg_store, autocommit=True) as conn:
+        conn.execute("DROP TABLE session_tui.seen_by")
+        conn.execute("DELETE FROM session_tui.schema_version WHERE version = 2")
+        conn.execute(
+            "INSERT INTO session_tui.events (account, kind, session_id, at, severity, payload)"
+            " VALUES ('a', 'sign_in', 's', '2026-12-06T10:00:00Z', 'alert', '{}')"
+        )
+    PostgresDatabase(pg_store).close()
+    with psycopg.connect(pg_store) as conn:
+        assert conn.execute("SELECT max(version) FROM session_tui.schema_version").fetchone() == (
+            2,
+        )
+        assert conn.execute("SELECT count(*) FROM session_tui.events").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM session_tui.seen_by").fetchone() == (0,)
 
 
 def test_a_newer_schema_is_refused_not_overwritten(pg_store: str) -> None:

@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "watch": "print sign-ins, endings, alerts and connection changes as they happen",
     "history": "print the ended sessions session-tui has seen",
     "audit": "print the audit trail of revocations",
+    "alerts": "print the sign-in alerts with their ids, and who acknowledged each",
+    "ack": "acknowledge alerts by id, for the whole team",
     "logout": "end the session session-tui signed in with, and forget it",
     "config": "config show: the effective configuration, secrets masked",
 }
@@ -188,6 +190,10 @@ def _command(name: str, argv: list[str]) -> int:
         from session_tui.commands.audit import audit_main
 
         return audit_main(argv)
+    if name in ("alerts", "ack"):
+        from session_tui.commands.alerts import ack_main, alerts_main
+
+        return (alerts_main if name == "alerts" else ack_main)(argv)
     if name == "logout":
         from session_tui.connect import logout_main
 

@@ -39,6 +39,7 @@ from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
 
 if TYPE_CHECKING:
+    from session_tui.tracking.acks import AckResult
     from session_tui.tracking.events import Event  # not at start-up: the history waits
 
 log = logging.getLogger(__name__)
@@ -336,6 +337,12 @@ class Engine:
                     account.unseen_alerts = 0
                     self.emit(ev.AccountChanged(account))
         return entries, unseen
+
+    async def acknowledge(self, alert_ids: Sequence[int]) -> AckResult:
+        """Alerts handled, for the whole team (`engine.acknowledging`)."""
+        from session_tui.engine.acknowledging import acknowledge
+
+        return await acknowledge(self.recorder, self.accounts, alert_ids, self.emit)
 
     async def merge_history(self) -> None:
         """Read every account's API history now (the History pane opened, `history` ran)."""

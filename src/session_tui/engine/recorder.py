@@ -126,7 +126,7 @@ class Recorder:
         """Record a listing now and return its events (the command line's polls)."""
         from session_tui.engine.recording import record_poll
 
-        result, unseen = await self._off_thread(
+        result, unseen = await self.off_thread(
             lambda: record_poll(self.service, account.provider, sessions, at)
         )
         if account.note_risks(result.risks):
@@ -139,7 +139,7 @@ class Recorder:
         from session_tui.tracking.audit import AuditError
 
         try:
-            await self._off_thread(lambda: record_attempt(self.service, attempt), after_close=True)
+            await self.off_thread(lambda: record_attempt(self.service, attempt), after_close=True)
         except AuditError as exc:
             self._trouble("Writing the audit log", exc)
         except Exception as exc:
@@ -152,7 +152,7 @@ class Recorder:
         from session_tui.engine.recording import record_trust
 
         provider, listed = account.provider, list(account.sessions.values())
-        risks = await self._off_thread(
+        risks = await self.off_thread(
             lambda: record_trust(self.service, provider, sessions, listed, undo=undo)
         )
         if account.provider is provider:
@@ -173,7 +173,7 @@ class Recorder:
         provider = account.provider
         session = account.sessions.get(session_id)
         try:
-            await self._off_thread(
+            await self.off_thread(
                 lambda: record_rename(self.service, provider, session_id, session, name, error, at),
                 after_close=True,
             )
@@ -204,7 +204,7 @@ class Recorder:
             log.warning("reading the API's history of %s failed: %r", account.name, exc)
             return 0
         try:
-            changed = await self._off_thread(
+            changed = await self.off_thread(
                 lambda: record_server_history(self.service, provider, ended)
             )
         except Exception as exc:
@@ -282,7 +282,7 @@ class Recorder:
                 turn()
 
         try:
-            result: object = await self._off_thread(lambda: work(accounts), starting=starting)
+            result: object = await self.off_thread(lambda: work(accounts), starting=starting)
         except BaseException as exc:
             if self._reads.get(name) is future:
                 del self._reads[name]
@@ -319,7 +319,7 @@ class Recorder:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _off_thread(
+    async def off_thread(
         self,
         fn: Callable[[], T],
         *,

@@ -176,7 +176,12 @@ class Team:
         # Keyed as the history keys them, once listed: a provider may learn the account's
         # proper name from its first listing ("sam" is "sam@example.com").
         service = self.recorder.service
-        self._keys = {service.key_of(a.provider): a for a in self.accounts if a.polls}
+        before, self._keys = (
+            self._keys,
+            {service.key_of(a.provider): a for a in self.accounts if a.polls},
+        )
+        for key in self._keys.keys() - before.keys():  # notices before this were not heard
+            self._spawn(self._recount(self._keys[key]))
         polled, self._polled = self._polled, set()
         holders = await asyncio.to_thread(book.cycle, list(self._keys), self.interval, polled)
         for key, account in self._keys.items():

@@ -125,8 +125,9 @@ def duration_between(start: TimeRange | None, end: TimeRange) -> tuple[timedelta
 class Event:
     """Something the tracker noticed about one session, at `at` (the poll that saw it).
 
-    `device` and `location` are sanitised labels taken when the event happened; `event_id` and
-    `seen` are filled in when the event comes back from the store.
+    `device` and `location` are sanitised labels taken when the event happened; `event_id`,
+    `seen` and the acknowledgement (`acked_by`, `acked_at`: which operator said "handled", and
+    when) are filled in when the event comes back from the store.
     """
 
     kind: ClassVar[EventKind]
@@ -138,6 +139,8 @@ class Event:
     severity: Severity = Severity.INFO
     event_id: int | None = None
     seen: bool = False
+    acked_by: str | None = None
+    acked_at: datetime | None = None
 
     @property
     def session_id(self) -> str:
@@ -292,7 +295,12 @@ def _rfc_times(value: Any) -> Any:
 
 
 def event_from_dict(
-    data: dict[str, Any], *, event_id: int | None = None, seen: bool = False
+    data: dict[str, Any],
+    *,
+    event_id: int | None = None,
+    seen: bool = False,
+    acked_by: str | None = None,
+    acked_at: datetime | None = None,
 ) -> Event | None:
     """Rebuild an event the store kept; None for a row this version cannot read."""
     at = time_from_text(data.get("at"))
@@ -311,6 +319,8 @@ def event_from_dict(
         "severity": severity,
         "event_id": event_id,
         "seen": seen,
+        "acked_by": acked_by,
+        "acked_at": acked_at,
     }
     kind = data.get("type")
     if kind == EventKind.SIGN_IN:

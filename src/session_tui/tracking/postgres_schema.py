@@ -16,7 +16,7 @@ from typing import Any
 from session_tui.tracking.schema import RISK_TABLES
 
 SCHEMA = "session_tui"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOCK_CLASS = 7351  # pg_advisory_xact_lock(LOCK_CLASS, …): 0 is the migrations' key
 ACCOUNT_LOCK_CLASS = 7352  # (ACCOUNT_LOCK_CLASS, hashtext(account)): one account's writers
 
@@ -110,4 +110,13 @@ def _v1(conn: Any) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1}
+def _v2(conn: Any) -> None:
+    """Seen is each operator's own (`seen_by`): one engineer opening the feed no longer clears
+    a colleague's count. What was seen before counts as seen by everyone, as it did."""
+    conn.execute(
+        "CREATE TABLE seen_by (event_id BIGINT NOT NULL REFERENCES events ON DELETE CASCADE,"
+        " operator TEXT NOT NULL, PRIMARY KEY (event_id, operator))"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1, 2: _v2}

@@ -29,7 +29,7 @@ from session_tui.enrich.networks import NetworkLookup
 from session_tui.enrich.risk import Risk
 from session_tui.model import Session
 from session_tui.providers.base import SessionProvider
-from session_tui.tracking import audit
+from session_tui.tracking import acks, audit
 from session_tui.tracking.backend import Database, StoreSpec
 from session_tui.tracking.database import HistoryDatabase, import_account
 from session_tui.tracking.events import Event
@@ -149,6 +149,14 @@ class TrackingService:
         names profiles as they like, and they watch the same accounts)."""
         return account_key(provider, None if self.shared else self.profile)
 
+    def shown_key(self, key: str) -> str:
+        """An account's key as people read it: without this profile's name (a profile's file
+        holds its own accounts only)."""
+        if not self.profile or self.shared:
+            return key
+        head, _, rest = key.partition(":")
+        return rest if rest and paths.safe_key(head) == paths.safe_key(self.profile) else key
+
     def stored_sessions(self, provider: SessionProvider) -> list[Session]:
         """The account's sessions as its poller last recorded them (a colleague, on a shared
         store)."""
@@ -172,6 +180,7 @@ class TrackingService:
                 locator=self.locator,
                 networks=self.networks,
                 database=database,
+                viewer=self.operator if database.shared else None,
             )
             self._trackers[key] = tracker
             if key not in self._unseen:
@@ -290,6 +299,26 @@ class TrackingService:
         except (HistoryStoreError, TrackingClosed) as exc:
             raise audit.AuditError(f"Cannot write the audit trail: {exc}") from None
         return record
+
+    def acknowledge(self, alert_ids: Iterable[int], at: datetime | None = None) -> acks.AckResult:
+        """These alerts handled, by this operator, for everyone on the store (`tracking.acks`);
+        the unseen counts of the accounts they belong to read again."""
+        result = acks.acknowledge(self.database(), alert_ids, self.operator, at or self.clock())
+        with self._lock:
+            touched = [t for k, t in self._trackers.items() if k in result.accounts]
+        for tracker in touched:
+            self._unseen[tracker.account_key] = tracker.unseen_alerts()
+        return result
+
+    def alerts(
+        self, *, account: str | None = None, unacked: bool = False, limit: int = 200
+    ) -> list[acks.Alert]:
+        """The store's newest alerts over every account, or of one `account` as `shown_key`
+        writes it (`session-tui alerts`)."""
+        if account is not None and self.profile and not self.shared:
+            found = acks.alerts(self.database(), unacked=unacked, limit=acks.ALL)
+            return [a for a in found if self.shown_key(a.account) == account][:limit]
+        return acks.alerts(self.database(), account=account, unacked=unacked, limit=limit)
 
     def note_unseen(self, tracker: Tracker) -> tuple[int, int]:
         """The account's unseen alerts read again (a colleague's poll or acknowledgement), and

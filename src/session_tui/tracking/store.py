@@ -28,6 +28,7 @@ from typing import Any
 
 from session_tui import paths
 from session_tui.model import EndReason, Session
+from session_tui.tracking import alert_rows
 from session_tui.tracking.backend import Connection, Database, StoreSpec
 from session_tui.tracking.codec import (
     session_from_dict,
@@ -41,9 +42,7 @@ from session_tui.tracking.diff import Snapshot
 from session_tui.tracking.events import (
     Event,
     EventKind,
-    Severity,
     TimeRange,
-    event_from_dict,
 )
 from session_tui.tracking.history_rows import HistoryRow, ended_row_kwargs, history_row
 from session_tui.tracking.learning import learn_places
@@ -76,9 +75,11 @@ class HistoryStore:
         describer: Describer | None = None,
         *,
         account: str = "",
+        viewer: str | None = None,
     ) -> None:
         """The rows of `account` in `database` (shared with other accounts' stores), or in a
-        store of its own when given a file's path or a PostgreSQL URL (closed with it)."""
+        store of its own when given a file's path or a PostgreSQL URL (closed with it).
+        `viewer`: whose "seen" the alert counts are (`alert_rows`; None: the store's owner)."""
         self._owns = isinstance(database, Path | str)
         if isinstance(database, Path):
             database = HistoryDatabase(database)
@@ -88,6 +89,7 @@ class HistoryStore:
         self.path = self.database.path
         self.conn = self.database.conn
         self.account = account
+        self.viewer = viewer
         self.describer = describer or Describer()
         if self._owns and account and isinstance(self.database, HistoryDatabase):
             adopt_rows(self.database.conn, account)
@@ -317,39 +319,13 @@ class HistoryStore:
         )
 
     def events(self, limit: int = 200, kinds: Sequence[EventKind] | None = None) -> list[Event]:
-        query = "SELECT event_id, payload, seen FROM events WHERE account = ?"
-        params: list[Any] = [self.account]
-        if kinds:
-            query += f" AND kind IN ({', '.join('?' for _ in kinds)})"
-            params += [str(k) for k in kinds]
-        query += " ORDER BY at DESC, event_id DESC LIMIT ?"
-        params.append(max(0, limit))
-        out: list[Event] = []
-        for event_id, payload, seen in self.conn.execute(query, params).fetchall():
-            data = loads(payload)
-            if isinstance(data, dict):
-                event = event_from_dict(data, event_id=event_id, seen=bool(seen))
-                if event is not None:
-                    out.append(event)
-        return out
+        return alert_rows.read_events(self.conn, self.account, self.viewer, limit, kinds)
 
     def unseen_alerts(self) -> int:
-        row = self.conn.execute(
-            "SELECT COUNT(*) FROM events WHERE account = ? AND seen = 0 AND severity = ?",
-            (self.account, str(Severity.ALERT)),
-        ).fetchone()
-        return int(row[0])
+        return alert_rows.unseen_alerts(self.conn, self.account, self.viewer)
 
     def mark_seen(self, event_ids: Iterable[int] | None = None) -> None:
-        if event_ids is None:
-            self.conn.execute(
-                "UPDATE events SET seen = 1 WHERE account = ? AND seen = 0", (self.account,)
-            )
-            return
-        self.conn.executemany(
-            "UPDATE events SET seen = 1 WHERE account = ? AND event_id = ?",
-            [(self.account, i) for i in event_ids],
-        )
+        alert_rows.mark_seen(self.conn, self.account, self.viewer, event_ids)
 
     # -- what the account has used ------------------------------------------------------------
 

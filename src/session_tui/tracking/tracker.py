@@ -90,10 +90,12 @@ class Tracker:
         locator: GeoLocator | None = None,
         networks: NetworkLookup | None = None,
         database: Database | None = None,
+        viewer: str | None = None,
     ) -> None:
         """The account's rows in `database` (a profile's store, shared), or in a store of its
         own at `store_path`: a file (default: the account's own under the state directory) or
-        a PostgreSQL URL."""
+        a PostgreSQL URL. `viewer`: the operator whose alerts are seen or not, in a shared store.
+        """
         if retention <= timedelta(0):
             raise ValueError("retention must be positive")
         self.account_key = account_key
@@ -101,7 +103,7 @@ class Tracker:
         self.clock = clock
         self.describer = Describer(locator, networks)
         where = database or store_path or paths.history_db(account_key)
-        self._store = HistoryStore(where, self.describer, account=account_key)
+        self._store = HistoryStore(where, self.describer, account=account_key, viewer=viewer)
         self.path = self._store.path
         # The database's lock: a shared connection's transaction is everyone's.
         self._lock = self._store.database.lock

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import humanize
 
+from session_tui.enrich.text import plain
 from session_tui.enrich.times import MISSING
 from session_tui.tracking.events import TimeRange
 
@@ -58,3 +59,12 @@ def duration_text(signed_in: TimeRange | None, ended: TimeRange) -> str:
     longest = max(ended.latest - signed_in.earliest, timedelta(0))
     low, high = _words(shortest), _words(longest)
     return low if low == high else f"{low} to {high}"
+
+
+def acked_text(by: str | None, at: datetime | None) -> str:
+    """ "acknowledged by alice@ops at Dec 06 19:40" (a name from the store, made plain), or ""
+    for an alert nobody acknowledged."""
+    if by is None:
+        return ""
+    when = f" at {short_time(at)}" if at is not None else ""
+    return f"acknowledged by {plain(by, 64)}{when}"

@@ -125,6 +125,30 @@ class TrackingView:
             )
         return False
 
+    def acknowledge(self, entry: FeedEntry) -> None:
+        """`A` in the feed: the alert handled, for everyone on the store."""
+        event = entry.event
+        if not event.is_alert or event.event_id is None:
+            self.app.notify("That sign-in raised no alert: there is nothing to acknowledge.")
+        elif event.acked_by is not None:
+            self.app.notify(_acked_text(event), title=f"Alert #{event.event_id}")
+        else:
+            self._spawn(self._acknowledge(event.event_id))
+
+    async def _acknowledge(self, alert_id: int) -> None:
+        try:
+            result = await self.app.engine.acknowledge([alert_id])
+        except Exception as exc:
+            self._failed("Acknowledging the alert", exc)
+            return
+        title = f"Alert #{alert_id}"
+        if result.acked:
+            self.app.notify("Acknowledged: it no longer counts as new for anyone.", title=title)
+        elif result.already:
+            self.app.notify(_acked_text(result.already[0].event), title=title)
+        else:
+            self.app.notify("It is no longer in the store.", title=title, severity="warning")
+
     # -- loading ----------------------------------------------------------------------------
 
     def _spawn(self, job: Awaitable[None]) -> None:
@@ -254,3 +278,9 @@ class TrackingView:
             if account.provider is provider:
                 return account
         return None
+
+
+def _acked_text(event: Event) -> str:
+    from session_tui.tracking.wording import acked_text
+
+    return f"Already {acked_text(event.acked_by, event.acked_at)}."

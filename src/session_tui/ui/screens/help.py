@@ -29,6 +29,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "in the history: all that was kept about that ended session"),
     ("a", "the sign-in alert feed; enter on an alert selects its session"),
     ("l", "in the alert feed: only risk low and up, medium and up, high; then all again"),
+    ("A", "in the alert feed: acknowledge the alert, for everyone on the store"),
     ("tab", "the next pane (sessions, account list, history, alerts)"),
     ("ctrl+r", "refresh now"),
     ("ctrl+p", "command palette: every action, and the themes (the one chosen is kept)"),

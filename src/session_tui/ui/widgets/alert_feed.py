@@ -3,6 +3,8 @@
 Severity is said in words as well as colour ("ALERT" on red, "info" dimmed), and an alert says
 which rule fired ("new device: API client · curl", "new country: Japan"). Selecting an entry
 (enter or a click) asks the bridge to jump to that session in the table, if it is still signed in.
+`A` acknowledges the highlighted alert for the whole team; an acknowledged one says who and when
+("acknowledged by alice@ops 14:02"), and every entry shows its id ("#42") for `session-tui ack`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from session_tui.tracking.events import Event
 
 ALERT_BADGE = Style(color="white", bgcolor="red", bold=True)
+ACKED_BADGE = Style(color="white", bgcolor="dark_green", bold=True)
+ACKED_STYLE = Style(color="green")
 INFO_BADGE = Style(dim=True)
 NEW_BADGE = Style(color="black", bgcolor="yellow", bold=True)
 REASON_STYLE = Style(color="yellow")
@@ -77,11 +81,13 @@ def entry_prompt(entry: FeedEntry, *, multi: bool = False) -> Table:
 def _entry_parts(entry: FeedEntry, multi: bool) -> tuple[Text, Text, Text]:
     """(the badges, the first line's text, the second line's text)."""
     from session_tui.tracking.events import SignIn  # loaded after start-up, with the feed
-    from session_tui.tracking.wording import short_time
+    from session_tui.tracking.wording import acked_text, short_time
 
     event = entry.event
     badge = Text(end="")
-    if event.is_alert:
+    if event.is_alert and event.acked_by is not None:
+        badge.append(" ✓ ACKED ", ACKED_BADGE)
+    elif event.is_alert:
         badge.append(" ▲ ALERT ", ALERT_BADGE)
     else:
         badge.append(" · info  ", INFO_BADGE)
@@ -91,6 +97,8 @@ def _entry_parts(entry: FeedEntry, multi: bool) -> tuple[Text, Text, Text]:
     badge.append(" ")
     text = Text(end="")
     text.append(short_time(event.at), _DIM)
+    if event.event_id is not None:
+        text.append(f" #{event.event_id}", _DIM)
     text.append("  ")
     if multi:
         text.append(plain(entry.account, 80), "bold")
@@ -112,6 +120,12 @@ def _entry_parts(entry: FeedEntry, multi: bool) -> tuple[Text, Text, Text]:
     else:
         why.append("known device and place", _DIM)
     why.append("  ·  ", _DIM)
+    if event.acked_by is not None:
+        why.append(acked_text(event.acked_by, event.acked_at), ACKED_STYLE)
+        why.append("  ·  ", _DIM)
+    elif event.is_alert:
+        why.append("A: acknowledge", _DIM)
+        why.append("  ·  ", _DIM)
     if entry.active:
         why.append("still signed in — enter to select it", _DIM)
     else:
@@ -125,10 +139,18 @@ class AlertList(OptionList):
     BINDINGS = [  # noqa: RUF012 (Textual's own declaration style)
         *MOVE_KEYS,
         Binding("l", "level", "Risk level"),
+        Binding("A", "acknowledge", "Acknowledge"),
     ]
 
     class Chosen(Message):
         """The user picked an entry (enter or click)."""
+
+        def __init__(self, entry: FeedEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    class AckAsked(Message):
+        """`A` on an alert: acknowledge it for the team."""
 
         def __init__(self, entry: FeedEntry) -> None:
             super().__init__()
@@ -182,6 +204,11 @@ class AlertList(OptionList):
         self.show(self._all, multi=self._multi)
         self.post_message(self.LevelChanged())
 
+    def action_acknowledge(self) -> None:
+        index = self.highlighted
+        if index is not None and 0 <= index < len(self.entries):
+            self.post_message(self.AckAsked(self.entries[index]))
+
     def _highlighted_key(self) -> tuple[int, int | None] | None:
         index = self.highlighted
         if index is None or not 0 <= index < len(self.entries):
@@ -224,7 +251,9 @@ class AlertFeed(PaneRows, Vertical):
     def _subtitle(self) -> None:
         least = self.list.least if self.is_mounted else RiskLevel.NONE
         level = f"risk {least.value} and up · " if least is not RiskLevel.NONE else ""
-        self.border_subtitle = f"{level}newest first · enter jumps to the session · l: level"
+        self.border_subtitle = (
+            f"{level}newest first · enter jumps to the session · A: acknowledge · l: level"
+        )
 
     def on_alert_list_level_changed(self, event: AlertList.LevelChanged) -> None:
         event.stop()

@@ -37,6 +37,8 @@ class PaneSource(Protocol):
 
     def alert_chosen(self, entry: FeedEntry) -> bool: ...
 
+    def acknowledge(self, entry: FeedEntry) -> None: ...
+
 
 PANES: tuple[PaneName, ...] = ("history", "alerts")
 OPEN_CLASS = "-extra-open"  # on the screen while any pane is open
@@ -266,6 +268,12 @@ class ExtraPanes(Vertical):
 
         account = event.item.account if event.multi else None
         self.app.push_screen(EndedSessionScreen(event.item.row, account))
+
+    def on_alert_list_ack_asked(self, event: AlertList.AckAsked) -> None:
+        event.stop()
+        bridge = self.bridge
+        if bridge is not None:
+            bridge.acknowledge(event.entry)
 
     def on_alert_list_chosen(self, event: AlertList.Chosen) -> None:
         event.stop()
