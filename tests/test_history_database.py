@@ -4,6 +4,7 @@ never each other's rows, and the per-account files of before are brought in, onc
 from __future__ import annotations
 
 import sqlite3
+import stat
 from dataclasses import dataclass
 
 from test_tracking_support import CURL, FakeClock, session
@@ -11,7 +12,7 @@ from test_tracking_support import CURL, FakeClock, session
 from session_tui import paths
 from session_tui.enrich.risk import LEARNING_DAYS
 from session_tui.model import EndReason
-from session_tui.tracking.database import IMPORTED_SUFFIX
+from session_tui.tracking.database import IMPORTED_SUFFIX, HistoryDatabase
 from session_tui.tracking.service import TrackingService, account_key
 from session_tui.tracking.tracker import Tracker
 
@@ -165,3 +166,21 @@ def test_two_instances_of_a_profile_write_at_once_without_losing_anything() -> N
         ended = {r.session_id for r in service.tracker(account).history()}
         assert ended == {f"{account.account}-{n}" for n in range(29)}
     service.close()
+
+
+def test_a_store_in_a_directory_the_user_chose_leaves_that_directory_alone(tmp_path) -> None:
+    """`--store /tmp/team.sqlite3`: the file is private, its directory (a shared, sticky /tmp
+    here) keeps its mode; a directory session-tui makes for it is private."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    HistoryDatabase(shared / "team.sqlite3").close()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "team.sqlite3").stat().st_mode) == 0o600
+    HistoryDatabase(shared / "new" / "team.sqlite3").close()
+    assert stat.S_IMODE((shared / "new").stat().st_mode) == 0o700
+    own = paths.state_dir() / "history"
+    own.mkdir(parents=True)
+    own.chmod(0o755)  # left open by something else: session-tui's own is narrowed
+    HistoryDatabase(own / "x.profile.sqlite3").close()
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700

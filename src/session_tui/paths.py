@@ -71,12 +71,14 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
-def ensure_private_dir(path: Path) -> Path:
+def ensure_private_dir(path: Path, *, narrow: bool = True) -> Path:
     """A directory only the user can enter (it holds history, credentials, the audit trail).
 
     Every directory this creates is 0700, parents included (`mkdir(parents=True)` would make
     those with the umask's mode), and the directory itself is narrowed to 0700 if an earlier
-    version or another tool left it open to others.
+    version or another tool left it open to others. `narrow=False` for a directory the user
+    chose (`--store /tmp/team.sqlite3`): one that exists is theirs and is left as it is (as
+    root, narrowing /tmp would break every other user of the machine).
     """
     missing: list[Path] = []
     probe = path
@@ -87,9 +89,14 @@ def ensure_private_dir(path: Path) -> Path:
         with contextlib.suppress(FileExistsError):  # another instance made it meanwhile
             directory.mkdir(mode=DIR_MODE)
         os.chmod(directory, DIR_MODE)  # mkdir's mode passes through the umask
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+    if narrow and stat.S_IMODE(path.stat().st_mode) & 0o077:
         os.chmod(path, DIR_MODE)
     return path
+
+
+def is_ours(path: Path) -> bool:
+    """Whether `path` is in session-tui's own state directory (not a place the user named)."""
+    return path.resolve().is_relative_to(state_dir().resolve())
 
 
 def write_private(path: Path, text: str) -> Path:

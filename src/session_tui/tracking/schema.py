@@ -302,7 +302,7 @@ def apply_migrations(
 
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating, 0600 in a 0700 directory) a history file ready for concurrent use."""
-    paths.ensure_private_dir(path.parent)
+    paths.ensure_private_dir(path.parent, narrow=paths.is_ours(path))
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, paths.FILE_MODE)
         try:
