@@ -293,7 +293,7 @@ def test_exit_codes_for_a_dead_token_and_an_unreachable_server(demo_service: Dem
 
 def test_help_names_the_commands_and_each_has_an_example() -> None:
     top = cli("--help").stdout
-    assert "{list,revoke,trust,watch,history,audit,alerts,ack,logout,config}" in top
+    assert "{list,revoke,trust,watch,history,audit,alerts,ack,serve,logout,config}" in top
     assert "exit codes: 0 ok, 1 usage" in top
     for command in ("list", "revoke", "trust", "watch", "history", "config"):
         text = cli(command, "--help").stdout

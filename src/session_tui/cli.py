@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "audit": "print the audit trail of revocations",
     "alerts": "print the sign-in alerts with their ids, and who acknowledged each",
     "ack": "acknowledge alerts by id, for the whole team",
+    "serve": "show the dashboard in a browser (127.0.0.1; read-only unless --allow-revoke)",
     "logout": "end the session session-tui signed in with, and forget it",
     "config": "config show: the effective configuration, secrets masked",
 }
@@ -190,6 +191,12 @@ def _command(name: str, argv: list[str]) -> int:
         from session_tui.commands.audit import audit_main
 
         return audit_main(argv)
+    if name == "serve":
+        from session_tui.web.command import serve, split
+
+        args, dashboard = split(argv)
+        build_parser().parse_args(dashboard)  # the pages' options, checked before listening
+        return serve(args, dashboard)
     if name in ("alerts", "ack"):
         from session_tui.commands.alerts import ack_main, alerts_main
 

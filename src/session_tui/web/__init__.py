@@ -1,0 +1,1 @@
+"""The dashboard in a browser (`session-tui serve`): see `server.py`."""
