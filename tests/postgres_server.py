@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
+    with running_postgres() as server:
+        yield server
+
+
+@contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL of its own (the tests' fixture, and `benchmarks/team.py`)."""
     home = Path(tempfile.mkdtemp(prefix="session-tui-pg-", dir=_server_user_base()))
     password = secrets.token_urlsafe(18)
     (home / "pwfile").write_text(password + "\n")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from test_team_polling import INTERVAL, _until
 from ui_support import until
 
@@ -26,7 +28,9 @@ def feed(app: SessionTuiApp) -> AlertList:
     return app.main.query_one("#alerts", AlertFeed).list
 
 
-async def test_an_acknowledgement_reaches_the_other_screen_within_a_second(pg_store: str) -> None:
+async def test_an_acknowledgement_reaches_the_other_screen_within_a_second(
+    pg_store: str, caplog: pytest.LogCaptureFixture
+) -> None:
     users = WatchedUsers.demo(("sam",), kept=False)
     with DemoService(seed=11, users=users) as service:
         bob = Engine(
@@ -99,3 +103,6 @@ async def test_an_acknowledgement_reaches_the_other_screen_within_a_second(pg_st
                 assert any("Acknowledged" in n.message for n in app.notices)
         finally:
             await bob.aclose()
+    # A colleague's notice is shown in the app's own context: no subscriber failed on it (the
+    # feed's redraw once failed there, outside the running app, and was only logged).
+    assert [r.getMessage() for r in caplog.records if "failed on" in r.getMessage()] == []

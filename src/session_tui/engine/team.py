@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
@@ -71,6 +72,7 @@ class Team:
         self._task: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Future[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._context = contextvars.copy_context()
 
     async def start(self) -> None:
         """Join the team when the store is shared (the first lease cycle runs before this
@@ -88,6 +90,9 @@ class Team:
         if not isinstance(database, PostgresDatabase):
             return
         self._loop = asyncio.get_running_loop()
+        # What the listener's notices run in: the engine's own context (a front end's, such as
+        # the running Textual app, which its widgets look up), not the listener thread's.
+        self._context = contextvars.copy_context()
         self._book = LeaseBook(database, self.instance, service.operator)
         self._listener = Listener(database.url, self._heard, lambda: database.raw.info.backend_pid)
         self._listener.start()
@@ -225,7 +230,7 @@ class Team:
         """On the listener's thread: colleagues wrote these accounts' rows."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._refresh, keys)
+            loop.call_soon_threadsafe(self._refresh, keys, context=self._context)
 
     def _refresh(self, keys: set[str]) -> None:
         everything = "" in keys

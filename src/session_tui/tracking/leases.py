@@ -25,7 +25,11 @@ from datetime import datetime
 from session_tui.tracking.postgres import PostgresDatabase
 
 LEASE_INTERVALS = 1.5  # a lease outlives its poller's last renewal by this many intervals
-ALIVE_INTERVALS = 3.0  # an instance not heard from for this long is gone
+# An instance not heard from for as long as a lease lasts is gone: its heartbeat and its leases
+# are renewed together, so when its leases run out it stops counting in the fair share too,
+# and a survivor takes all of them at its next cycle (counted alive for longer, a crashed
+# instance kept a survivor at half the accounts, the others' leases free and nobody polling).
+ALIVE_INTERVALS = LEASE_INTERVALS
 
 
 @dataclass(frozen=True, slots=True)
