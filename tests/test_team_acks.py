@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from test_team_polling import INTERVAL, _until
 from ui_support import until
 
