@@ -63,11 +63,13 @@ def test_instances_starting_at_once_leave_one_correct_schema(pg_store: str) -> N
 
 
 def test_a_first_version_store_is_brought_up_to_date(pg_store: str) -> None:
-    """A store made by the first shared-store release (schema 1, no `seen_by`) gains each
-    operator's own seen on the next start, its rows kept."""
+    """A store made by the first shared-store release (schema 1: no `seen_by`, no "revoked
+    by") gains them on the next start, its rows kept."""
     PostgresDatabase(pg_store).close()
     with psycopg.connect(pg_store, autocommit=True) as conn:
         conn.execute("DROP TABLE session_tui.seen_by")
+        conn.execute("ALTER TABLE session_tui.revocations DROP COLUMN operator")
+        conn.execute("ALTER TABLE session_tui.ended_sessions DROP COLUMN revoked_by")
         conn.execute("DELETE FROM session_tui.schema_version WHERE version = 2")
         conn.execute(
             "INSERT INTO session_tui.events (account, kind, session_id, at, severity, payload)"

@@ -56,6 +56,12 @@ def test_two_machines_share_history_and_audit(
     assert history.returncode == 0, history.stderr
     ended = {row["id"]: row for row in json.loads(history.stdout)}
     assert ended[others[0]]["reason"] == "revoked here"  # alice's revoke, in bob's history
+    assert ended[others[0]]["revoked_by"] == "alice@ops-1"
+    jsonschema.validate(list(ended.values()), schema("history"))
+    # Bob's table says who, as it was not him; alice's says "revoked here".
+    assert "revoked by alice@ops-1" in cli("history", *flags, env=bob).stdout
+    mine = cli("history", "--store", pg_store, *flags, env=alice).stdout
+    assert "revoked here" in mine and "revoked by" not in mine
     assert not (tmp_path / "alice" / "state" / "audit.jsonl").exists()  # nothing local
 
     with psycopg.connect(pg_store) as conn:

@@ -155,7 +155,7 @@ def test_upgrade_v1_to_v2_on_a_real_file(tmp_path: Path) -> None:
         assert [(e.session_id, e.severity) for e in events] == [("c", Severity.ALERT)]
     conn = sqlite3.connect(db)
     try:
-        assert schema_version(conn) == SCHEMA_VERSION == 5
+        assert schema_version(conn) == SCHEMA_VERSION == 6
     finally:
         conn.close()
 

@@ -97,6 +97,7 @@ def _record(account: str, row: HistoryRow) -> dict[str, Any]:
         "device": row.device,
         "location": without_flags(row.location),
         "reason": str(row.reason),
+        "revoked_by": plain(row.revoked_by, 128) if row.revoked_by is not None else None,
         "signed_in": _range(row.signed_in),
         "ended": _range(row.ended),
         "source": row.source,
@@ -108,7 +109,7 @@ def _print(rows: list[tuple[str, HistoryRow]], out: TextIO, *, multi: bool) -> N
     lines = [
         (
             when_text(row.ended),
-            str(row.reason),
+            row.reason_text,
             (f"{name}: " if multi else "") + row.device,
             without_flags(row.location) or MISSING,
             when_text(row.signed_in),

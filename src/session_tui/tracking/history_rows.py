@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from session_tui.enrich.text import plain
 from session_tui.model import EndReason, Session
 from session_tui.tracking.codec import session_from_dict
 from session_tui.tracking.events import Ended, TimeRange, duration_between
@@ -19,6 +20,8 @@ class HistoryRow:
 
     `signed_in` is None when nobody knows (an API history entry without a creation time);
     `source` is "observed" (we saw it go) or "api" (the API's own history told us).
+    `revoked_by` is the operator who revoked it from session-tui, where known; `by_colleague`
+    whether that was someone else on a shared store (it then reads "revoked by alice@ops").
     """
 
     row_id: int
@@ -29,6 +32,15 @@ class HistoryRow:
     ended: TimeRange
     reason: EndReason
     source: str
+    revoked_by: str | None = None
+    by_colleague: bool = False
+
+    @property
+    def reason_text(self) -> str:
+        """ "revoked by alice@ops" for a colleague's revocation, else the reason's words."""
+        if self.by_colleague and self.revoked_by and self.reason is EndReason.REVOKED_HERE:
+            return f"revoked by {plain(self.revoked_by, 64)}"
+        return str(self.reason)
 
     @property
     def session_id(self) -> str:
@@ -44,8 +56,9 @@ class HistoryRow:
         return duration_between(self.signed_in, self.ended)[1]
 
 
-def history_row(row: Sequence[Any]) -> HistoryRow | None:
-    row_id, snapshot, device, location, signed_in, ended, reason, source = row
+def history_row(row: Sequence[Any], viewer: str | None = None) -> HistoryRow | None:
+    """A stored row (`store._HISTORY_COLUMNS`); `viewer`: who reads it, on a shared store."""
+    row_id, snapshot, device, location, signed_in, ended, reason, source, revoked_by = row
     data = loads(snapshot)
     ended_range = TimeRange.from_dict(loads(ended))
     if not isinstance(data, dict) or ended_range is None:
@@ -63,6 +76,8 @@ def history_row(row: Sequence[Any]) -> HistoryRow | None:
         ended=ended_range,
         reason=end_reason,
         source=source,
+        revoked_by=revoked_by,
+        by_colleague=viewer is not None and revoked_by is not None and revoked_by != viewer,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from session_tui.tracking.schema import RISK_TABLES
+from session_tui.tracking.schema import REVOKED_BY, RISK_TABLES
 
 SCHEMA = "session_tui"
 SCHEMA_VERSION = 2
@@ -112,11 +112,14 @@ def _v1(conn: Any) -> None:
 
 def _v2(conn: Any) -> None:
     """Seen is each operator's own (`seen_by`): one engineer opening the feed no longer clears
-    a colleague's count. What was seen before counts as seen by everyone, as it did."""
+    a colleague's count. What was seen before counts as seen by everyone, as it did. And who
+    revoked a session (`schema.REVOKED_BY`)."""
     conn.execute(
         "CREATE TABLE seen_by (event_id BIGINT NOT NULL REFERENCES events ON DELETE CASCADE,"
         " operator TEXT NOT NULL, PRIMARY KEY (event_id, operator))"
     )
+    for statement in _statements(REVOKED_BY):
+        conn.execute(statement)
 
 
 MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1, 2: _v2}

@@ -24,7 +24,7 @@ from session_tui.tracking.learning import learn_places
 if TYPE_CHECKING:
     from session_tui.tracking.backend import Connection
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_S = 10.0
 
 
@@ -191,6 +191,19 @@ def _v5(conn: sqlite3.Connection) -> None:
     )
 
 
+# Who revoked (issue 25): the operator on the "revoked here" mark, then on the ended row, so a
+# colleague's revocation on a shared store reads "revoked by alice@ops". SQL both stores speak.
+REVOKED_BY = (
+    "ALTER TABLE revocations ADD COLUMN operator TEXT;"
+    " ALTER TABLE ended_sessions ADD COLUMN revoked_by TEXT"
+)
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    """Who revoked a session (`REVOKED_BY`)."""
+    _script(conn, REVOKED_BY)
+
+
 # Tables whose key becomes (account, key): their columns after `account`, in v2's order.
 _KEYED = (
     ("meta", "key TEXT NOT NULL, value TEXT NOT NULL", "key"),
@@ -225,7 +238,7 @@ ACCOUNT_TABLES: dict[str, tuple[str, ...]] = {
         "signed_in",
         "last_seen_at",
     ),
-    "revocations": ("session_id", "revoked_at"),
+    "revocations": ("session_id", "revoked_at", "operator"),
     "known_devices": ("fingerprint", "label", "first_seen_at", "last_seen_at"),
     "known_countries": ("code", "first_seen_at", "last_seen_at"),
     "ended_sessions": (
@@ -238,6 +251,7 @@ ACCOUNT_TABLES: dict[str, tuple[str, ...]] = {
         "ended_at",
         "reason",
         "source",
+        "revoked_by",
     ),
     "events": ("kind", "session_id", "at", "severity", "payload", "seen", "acked_by", "acked_at"),
     "known_networks": ("key", "label", "first_seen_at", "last_seen_at"),
@@ -252,6 +266,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _v3,
     4: _v4,
     5: _v5,
+    6: _v6,
 }
 
 

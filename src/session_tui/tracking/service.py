@@ -181,6 +181,7 @@ class TrackingService:
                 networks=self.networks,
                 database=database,
                 viewer=self.operator if database.shared else None,
+                operator=self.operator,
             )
             self._trackers[key] = tracker
             if key not in self._unseen:

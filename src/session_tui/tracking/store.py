@@ -220,12 +220,21 @@ class HistoryStore:
                 out[sid] = when
         return out
 
-    def add_revocation(self, session_id: str, at: datetime) -> None:
+    def add_revocation(self, session_id: str, at: datetime, operator: str | None = None) -> None:
         self.conn.execute(
-            "INSERT INTO revocations (account, session_id, revoked_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (account, session_id) DO UPDATE SET revoked_at = excluded.revoked_at",
-            (self.account, session_id, time_to_text(at)),
+            "INSERT INTO revocations (account, session_id, revoked_at, operator)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (account, session_id) DO UPDATE SET"
+            " revoked_at = excluded.revoked_at, operator = excluded.operator",
+            (self.account, session_id, time_to_text(at), operator),
         )
+
+    def revoker(self, session_id: str) -> str | None:
+        """Who marked the session revoked (None: nobody, or before operators were kept)."""
+        row = self.conn.execute(
+            "SELECT operator FROM revocations WHERE account = ? AND session_id = ?",
+            (self.account, session_id),
+        ).fetchone()
+        return None if row is None else row[0]
 
     def clear_revocation(self, session_id: str) -> None:
         self.conn.execute(
@@ -245,10 +254,12 @@ class HistoryStore:
         ended: TimeRange,
         reason: EndReason,
         source: str,
+        revoked_by: str | None = None,
     ) -> int:
         return self.database.insert_id(
             "INSERT INTO ended_sessions (account, session_id, snapshot, device, location,"
-            " signed_in, ended, ended_at, reason, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " signed_in, ended, ended_at, reason, source, revoked_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.account,
                 session.id,
@@ -260,6 +271,7 @@ class HistoryStore:
                 time_to_text(ended.latest),
                 str(reason),
                 source,
+                revoked_by,
             ),
             "row_id",
         )
@@ -272,11 +284,20 @@ class HistoryStore:
         ).fetchone()
         return history_row(row) if row else None
 
-    def update_ended(self, row_id: int, reason: EndReason, ended: TimeRange) -> None:
+    def update_ended(
+        self, row_id: int, reason: EndReason, ended: TimeRange, revoked_by: str | None = None
+    ) -> None:
         self.conn.execute(
-            "UPDATE ended_sessions SET reason = ?, ended = ?, ended_at = ?"
+            "UPDATE ended_sessions SET reason = ?, ended = ?, ended_at = ?, revoked_by = ?"
             " WHERE account = ? AND row_id = ?",
-            (str(reason), _range_text(ended), time_to_text(ended.latest), self.account, row_id),
+            (
+                str(reason),
+                _range_text(ended),
+                time_to_text(ended.latest),
+                revoked_by,
+                self.account,
+                row_id,
+            ),
         )
         # The matching "ended" event tells the same story.
         for event_id, payload in self.conn.execute(
@@ -299,7 +320,8 @@ class HistoryStore:
             " ORDER BY ended_at DESC, row_id DESC LIMIT ?",
             (self.account, max(0, limit)),
         ).fetchall()
-        return [r for r in (history_row(row) for row in rows) if r is not None]
+        viewer = self.viewer
+        return [r for r in (history_row(row, viewer) for row in rows) if r is not None]
 
     # -- events -------------------------------------------------------------------------------
 
@@ -354,4 +376,6 @@ class HistoryStore:
         return removed
 
 
-_HISTORY_COLUMNS = "row_id, snapshot, device, location, signed_in, ended, reason, source"
+_HISTORY_COLUMNS = (
+    "row_id, snapshot, device, location, signed_in, ended, reason, source, revoked_by"
+)

@@ -91,11 +91,14 @@ class Tracker:
         networks: NetworkLookup | None = None,
         database: Database | None = None,
         viewer: str | None = None,
+        operator: str | None = None,
     ) -> None:
         """The account's rows in `database` (a profile's store, shared), or in a store of its
         own at `store_path`: a file (default: the account's own under the state directory) or
         a PostgreSQL URL. `viewer`: the operator whose alerts are seen or not, in a shared store.
+        `operator`: who revokes from here (kept on "revoked here", for colleagues to read).
         """
+        self.operator = operator
         if retention <= timedelta(0):
             raise ValueError("retention must be positive")
         self.account_key = account_key
@@ -177,8 +180,9 @@ class Tracker:
                 elif isinstance(event, Ended):
                     book.drop(event.session_id)
                     store.forget_known(event.session_id)
+                    by = store.revoker(event.session_id)
                     store.clear_revocation(event.session_id)
-                    store.add_ended(event.session, **ended_row_kwargs(event))
+                    store.add_ended(event.session, **ended_row_kwargs(event), revoked_by=by)
                 stored.append(replace(event, event_id=store.add_event(event)))
             # Only what is new or changed is written: a poll costs O(changes), not O(sessions).
             signed_in = dict(snapshot.signed_in)
@@ -311,7 +315,7 @@ class Tracker:
             known = store.known_ids()
             for sid in session_ids:
                 if sid in known:
-                    store.add_revocation(sid, when)
+                    store.add_revocation(sid, when, self.operator)
                     continue
                 row = store.latest_ended(sid)
                 if (
@@ -322,9 +326,9 @@ class Tracker:
                     ended = row.ended
                     if ended.earliest is not None and ended.earliest <= when <= ended.latest:
                         ended = TimeRange.exact(when)
-                    store.update_ended(row.row_id, EndReason.REVOKED_HERE, ended)
+                    store.update_ended(row.row_id, EndReason.REVOKED_HERE, ended, self.operator)
                 elif row is None:
-                    store.add_revocation(sid, when)
+                    store.add_revocation(sid, when, self.operator)
 
     # -- the API's own history ----------------------------------------------------------------
 

@@ -46,7 +46,7 @@ def ended_details(row: HistoryRow, account: str | None = None) -> Table:
     grid.add_row("Device", cells.value_text(plain(row.device, 160)))
     grid.add_row("IP", cells.value_text(plain(session.ip, 64)))
     grid.add_row("Location", cells.value_text(glyphs.shown(plain(row.location, 120))))
-    grid.add_row("How it ended", Text(str(row.reason), style=REASON_STYLE.get(row.reason, "")))
+    grid.add_row("How it ended", Text(row.reason_text, style=REASON_STYLE.get(row.reason, "")))
     grid.add_row("Signed in", Text(when_text(row.signed_in)))
     grid.add_row("Ended", Text(when_text(row.ended)))
     grid.add_row("Lasted", Text(duration_text(row.signed_in, row.ended)))

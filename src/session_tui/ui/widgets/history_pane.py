@@ -91,7 +91,7 @@ def history_cells(row: HistoryRow, account: str | None = None) -> list[Text]:
     return [
         _two(_line(device), _line(location, _DIM)),
         _two(
-            _line(str(row.reason), REASON_STYLE.get(row.reason, "")),
+            _line(row.reason_text, REASON_STYLE.get(row.reason, "")),
             _line(_lasted(duration_text(row.signed_in, row.ended)), _DIM),
         ),
         _two(
