@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from session_tui import exit_codes, paths
 from session_tui.commands.common import print_table
+from session_tui.commands.store_options import store_options
 from session_tui.config import load_profiles, top_level
 from session_tui.console import json_text, show
 from session_tui.enrich.text import plain
@@ -35,16 +36,6 @@ from session_tui.tracking.wording import acked_text, short_time
 LIMIT = 200
 
 
-def _store_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--store",
-        metavar="URL",
-        help=f"the team's store (postgresql://…) or a history file; also {paths.STORE_ENV} or "
-        "a profile's store",
-    )
-    parser.add_argument("--profile", metavar="NAME", help="the store of this profile")
-
-
 def alerts_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="session-tui alerts",
@@ -58,7 +49,7 @@ def alerts_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--limit", type=int, default=LIMIT, metavar="N", help=f"at most N (default {LIMIT})"
     )
-    _store_options(parser)
+    store_options(parser, "the alerts")
     return parser
 
 
@@ -72,7 +63,7 @@ def ack_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("alert_ids", nargs="+", type=int, metavar="ALERT_ID")
     parser.add_argument("--json", action="store_true", help="what was done, as JSON")
-    _store_options(parser)
+    store_options(parser, "the alerts")
     return parser
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from session_tui import paths
+from session_tui.commands.store_options import store_options
 from session_tui.console import json_text, show
 from session_tui.enrich.text import plain
 from session_tui.text import without_flags
@@ -31,13 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--account", metavar="ACCOUNT", help="only this account")
     parser.add_argument("--limit", type=int, metavar="N", help="only the last N records")
-    parser.add_argument(
-        "--store",
-        metavar="URL",
-        help=f"read a shared store's trail (postgresql://…; also {paths.STORE_ENV} or a "
-        "profile's store)",
-    )
-    parser.add_argument("--profile", metavar="NAME", help="the store of this profile")
+    store_options(parser, "the audit trail", files=False)
     return parser
 
 
