@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-revoke",
         action="store_true",
-        help="let the browser revoke, sign out, rename and trust (read-only without it)",
+        help="let the browser revoke, sign out and rename (read-only without it)",
     )
     p.add_argument("--tls-cert", metavar="FILE", help="serve https with this certificate (PEM)")
     p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
