@@ -15,7 +15,9 @@ device" and no other, whatever the colleague's listing said. The current session
 impossible to revoke, on every instance.
 
 A notice from a colleague (a poll recorded, a revocation, an acknowledgement) refreshes the
-followed account at once, and the history, the feed and the alert counts of any account.
+followed account at once, and the history, the feed and the alert counts of any account. One
+about an account this instance polls has it listed at once: a colleague revoked there, so the
+session's end is recorded now and reaches every screen (the revoker's too) within a second.
 """
 
 from __future__ import annotations
@@ -238,5 +240,7 @@ class Team:
             if everything or key in keys:  # a colleague's poll, alert or acknowledgement
                 if account.follow is not None:
                     self._poll_soon(account)
+                elif key in keys:  # ours, and a colleague wrote it (a revocation, say): list it
+                    self._poll_soon(account)  # now, so every screen sees it go within a second
                 self._spawn(self._recount(account))
         self._emit(ev.HistoryChanged())
