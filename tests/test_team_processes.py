@@ -79,6 +79,19 @@ def test_one_alert_for_the_team_and_a_killed_poller_is_replaced(
             time.sleep(INTERVAL * 3)  # both instances list sam meanwhile, one way or the other
             alerts = [a for n in procs for a in _alerts(tmp_path / f"{n}.jsonl")]
             assert len(alerts) == 1, alerts  # one alert for the team, printed once
+            # Its id, as `watch --json` prints it, is what `ack` takes (a script's way).
+            acked = subprocess.run(
+                [sys.executable, "-m", "session_tui", "ack", str(alerts[0]["alert_id"])],
+                env={
+                    **os.environ,
+                    **machine(tmp_path, "cy", "cy@ops"),
+                    "SESSION_TUI_STORE": pg_store,
+                },
+                capture_output=True,
+                text=True,
+            )
+            assert acked.returncode == 0, acked.stderr
+            assert acked.stdout.startswith(f"Acknowledged alert {alerts[0]['alert_id']}: ")
             with psycopg.connect(pg_store) as conn:
                 stored = conn.execute(
                     "SELECT count(*) FROM session_tui.events WHERE severity = 'alert'"

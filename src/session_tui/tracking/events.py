@@ -174,6 +174,8 @@ class Event:
             "session": session,
         }
         data.update(self._extra())
+        if sanitise and self.is_alert and self.event_id is not None:
+            data["alert_id"] = self.event_id  # what `session-tui ack` takes
         if sanitise:
             for key in ("location", "old_location", "new_location"):
                 if key in data:
