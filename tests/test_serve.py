@@ -5,8 +5,11 @@ the server; off loopback every page needs the token, and another site cannot dri
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import aiohttp
 from browser_support import Screen, chromium, serving, wait
@@ -77,6 +80,9 @@ def test_the_browser_view_shows_the_dashboard_and_refuses_to_revoke(
             wait(lambda: "Read-only mode" in screen.text(), "the refusal", page)
             assert screen.cursor_row() == chosen  # the session is still listed
             assert [r for r in demo_service.requests if r[0] in REVOKING] == []
+            # The pages' stderr goes to a private file, not raw to the serving terminal.
+            errors = Path(os.environ["SESSION_TUI_STATE_DIR"]) / "serve-pages.log"
+            assert stat.S_IMODE(errors.stat().st_mode) == 0o600
         finally:
             browser.close()
 

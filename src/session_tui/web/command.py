@@ -16,6 +16,7 @@ import signal
 import ssl
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from session_tui.errors import ConfigError
@@ -91,6 +92,16 @@ def _token(host: str) -> str | None:
     return given or secrets.token_urlsafe(24)
 
 
+def _errors_file() -> Path:
+    """The pages' stderr, appended to a 0600 file in the state directory."""
+    from session_tui import paths
+
+    path = paths.ensure_private_dir(paths.state_dir()) / "serve-pages.log"
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, paths.FILE_MODE))
+    os.chmod(path, paths.FILE_MODE)
+    return path
+
+
 def serve(args: argparse.Namespace, dashboard: Sequence[str], out: TextIO | None = None) -> int:
     """Listen until Ctrl-C or SIGTERM; every page's app process is stopped on the way out."""
     try:
@@ -108,6 +119,7 @@ def serve(args: argparse.Namespace, dashboard: Sequence[str], out: TextIO | None
         command=app_command(args, dashboard), host=host, port=args.port, token=_token(host)
     )
     options.tls = _tls(args)
+    options.errors = _errors_file()
     server = WebServer(options)
 
     async def run() -> None:

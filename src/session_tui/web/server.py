@@ -59,6 +59,7 @@ class ServeOptions:
     """What `session-tui serve` was asked: where to listen, and the app command per page."""
 
     command: Sequence[str]  # argv of one dashboard process (`python -m session_tui …`)
+    errors: Path | None = None  # where the pages' processes write their stderr (0600)
     host: str = "127.0.0.1"
     port: int = 8000
     token: str | None = None  # required on every request when set (any non-loopback bind)
@@ -205,8 +206,13 @@ class WebServer:
         async def close() -> None:
             await socket.close()
 
+        command = shlex.join(self.options.command)
+        # A page's stderr goes to a private file, never through textual-serve to this
+        # command's terminal raw (it may quote what a server sent).
+        errors = self.options.errors
+        command += f" 2>>{shlex.quote(str(errors))}" if errors is not None else " 2>/dev/null"
         service = AppService(
-            shlex.join(self.options.command),
+            command,
             write_bytes=socket.send_bytes,
             write_str=socket.send_str,
             close=close,
