@@ -137,3 +137,22 @@ async def _socket(url: str, origin: str | None) -> int:
                 return 101
         except aiohttp.WSServerHandshakeError as exc:
             return exc.status
+
+
+def test_a_page_that_cannot_sign_in_ends_and_the_log_says_why() -> None:
+    flags = ["--provider", "matrix", "--homeserver", "http://127.0.0.1:9", "--user", "@a:b"]
+    with serving(*flags) as url:  # no token, no stored sign-in, no terminal: it cannot
+        assert asyncio.run(_closed_after_start(url)) is True
+    log = Path(os.environ["SESSION_TUI_STATE_DIR"]) / "serve-pages.log"
+    assert "No credentials and no terminal to ask for a password" in log.read_text()
+
+
+async def _closed_after_start(url: str) -> bool:
+    """Whether the page's websocket is closed by the server (its app ended) within 30 s."""
+    async with aiohttp.ClientSession() as session:
+        socket = url.replace("http", "ws", 1) + "ws?width=80&height=24"
+        async with session.ws_connect(socket, headers={"Origin": url.rstrip("/")}) as ws:
+            async with asyncio.timeout(30):
+                async for _ in ws:
+                    pass
+            return ws.closed

@@ -200,7 +200,6 @@ class WebServer:
         return socket
 
     async def _run_page(self, request: web.Request, socket: web.WebSocketResponse) -> None:
-        from textual_serve.app_service import AppService
         from textual_serve.download_manager import DownloadManager
 
         async def close() -> None:
@@ -211,7 +210,7 @@ class WebServer:
         # command's terminal raw (it may quote what a server sent).
         errors = self.options.errors
         command += f" 2>>{shlex.quote(str(errors))}" if errors is not None else " 2>/dev/null"
-        service = AppService(
+        service = _page_service(
             command,
             write_bytes=socket.send_bytes,
             write_str=socket.send_str,
@@ -229,6 +228,23 @@ class WebServer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(service.stop(), 10)
             await socket.close()
+
+
+def _page_service(command: str, **kwargs: object) -> AppService:
+    """textual-serve's `AppService`, closing the page's websocket when the app's process ends
+    however it ends: one that fails to start (it could not sign in, say) ends the page, which
+    says so, rather than leaving it blank."""
+    from textual_serve.app_service import AppService
+
+    class PageService(AppService):
+        async def run(self) -> None:
+            try:
+                await super().run()
+            finally:
+                with contextlib.suppress(Exception):
+                    await self.remote_close()
+
+    return PageService(command, **kwargs)  # type: ignore[arg-type]
 
 
 def _size(text: str | None, default: int) -> int:
