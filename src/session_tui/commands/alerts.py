@@ -144,11 +144,9 @@ def alerts_main(argv: list[str], out: TextIO | None = None) -> int:
         parser.error("--limit must be at least 1.")
     try:
         with _service(args) as service:
-            found = (
-                service.alerts(account=args.account, unacked=args.unacked, limit=args.limit)
-                if service is not None
-                else []
-            )
+            found: list[Alert] = []
+            if service is not None:
+                found = service.alerts(account=args.account, unacked=args.unacked, limit=args.limit)
             records = [_record(service, a) for a in found if service is not None]
     except (HistoryStoreError, ConfigError) as exc:
         show(f"session-tui alerts: {plain(str(exc), 300)}", sys.stderr)
@@ -180,12 +178,16 @@ def ack_main(argv: list[str], out: TextIO | None = None) -> int:
     args = ack_parser().parse_args(argv)
     try:
         with _service(args) as service:
-            if service is None:
-                result = AckResult(missing=list(dict.fromkeys(args.alert_ids)))
+            if service is None:  # no history on this machine: none of them is here
+                result, acked, already = (
+                    AckResult(missing=list(dict.fromkeys(args.alert_ids))),
+                    [],
+                    [],
+                )
             else:
                 result = service.acknowledge(args.alert_ids)
-            acked = [_record(service, a) for a in result.acked if service is not None]
-            already = [_record(service, a) for a in result.already if service is not None]
+                acked = [_record(service, a) for a in result.acked]
+                already = [_record(service, a) for a in result.already]
     except (HistoryStoreError, ConfigError) as exc:
         show(f"session-tui ack: {plain(str(exc), 300)}", sys.stderr)
         return exit_codes.USAGE if isinstance(exc, ConfigError) else exit_codes.SERVER
