@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
+import psycopg
 import referencing
 from test_commands import cli, rest, schema
 from test_shared_store_cli import machine
@@ -71,6 +72,16 @@ def test_a_colleague_acknowledges_from_another_machine(
     assert missing.returncode == 1 and "No alert 999999 in the store" in missing.stderr
     partial = cli("ack", alert_id, "999999", env=bob)
     assert partial.returncode == 5 and "already acknowledged by bob@ops-2" in partial.stdout
+
+    # Whatever the shared store holds is printed as plain text (a colleague's name included).
+    with psycopg.connect(pg_store, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE session_tui.events SET acked_by = %s WHERE event_id = %s",
+            ("[red]mal[/red]\x1b]0;x\x07\u202e@ops", int(alert_id)),
+        )
+    for argv in (["alerts"], ["alerts", "--json"], ["ack", alert_id]):
+        printed = cli(*argv, env=bob).stdout
+        assert "[red]mal[/red]" in printed and not set(printed) & {"\x1b", "\x07", "\u202e"}
 
 
 def test_alerts_and_ack_on_the_profiles_own_file(demo_service: DemoService, tmp_path) -> None:
