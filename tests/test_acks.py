@@ -10,7 +10,7 @@ from pathlib import Path
 from test_tracking_support import CHROME_WINDOWS, FIREFOX_LINUX, IP_BR, IP_DE, FakeClock, session
 
 from session_tui.enrich.risk import LEARNING_SIGN_INS
-from session_tui.tracking.acks import acknowledge
+from session_tui.tracking.acks import acknowledge, alerts
 from session_tui.tracking.backend import Database, StoreSpec
 from session_tui.tracking.events import Severity
 from session_tui.tracking.stores import open_database
@@ -104,3 +104,18 @@ def test_two_operators_acknowledging_at_once_one_wins(pg_store: str) -> None:
     with closing(_open(pg_store)) as database:
         (event,) = [e for e in Tracker("acct", database=database).events() if e.is_alert]
         assert event.acked_by == won[0]
+
+
+def test_an_account_is_found_without_its_profiles_name(history) -> None:
+    """`alerts --account rest:sam@h` in a profile's own file, whose keys carry the profile's
+    name first (any name: "on-call 127.0.0.1"); a key that only ends alike is another."""
+    clock = FakeClock()
+    with closing(_open(history)) as database:
+        sam = Tracker("on-call 127.0.0.1:rest:sam@h", clock=clock, database=database)
+        raise_alert(sam, clock)
+        other = Tracker("on-call 127.0.0.1:rest:adam@h", clock=clock, database=database)
+        raise_alert(other, clock)
+        (found,) = alerts(database, account="rest:sam@h", prefixed=True)
+        assert found.account == "on-call 127.0.0.1:rest:sam@h"
+        assert alerts(database, account="am@h", prefixed=True) == []
+        assert alerts(database, account="rest:sam@h") == []  # unprefixed keys: exact only

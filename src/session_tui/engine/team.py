@@ -238,9 +238,9 @@ class Team:
         everything = "" in keys
         for key, account in self._keys.items():
             if everything or key in keys:  # a colleague's poll, alert or acknowledgement
-                if account.follow is not None:
+                # Followed: read what they wrote. Ours, and a colleague wrote it (a revocation,
+                # say): list it now, so every screen sees the session go within a second.
+                if account.follow is not None or key in keys:
                     self._poll_soon(account)
-                elif key in keys:  # ours, and a colleague wrote it (a revocation, say): list it
-                    self._poll_soon(account)  # now, so every screen sees it go within a second
                 self._spawn(self._recount(account))
         self._emit(ev.HistoryChanged())

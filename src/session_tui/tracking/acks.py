@@ -23,7 +23,6 @@ from session_tui.tracking.codec import time_to_text
 from session_tui.tracking.events import Event, Severity
 
 _COLUMNS = "event_id, payload, 0, acked_by, acked_at"
-ALL = 1_000_000  # `alerts(limit=ALL)`: a history keeps alerts of 90 days, never near this
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +97,26 @@ def acknowledge(
 
 
 def alerts(
-    database: Database, *, account: str | None = None, unacked: bool = False, limit: int = 200
+    database: Database,
+    *,
+    account: str | None = None,
+    prefixed: bool = False,
+    unacked: bool = False,
+    limit: int = 200,
 ) -> list[Alert]:
-    """The newest `limit` alerts of the store (of one account's key), newest first."""
+    """The newest `limit` alerts of the store (of one account's key), newest first.
+    `prefixed`: the keys carry a profile's name first ("work:rest:sam@…"), which `account`
+    leaves out; it matches the key's end after a colon (the same SQL on both stores)."""
     query = f"SELECT account, {_COLUMNS} FROM events WHERE severity = ?"
     params: list[object] = [str(Severity.ALERT)]
-    if account is not None:
+    if account is not None and prefixed:
+        tail = f":{account}"
+        query += (
+            " AND (account = ? OR (length(account) > ?"
+            " AND substr(account, length(account) - ? + 1) = ?))"
+        )
+        params += [account, len(tail), len(tail), tail]
+    elif account is not None:
         query += " AND account = ?"
         params.append(account)
     if unacked:

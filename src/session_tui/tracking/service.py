@@ -316,10 +316,10 @@ class TrackingService:
     ) -> list[acks.Alert]:
         """The store's newest alerts over every account, or of one `account` as `shown_key`
         writes it (`session-tui alerts`)."""
-        if account is not None and self.profile and not self.shared:
-            found = acks.alerts(self.database(), unacked=unacked, limit=acks.ALL)
-            return [a for a in found if self.shown_key(a.account) == account][:limit]
-        return acks.alerts(self.database(), account=account, unacked=unacked, limit=limit)
+        prefixed = account is not None and bool(self.profile) and not self.shared
+        return acks.alerts(
+            self.database(), account=account, prefixed=prefixed, unacked=unacked, limit=limit
+        )
 
     def note_unseen(self, tracker: Tracker) -> tuple[int, int]:
         """The account's unseen alerts read again (a colleague's poll or acknowledgement), and

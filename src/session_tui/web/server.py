@@ -27,7 +27,7 @@ import logging
 import shlex
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING
@@ -68,13 +68,6 @@ class ServeOptions:
     font_size: int = 16
 
 
-@dataclass
-class _Pages:
-    """The app processes serving pages now."""
-
-    live: set[asyncio.Task[None]] = field(default_factory=set)
-
-
 def _static_dir() -> Path:
     import textual_serve
 
@@ -86,7 +79,7 @@ class WebServer:
 
     def __init__(self, options: ServeOptions) -> None:
         self.options = options
-        self._pages = _Pages()
+        self._pages: set[asyncio.Task[None]] = set()  # the pages being served now
         self._runner: web.AppRunner | None = None
         self.port = options.port
 
@@ -126,10 +119,10 @@ class WebServer:
                 break
 
     async def stop(self) -> None:
-        for task in list(self._pages.live):
+        for task in list(self._pages):
             task.cancel()
-        if self._pages.live:
-            await asyncio.wait(self._pages.live, timeout=10)
+        if self._pages:
+            await asyncio.wait(self._pages, timeout=10)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -185,18 +178,18 @@ class WebServer:
         origin = request.headers.get("Origin")
         if origin is not None and origin != f"{self.scheme}://{request.host}":
             raise web.HTTPForbidden(text="Another site may not drive this dashboard.")
-        if len(self._pages.live) >= MAX_PAGES:
+        if len(self._pages) >= MAX_PAGES:
             raise web.HTTPServiceUnavailable(text=f"At most {MAX_PAGES} pages at once.")
         socket = web.WebSocketResponse(heartbeat=15, max_msg_size=1 << 20)
         await socket.prepare(request)
         task = asyncio.current_task()
         if task is not None:
-            self._pages.live.add(task)
+            self._pages.add(task)
         try:
             await self._run_page(request, socket)
         finally:
             if task is not None:
-                self._pages.live.discard(task)
+                self._pages.discard(task)
         return socket
 
     async def _run_page(self, request: web.Request, socket: web.WebSocketResponse) -> None:
